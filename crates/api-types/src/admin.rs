@@ -1,0 +1,203 @@
+//! Administration: users, managed lists, audit log, statistics.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::Timestamp;
+
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /users`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateUserRequest {
+    /// Login name: 3–50 of `a-z 0-9 . _ -`.
+    pub username: String,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Initial password.
+    pub password: String,
+    /// `admin`, `biller` or `dispatcher`.
+    pub role: String,
+    /// Area code; required for dispatchers.
+    #[serde(default)]
+    pub dispatch_area: Option<String>,
+}
+
+/// `PATCH /users/{id}`: only the fields sent change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PatchUserRequest {
+    /// New role (ends the user's sessions).
+    #[serde(default)]
+    pub role: Option<String>,
+    /// New area code; `null` removes it.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub dispatch_area: Option<Option<String>>,
+    /// New e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Deactivate (ends the user's sessions) or reactivate.
+    #[serde(default)]
+    pub is_active: Option<bool>,
+    /// New password (ends the user's sessions).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// A dispatch area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DispatchArea {
+    /// Stable code, e.g. `lucknow`.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Retired areas take no new users.
+    pub active: bool,
+}
+
+/// `POST /dispatch-areas`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateAreaRequest {
+    /// Stable code: 2–40 of `a-z 0-9 _ -`.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// `PATCH /dispatch-areas/{code}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PatchAreaRequest {
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `false` retires the area.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// A bag format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BagFormat {
+    /// Stable code, e.g. `SB`.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// `parent` or `child`.
+    pub role: String,
+    /// Regular expression for normalised ids.
+    pub pattern: String,
+    /// Children per parent.
+    pub capacity: Option<i32>,
+    /// Weight of one child.
+    pub child_weight_kg: Option<f64>,
+    /// Retired formats classify nothing.
+    pub active: bool,
+}
+
+/// `POST /bag-formats`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateFormatRequest {
+    /// Stable code: 2–20 of `A-Z 0-9 _ -`.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// `parent` or `child`.
+    pub role: String,
+    /// Regular expression.
+    pub pattern: String,
+    /// Required for parents (1–10000).
+    #[serde(default)]
+    pub capacity: Option<i32>,
+    /// Required for parents (> 0).
+    #[serde(default)]
+    pub child_weight_kg: Option<f64>,
+}
+
+/// `PATCH /bag-formats/{code}`; existing bags keep their copied values.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PatchFormatRequest {
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Regular expression.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Children per parent (parents).
+    #[serde(default)]
+    pub capacity: Option<i32>,
+    /// Weight of one child (parents).
+    #[serde(default)]
+    pub child_weight_kg: Option<f64>,
+    /// `false` retires the format.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// One audit log row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    /// Row id.
+    pub id: i64,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+    /// Who did it (`null` for the system or an anonymous caller).
+    pub actor_id: Option<i64>,
+    /// E.g. `user.update`, `bill.complete`, `auth.login_failed`.
+    pub action: String,
+    /// Singular resource name.
+    pub entity_type: String,
+    /// The entity's id or code.
+    pub entity_id: Option<String>,
+    /// Snapshot before the change.
+    pub before: Option<serde_json::Value>,
+    /// Snapshot after the change.
+    pub after: Option<serde_json::Value>,
+    /// Client IP (anonymised when configured).
+    pub ip: Option<String>,
+    /// Request id.
+    pub request_id: Option<String>,
+}
+
+/// Bills per status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BillsByStatus {
+    /// No parents.
+    pub new: i64,
+    /// Some parents.
+    pub processing: i64,
+    /// Completed.
+    pub completed: i64,
+}
+
+/// `GET /stats`: exact counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stats {
+    /// Parent bags (not deleted).
+    pub parents: i64,
+    /// Child bags (not deleted).
+    pub children: i64,
+    /// Child-in-parent links.
+    pub links: i64,
+    /// Bills per status.
+    pub bills_by_status: BillsByStatus,
+    /// Scan events since midnight in the report time zone.
+    pub scans_today: i64,
+    /// Scan events in the last 60 minutes.
+    pub scans_last_hour: i64,
+    /// Users with a scan event in the last 60 minutes.
+    pub active_users_last_hour: i64,
+    /// Bills in all.
+    pub bills: i64,
+}

@@ -1,0 +1,78 @@
+//! Accounts and sessions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+
+/// A user as every endpoint shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    /// Numeric id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// E-mail address, if known.
+    pub email: Option<String>,
+    /// `admin`, `biller` or `dispatcher`.
+    pub role: String,
+    /// Dispatch area code (dispatchers).
+    pub dispatch_area: Option<String>,
+    /// Deactivated users cannot sign in.
+    pub is_active: bool,
+    /// TOTP is enabled.
+    pub two_factor_enabled: bool,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last successful sign-in.
+    pub last_login_at: Option<Timestamp>,
+}
+
+/// `POST /auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"username": "admin", "password": "correct horse battery"})))]
+pub struct LoginRequest {
+    /// Login name (case-insensitive).
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// 6-digit TOTP code or a recovery code.
+    #[serde(default)]
+    pub totp_code: Option<String>,
+}
+
+/// A new access token and refresh token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Opaque, single-use refresh token.
+    pub refresh_token: String,
+    /// The signed-in user.
+    pub user: User,
+}
+
+/// `POST /auth/refresh`; the token may come from the cookie instead.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+/// `POST /auth/password`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    pub current_password: String,
+    /// At least 10 characters, not the username, not a common password.
+    pub new_password: String,
+}

@@ -1,0 +1,46 @@
+//! The TraceTrack REST contract (api.md): every request and response body.
+//! serde only; utoipa schemas behind the `openapi` feature so the web app,
+//! built for wasm32, shares these types without the server's dependencies.
+
+pub mod admin;
+pub mod auth;
+pub mod bags;
+pub mod bills;
+pub mod problem;
+pub mod scans;
+
+pub use problem::{FieldError, Problem};
+
+use serde::{Deserialize, Serialize};
+
+/// Timestamps on the wire: RFC 3339 in UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+
+/// One page of a list, newest first unless stated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Opaque cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A managed list that fits in one answer (dispatch areas, bag formats).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Items<T> {
+    /// All entries.
+    pub items: Vec<T>,
+}
+
+/// Liveness answer of `/health`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HealthStatus {
+    /// `ok`, or `unavailable` from `/ready` when a dependency fails.
+    pub status: String,
+    /// Per-dependency state (`/ready` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<serde_json::Map<String, serde_json::Value>>,
+}

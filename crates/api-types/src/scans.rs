@@ -1,0 +1,196 @@
+//! Scanning: parents, children, unlink, undo, batch, events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+
+/// A parent bag as the station shows it (`17/30` straight from it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ParentView {
+    /// The id.
+    pub qr_id: String,
+    /// Format code copied at creation.
+    pub format_code: String,
+    /// `open`, `filled`, `sealed` or `billed`.
+    pub status: String,
+    /// Children linked now.
+    pub child_count: i32,
+    /// Children it holds when full.
+    pub capacity: i32,
+    /// child_count × child weight.
+    pub weight_kg: f64,
+    /// capacity − child_count.
+    pub remaining: i32,
+    /// Dispatch area code, or `null` (visible to all).
+    pub dispatch_area: Option<String>,
+    /// The bill it is on.
+    pub bill_number: Option<String>,
+}
+
+/// A child bag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChildView {
+    /// The id.
+    pub qr_id: String,
+    /// Format code.
+    pub format_code: String,
+    /// `linked` or `unlinked`.
+    pub status: String,
+    /// Dispatch area code.
+    pub dispatch_area: Option<String>,
+    /// The parent it is linked to.
+    pub parent_qr_id: Option<String>,
+}
+
+/// `POST /scans/parent`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"qr_id": "SB00042"})))]
+pub struct ScanParentRequest {
+    /// Scanned text; normalised by the server.
+    pub qr_id: String,
+    /// When the scan happened on the device.
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+}
+
+/// Answer of `POST /scans/parent`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScanParentResponse {
+    /// `created` or `existing`.
+    pub outcome: String,
+    /// The parent.
+    pub parent: ParentView,
+}
+
+/// `POST /scans/child`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"parent_qr_id": "SB00042", "qr_id": "LABEL NO.:0016586 LOT NO.:STAR44GG24611"})))]
+pub struct ScanChildRequest {
+    /// The parent being filled.
+    pub parent_qr_id: String,
+    /// Scanned child text (label text is accepted).
+    pub qr_id: String,
+    /// When the scan happened on the device.
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+}
+
+/// Answer of `POST /scans/child`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScanChildResponse {
+    /// `linked` or `already_linked`.
+    pub outcome: String,
+    /// The child.
+    pub child: ChildView,
+    /// The parent after the scan.
+    pub parent: ParentView,
+}
+
+/// `POST /scans/unlink`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnlinkRequest {
+    /// The child to take out of its parent.
+    pub qr_id: String,
+    /// When the scan happened on the device.
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+}
+
+/// Answer of `POST /scans/unlink`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnlinkResponse {
+    /// The parent after the unlink.
+    pub parent: ParentView,
+}
+
+/// Answer of `POST /scans/undo`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UndoResponse {
+    /// The child that was unlinked.
+    pub unlinked_qr_id: String,
+    /// The parent after the undo.
+    pub parent: ParentView,
+}
+
+/// One queued scan in `POST /scans/batch`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchEvent {
+    /// `parent`, `child` or `unlink`.
+    pub kind: String,
+    /// Scanned text.
+    pub qr_id: String,
+    /// Parent (for `child`).
+    #[serde(default)]
+    pub parent_qr_id: Option<String>,
+    /// The key the scan was (or would have been) sent with.
+    pub idempotency_key: String,
+    /// When the scan happened on the device.
+    #[serde(default)]
+    pub occurred_at: Option<Timestamp>,
+}
+
+/// `POST /scans/batch`: at most 500 events.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchRequest {
+    /// Applied in order, each in its own transaction.
+    pub events: Vec<BatchEvent>,
+}
+
+/// The answer one event would have had on its own endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchResult {
+    /// The event's key.
+    pub idempotency_key: String,
+    /// HTTP status the single endpoint answers.
+    pub status: u16,
+    /// Its JSON answer or problem document.
+    pub body: serde_json::Value,
+}
+
+/// Answer of `POST /scans/batch`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchResponse {
+    /// One per event, in order.
+    pub results: Vec<BatchResult>,
+}
+
+/// One row of the append-only scan event log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScanEvent {
+    /// Event id.
+    pub id: i64,
+    /// Device time, if sent.
+    pub occurred_at: Option<Timestamp>,
+    /// Server time.
+    pub recorded_at: Timestamp,
+    /// Who scanned.
+    pub user_id: Option<i64>,
+    /// `X-Station-Id` of the device.
+    pub station_id: Option<String>,
+    /// `parent`, `child`, `unlink`, `undo`, `seal`, `unseal`, `bill_add`, `bill_remove`.
+    pub kind: String,
+    /// The scanned (normalised when valid) id.
+    pub qr_id: Option<String>,
+    /// The parent involved.
+    pub parent_qr_id: Option<String>,
+    /// The bill involved.
+    pub bill_id: Option<i64>,
+    /// Outcome or error code.
+    pub outcome: String,
+    /// The client's idempotency key.
+    pub idempotency_key: Option<String>,
+}

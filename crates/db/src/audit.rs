@@ -1,0 +1,50 @@
+//! The audit log writer and reader.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::models::{AuditRow, NewAudit};
+use crate::schema::audit_log;
+
+/// Writes one audit row in the caller's transaction.
+pub fn record(conn: &mut PgConnection, row: &NewAudit) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table).values(row).execute(conn).map(|_| ())
+}
+
+/// Filters of `GET /audit-log`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<i64>,
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// One page of audit rows, newest first, after the row id `before`.
+pub fn list(conn: &mut PgConnection, f: &AuditFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<AuditRow>> {
+    let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
+    if let Some(actor) = f.actor_id {
+        q = q.filter(audit_log::actor_id.eq(actor));
+    }
+    if let Some(action) = &f.action {
+        q = q.filter(audit_log::action.eq(action.clone()));
+    }
+    if let Some(t) = &f.entity_type {
+        q = q.filter(audit_log::entity_type.eq(t.clone()));
+    }
+    if let Some(id) = &f.entity_id {
+        q = q.filter(audit_log::entity_id.eq(id.clone()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(audit_log::occurred_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(audit_log::occurred_at.lt(to));
+    }
+    if let Some(before) = before {
+        q = q.filter(audit_log::id.lt(before));
+    }
+    q.order(audit_log::id.desc()).limit(limit + 1).load(conn)
+}

@@ -1,0 +1,216 @@
+// Mirrors migrations/; `diesel print-schema` prints the same tables.
+
+diesel::table! {
+    app_setting (key) {
+        key -> Text,
+        value -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    app_user (id) {
+        id -> Int8,
+        username -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Text,
+        role -> Text,
+        dispatch_area -> Nullable<Text>,
+        is_active -> Bool,
+        totp_secret -> Nullable<Text>,
+        totp_enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        last_login_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_id -> Nullable<Int8>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Text>,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        ip -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    bag (id) {
+        id -> Int8,
+        qr_id -> Text,
+        role -> Text,
+        format_code -> Text,
+        status -> Text,
+        child_count -> Int4,
+        capacity -> Nullable<Int4>,
+        child_weight_g -> Nullable<Int4>,
+        dispatch_area -> Nullable<Text>,
+        sealed_reason -> Nullable<Text>,
+        sealed_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    bag_format (code) {
+        code -> Text,
+        name -> Text,
+        role -> Text,
+        pattern -> Text,
+        capacity -> Nullable<Int4>,
+        child_weight_g -> Nullable<Int4>,
+        active -> Bool,
+        sort_order -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bag_link (child_id) {
+        child_id -> Int8,
+        parent_id -> Int8,
+        linked_by -> Nullable<Int8>,
+        linked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    bill (id) {
+        id -> Int8,
+        bill_number -> Text,
+        description -> Nullable<Text>,
+        destination -> Nullable<Text>,
+        vehicle_number -> Nullable<Text>,
+        capacity -> Int4,
+        status -> Text,
+        parent_count -> Int4,
+        child_count -> Int4,
+        actual_weight_g -> Int8,
+        expected_weight_g -> Int8,
+        measured_weight_kg -> Nullable<Float8>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    bill_item (bag_id) {
+        bag_id -> Int8,
+        bill_id -> Int8,
+        added_by -> Nullable<Int8>,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dispatch_area (code) {
+        code -> Text,
+        name -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_record (user_id, key) {
+        user_id -> Int8,
+        key -> Text,
+        fingerprint -> Text,
+        status_code -> Nullable<Int4>,
+        body -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_failure (username) {
+        username -> Text,
+        failures -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_token (token_hash) {
+        token_hash -> Text,
+        session_id -> Uuid,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    scan_event (id) {
+        id -> Int8,
+        occurred_at -> Nullable<Timestamptz>,
+        recorded_at -> Timestamptz,
+        user_id -> Nullable<Int8>,
+        station_id -> Nullable<Text>,
+        kind -> Text,
+        qr_id -> Nullable<Text>,
+        parent_qr_id -> Nullable<Text>,
+        bill_id -> Nullable<Int8>,
+        outcome -> Text,
+        idempotency_key -> Nullable<Text>,
+        dispatch_area -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    stat_delta (id) {
+        id -> Int8,
+        parents -> Int4,
+        children -> Int4,
+        links -> Int4,
+    }
+}
+
+diesel::table! {
+    stat_total (id) {
+        id -> Bool,
+        parents -> Int8,
+        children -> Int8,
+        links -> Int8,
+    }
+}
+
+diesel::table! {
+    user_session (id) {
+        id -> Uuid,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_reason -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(bag_link -> app_user (linked_by));
+diesel::joinable!(user_session -> app_user (user_id));
+diesel::joinable!(refresh_token -> user_session (session_id));
+diesel::joinable!(bill_item -> bill (bill_id));
+diesel::joinable!(bill_item -> bag (bag_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    app_setting, app_user, audit_log, bag, bag_format, bag_link, bill, bill_item,
+    dispatch_area, idempotency_record, login_failure, refresh_token, scan_event,
+    stat_delta, stat_total, user_session,
+);
