@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::Timestamp;
+use chrono::{DateTime, Utc};
 
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -149,7 +149,7 @@ pub struct AuditEntry {
     /// Row id.
     pub id: i64,
     /// When it happened.
-    pub occurred_at: Timestamp,
+    pub occurred_at: DateTime<Utc>,
     /// Who did it (`null` for the system or an anonymous caller).
     pub actor_id: Option<i64>,
     /// E.g. `user.update`, `bill.complete`, `auth.login_failed`.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Timestamp;
+use chrono::{DateTime, Utc};
 
 /// A user as every endpoint shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,9 +23,9 @@ pub struct User {
     /// TOTP is enabled.
     pub two_factor_enabled: bool,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Last successful sign-in.
-    pub last_login_at: Option<Timestamp>,
+    pub last_login_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /auth/login`.

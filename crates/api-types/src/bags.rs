@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::scans::ScanEvent;
-use crate::Timestamp;
+use chrono::{DateTime, Utc};
 
 /// A bag of either role; parent-only fields are `null` for children.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,9 +34,9 @@ pub struct BagView {
     /// Creator's user id.
     pub created_by: Option<i64>,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Last change.
-    pub updated_at: Timestamp,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A child in a parent's detail.
@@ -46,7 +46,7 @@ pub struct LinkedChild {
     /// The child's id.
     pub qr_id: String,
     /// When it was linked.
-    pub linked_at: Timestamp,
+    pub linked_at: DateTime<Utc>,
 }
 
 /// A bill as shown next to a bag.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::Timestamp;
+use chrono::{DateTime, Utc};
 
 /// A bill with its counters and derived weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,11 +41,11 @@ pub struct Bill {
     /// Creator's user id.
     pub created_by: Option<i64>,
     /// Creation time.
-    pub created_at: Timestamp,
+    pub created_at: DateTime<Utc>,
     /// Last change.
-    pub updated_at: Timestamp,
+    pub updated_at: DateTime<Utc>,
     /// When it was completed.
-    pub completed_at: Option<Timestamp>,
+    pub completed_at: Option<DateTime<Utc>>,
 }
 
 /// A parent on a bill.

@@ -13,8 +13,6 @@ pub use problem::{FieldError, Problem};
 
 use serde::{Deserialize, Serialize};
 
-/// Timestamps on the wire: RFC 3339 in UTC.
-pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
 /// One page of a list, newest first unless stated.
 #[derive(Debug, Clone, Serialize, Deserialize)]

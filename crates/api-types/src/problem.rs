@@ -1,5 +1,6 @@
 //! RFC 9457 problem documents with a stable `code`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// An error answer (`application/problem+json`).
@@ -34,7 +35,7 @@ pub struct Problem {
     pub bill_number: Option<String>,
     /// When the lock ends (`account_locked`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locked_until: Option<crate::Timestamp>,
+    pub locked_until: Option<DateTime<Utc>>,
     /// Accepted id formats (`invalid_qr_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<Vec<String>>,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Timestamp;
+use chrono::{DateTime, Utc};
 
 /// A parent bag as the station shows it (`17/30` straight from it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,7 +53,7 @@ pub struct ScanParentRequest {
     pub qr_id: String,
     /// When the scan happened on the device.
     #[serde(default)]
-    pub occurred_at: Option<Timestamp>,
+    pub occurred_at: Option<DateTime<Utc>>,
 }
 
 /// Answer of `POST /scans/parent`.
@@ -77,7 +77,7 @@ pub struct ScanChildRequest {
     pub qr_id: String,
     /// When the scan happened on the device.
     #[serde(default)]
-    pub occurred_at: Option<Timestamp>,
+    pub occurred_at: Option<DateTime<Utc>>,
 }
 
 /// Answer of `POST /scans/child`.
@@ -100,7 +100,7 @@ pub struct UnlinkRequest {
     pub qr_id: String,
     /// When the scan happened on the device.
     #[serde(default)]
-    pub occurred_at: Option<Timestamp>,
+    pub occurred_at: Option<DateTime<Utc>>,
 }
 
 /// Answer of `POST /scans/unlink`.
@@ -136,7 +136,7 @@ pub struct BatchEvent {
     pub idempotency_key: String,
     /// When the scan happened on the device.
     #[serde(default)]
-    pub occurred_at: Option<Timestamp>,
+    pub occurred_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /scans/batch`: at most 500 events.
@@ -174,9 +174,9 @@ pub struct ScanEvent {
     /// Event id.
     pub id: i64,
     /// Device time, if sent.
-    pub occurred_at: Option<Timestamp>,
+    pub occurred_at: Option<DateTime<Utc>>,
     /// Server time.
-    pub recorded_at: Timestamp,
+    pub recorded_at: DateTime<Utc>,
     /// Who scanned.
     pub user_id: Option<i64>,
     /// `X-Station-Id` of the device.

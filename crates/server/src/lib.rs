@@ -1,1 +1,63 @@
+//! TraceTrack server: the actix-web API, Swagger UI and the web app.
 
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod error;
+pub mod jobs;
+pub mod openapi;
+pub mod routes;
+pub mod services;
+pub mod state;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{web, HttpServer};
+use anyhow::Context;
+use tracetrack_db::PoolConfig;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::state::{AppState, FormatCache};
+
+/// Creates the database if needed, migrates, bootstraps users, builds the state.
+pub fn prepare(config: Config) -> anyhow::Result<AppState> {
+    bootstrap::ensure_database(&config.database_url)?;
+    let pool_cfg = PoolConfig { max_size: config.pool_size, min_idle: config.pool_min_idle, timeout: config.pool_timeout };
+    let pool = tracetrack_db::build_pool(&bootstrap::with_timeout(&config.database_url), &pool_cfg)
+        .context("cannot open the database pool")?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    let applied = tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied migrations");
+    }
+    let secret = bootstrap::jwt_secret(&mut conn, &config)?;
+    bootstrap::users(&mut conn, &config)?;
+    drop(conn);
+    if config.redis_url.is_none() {
+        tracing::info!("REDIS_URL is not set: using in-process fallbacks (single instance)");
+    }
+    Ok(AppState {
+        pool,
+        jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
+        config: Arc::new(config),
+        formats: Arc::new(FormatCache::default()),
+        started_at: Instant::now(),
+    })
+}
+
+/// Starts serving on a bound listener; returns the server handle to await.
+pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::Result<actix_web::dev::Server> {
+    let doc = Arc::new(openapi::document());
+    let routes = web::Data::new(app::KnownRoutes::from_document(&doc));
+    actix_web::rt::spawn(jobs::run(state.clone()));
+    let server = HttpServer::new(move || app::build(state.clone(), doc.clone(), routes.clone()))
+        .workers(workers)
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

@@ -1,0 +1,164 @@
+//! The signed-in user of a request, checked against its server-side session.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
+use chrono::{Duration, Utc};
+use tracetrack_domain::Role;
+use uuid::Uuid;
+
+use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Sessions are marked as seen at most this often (seconds), to keep reads cheap.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub dispatch_area: Option<String>,
+    pub session_id: Uuid,
+}
+
+impl CurrentUser {
+    /// 403 unless the caller has at least `role`.
+    pub fn require(&self, role: Role) -> ApiResult<()> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("This needs the {} role.", role.as_str())))
+        }
+    }
+
+    /// The area a dispatcher is limited to (`None` for billers and admins).
+    pub fn area_limit(&self) -> Option<String> {
+        (!self.role.sees_all_areas()).then(|| self.dispatch_area.clone().unwrap_or_default())
+    }
+
+    /// May the caller see a bag of this area?
+    pub fn sees_area(&self, area: Option<&str>) -> bool {
+        match (self.area_limit(), area) {
+            (None, _) | (_, None) => true,
+            (Some(mine), Some(theirs)) => mine == theirs,
+        }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
+    if let Some(user) = req.extensions().get::<CurrentUser>() {
+        return Ok(user.clone());
+    }
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("no state"))?.clone();
+    let token = bearer(&req).ok_or_else(|| ApiError::unauthorized("unauthorized", "Sign in first: send Authorization: Bearer <access token>."))?;
+    let claims = state
+        .jwt
+        .verify(&token)
+        .ok_or_else(|| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
+    let idle = Duration::minutes(state.config.session_idle_minutes);
+    let user = state
+        .db(move |conn| {
+            let found = tracetrack_db::users::session_with_user(conn, claims.sid)?;
+            let (session, user) = found.ok_or_else(expired)?;
+            let now = Utc::now();
+            let alive = session.revoked_at.is_none()
+                && session.expires_at > now
+                && session.last_seen_at + idle > now
+                && session.user_id == claims.sub
+                && user.is_active
+                && user.deleted_at.is_none();
+            if !alive {
+                return Err(expired());
+            }
+            if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
+                tracetrack_db::users::touch_session(conn, session.id)?;
+            }
+            Ok(CurrentUser {
+                id: user.id,
+                role: Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
+                username: user.username,
+                dispatch_area: user.dispatch_area,
+                session_id: session.id,
+            })
+        })
+        .await?;
+    tracing::Span::current().record("user_id", user.id);
+    req.extensions_mut().insert(user.clone());
+    Ok(user)
+}
+
+fn expired() -> ApiError {
+    ApiError::unauthorized("session_expired", "The session has ended; sign in again.")
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<CurrentUser>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(authenticate(req.clone()))
+    }
+}
+
+/// Who is asking, from where: everything an audit row or scan event records.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub user: CurrentUser,
+    pub ip: Option<String>,
+    pub request_id: String,
+    pub station_id: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// Client IP and headers of a request, without the user.
+pub fn request_meta(req: &HttpRequest) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
+    let ip = req.connection_info().realip_remote_addr().map(strip_port);
+    let header_text = |name: &str| {
+        req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(String::from)
+    };
+    let station = header_text("X-Station-Id").map(|s| s.chars().take(100).collect());
+    let key = header_text("Idempotency-Key");
+    if key.as_ref().is_some_and(|k| k.len() > MAX_IDEMPOTENCY_KEY) {
+        return Err(ApiError::validation(vec![tracetrack_api_types::FieldError {
+            pointer: None,
+            parameter: None,
+            header: Some("Idempotency-Key".into()),
+            detail: format!("Idempotency-Key may have at most {MAX_IDEMPOTENCY_KEY} characters."),
+            code: "too_long".into(),
+        }]));
+    }
+    Ok((ip, station, key))
+}
+
+fn strip_port(addr: &str) -> String {
+    if let Ok(sock) = addr.parse::<std::net::SocketAddr>() {
+        return sock.ip().to_string();
+    }
+    addr.to_string()
+}
+
+impl FromRequest for Ctx {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Ctx>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (ip, station_id, idempotency_key) = request_meta(&req)?;
+            let user = authenticate(req).await?;
+            Ok(Ctx { user, ip, request_id: current_request_id(), station_id, idempotency_key })
+        })
+    }
+}

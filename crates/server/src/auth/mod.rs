@@ -1,0 +1,7 @@
+//! Authentication: passwords, tokens, sessions and the request's user.
+
+pub mod extract;
+pub mod jwt;
+pub mod password;
+
+pub use extract::{Ctx, CurrentUser};

@@ -1,0 +1,151 @@
+//! Configuration from the environment (and `.env`), operations.md.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+/// Everything the server reads at start-up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub production: bool,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub admin_password: Option<String>,
+    pub create_test_users: bool,
+    pub biller_password: Option<String>,
+    pub dispatcher_password: Option<String>,
+    pub bind: String,
+    pub port: u16,
+    pub pool_size: u32,
+    pub pool_min_idle: u32,
+    pub pool_timeout: Duration,
+    pub lockout_threshold: i32,
+    pub lockout_minutes: i64,
+    pub session_idle_minutes: i64,
+    pub session_absolute_minutes: i64,
+    pub access_token_minutes: i64,
+    pub undo_window_minutes: i64,
+    pub idempotency_days: i64,
+    pub anonymize_audit_logs: bool,
+    pub report_timezone: chrono_tz::Tz,
+    pub static_dir: Option<String>,
+    pub log_json: bool,
+    pub metrics_token: Option<String>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
+    }
+}
+
+fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
+    match var(name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+        Some(v) => bail!("{name}={v:?} is not a boolean (true/false)"),
+    }
+}
+
+/// The default database of a developer machine.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tracetrack";
+
+impl Config {
+    /// Reads the environment; refuses unsafe production settings.
+    pub fn from_env() -> anyhow::Result<Config> {
+        let production = var("ENVIRONMENT").is_some_and(|e| e.eq_ignore_ascii_case("production"));
+        let database_url = production
+            .then(|| var("PRODUCTION_DATABASE_URL"))
+            .flatten()
+            .or_else(|| var("DATABASE_URL"))
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+        let cfg = Config {
+            production,
+            database_url,
+            redis_url: var("REDIS_URL"),
+            jwt_secret: var("JWT_SECRET").or_else(|| var("SESSION_SECRET")),
+            admin_password: var("ADMIN_PASSWORD"),
+            create_test_users: flag("CREATE_TEST_USERS", false)?,
+            biller_password: var("BILLER_PASSWORD"),
+            dispatcher_password: var("DISPATCHER_PASSWORD"),
+            bind: var("BIND").unwrap_or_else(|| "127.0.0.1".into()),
+            port: parse("PORT", 8080)?,
+            pool_size: parse("POOL_SIZE", 2 * cores)?,
+            pool_min_idle: parse("POOL_MIN_IDLE", 1)?,
+            pool_timeout: Duration::from_millis(parse("POOL_TIMEOUT_MS", 5000)?),
+            lockout_threshold: parse("LOCKOUT_THRESHOLD", 5)?,
+            lockout_minutes: parse("LOCKOUT_MINUTES", 30)?,
+            session_idle_minutes: parse("SESSION_IDLE_MINUTES", 30)?,
+            session_absolute_minutes: parse("SESSION_ABSOLUTE_MINUTES", 60)?,
+            access_token_minutes: parse("ACCESS_TOKEN_MINUTES", 15)?,
+            undo_window_minutes: parse("UNDO_WINDOW_MINUTES", 60)?,
+            idempotency_days: parse("IDEMPOTENCY_DAYS", 7)?,
+            anonymize_audit_logs: flag("ANONYMIZE_AUDIT_LOGS", true)?,
+            report_timezone: parse("REPORT_TIMEZONE", chrono_tz::Asia::Kolkata)?,
+            static_dir: var("STATIC_DIR"),
+            log_json: var("LOG_FORMAT").map_or(production, |f| f.eq_ignore_ascii_case("json")),
+            metrics_token: var("METRICS_TOKEN"),
+        };
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// Production refuses weak or missing secrets and test users.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if self.pool_size == 0 || self.pool_min_idle > self.pool_size {
+            bail!("POOL_SIZE must be at least 1 and at least POOL_MIN_IDLE");
+        }
+        if self.production {
+            let secret = self.jwt_secret.as_deref().context("ENVIRONMENT=production needs JWT_SECRET")?;
+            if secret.len() < 32 {
+                bail!("JWT_SECRET must be at least 32 bytes in production");
+            }
+            if self.create_test_users {
+                bail!("CREATE_TEST_USERS=true is refused in production");
+            }
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests: the given database, everything else default.
+    pub fn for_tests(database_url: &str) -> Config {
+        Config {
+            production: false,
+            database_url: database_url.to_string(),
+            redis_url: None,
+            jwt_secret: None,
+            admin_password: None,
+            create_test_users: false,
+            biller_password: None,
+            dispatcher_password: None,
+            bind: "127.0.0.1".into(),
+            port: 0,
+            pool_size: 8,
+            pool_min_idle: 1,
+            pool_timeout: Duration::from_secs(5),
+            lockout_threshold: 5,
+            lockout_minutes: 30,
+            session_idle_minutes: 30,
+            session_absolute_minutes: 60,
+            access_token_minutes: 15,
+            undo_window_minutes: 60,
+            idempotency_days: 7,
+            anonymize_audit_logs: true,
+            report_timezone: chrono_tz::Asia::Kolkata,
+            static_dir: None,
+            log_json: false,
+            metrics_token: None,
+        }
+    }
+}

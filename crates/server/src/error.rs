@@ -1,0 +1,258 @@
+//! One error type for HTTP: RFC 9457 problem documents with stable codes.
+//! 5xx causes are logged once, never shown to the client.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use tracetrack_api_types::{FieldError, Problem};
+
+tokio::task_local! {
+    /// The id of the request being served (set by the request-id middleware).
+    pub static REQUEST_ID: String;
+}
+
+/// The current request id, or empty outside a request.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Option<Vec<FieldError>>,
+    pub parent_qr_id: Option<String>,
+    pub bill_number: Option<String>,
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub accepted_formats: Option<Vec<String>>,
+    pub retry_after: Option<u64>,
+    pub allow: Option<String>,
+}
+
+/// Result of a handler or service.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// An error with a code and a plain-language detail.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: None,
+            parent_qr_id: None,
+            bill_number: None,
+            locked_until: None,
+            accepted_formats: None,
+            retry_after: None,
+            allow: None,
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    /// 401.
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+
+    /// 403 `forbidden`.
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 404.
+    pub fn not_found(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, code, detail)
+    }
+
+    /// 409.
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 422 with a code other than `validation_failed`.
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+
+    /// 422 `validation_failed` for one body field (a JSON Pointer).
+    pub fn invalid_field(pointer: &str, code: &str, detail: impl Into<String>) -> ApiError {
+        let detail = detail.into();
+        ApiError::validation(vec![FieldError {
+            pointer: Some(pointer.to_string()),
+            parameter: None,
+            header: None,
+            detail,
+            code: code.to_string(),
+        }])
+    }
+
+    /// 422 `validation_failed` for one query or path parameter.
+    pub fn invalid_param(name: &str, detail: impl Into<String>) -> ApiError {
+        ApiError::validation(vec![FieldError {
+            pointer: None,
+            parameter: Some(name.to_string()),
+            header: None,
+            detail: detail.into(),
+            code: "invalid".into(),
+        }])
+    }
+
+    /// 422 `validation_failed` with field problems.
+    pub fn validation(errors: Vec<FieldError>) -> ApiError {
+        let detail = errors.iter().map(|e| e.detail.clone()).collect::<Vec<_>>().join("; ");
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+        err.errors = Some(errors);
+        err
+    }
+
+    /// 503 with `Retry-After`.
+    pub fn unavailable(detail: impl Into<String>) -> ApiError {
+        let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
+        err.retry_after = Some(1);
+        err
+    }
+
+    /// 500 whose cause is logged here and hidden from the client.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "The server failed; the error was logged.")
+    }
+
+    /// Adds the other parent (`linked_elsewhere`).
+    pub fn with_parent(mut self, qr: Option<String>) -> ApiError {
+        self.parent_qr_id = qr;
+        self
+    }
+
+    /// Adds the bill number (`parent_billed`, `already_on_bill`).
+    pub fn with_bill(mut self, bill_number: String) -> ApiError {
+        self.bill_number = Some(bill_number);
+        self
+    }
+
+    /// The problem document for this error.
+    pub fn to_problem(&self, request_id: &str) -> Problem {
+        Problem {
+            problem_type: format!("/problems/{}", self.code),
+            title: title(self.code, self.status),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            instance: request_id.to_string(),
+            errors: self.errors.clone(),
+            parent_qr_id: self.parent_qr_id.clone(),
+            bill_number: self.bill_number.clone(),
+            locked_until: self.locked_until,
+            accepted_formats: self.accepted_formats.clone(),
+        }
+    }
+}
+
+/// Short summary of each code.
+fn title(code: &str, status: StatusCode) -> String {
+    let t = match code {
+        "validation_failed" => "The request has invalid fields",
+        "malformed_json" => "The body is not valid JSON",
+        "payload_too_large" => "The body is too large",
+        "invalid_qr_id" => "Not a valid bag id",
+        "wrong_role" => "Wrong kind of bag",
+        "bag_not_found" => "Bag not found",
+        "linked_elsewhere" => "Bag belongs to another parent",
+        "parent_full" => "Parent bag is full",
+        "parent_sealed" => "Parent bag is sealed",
+        "parent_billed" => "Parent bag is on a bill",
+        "other_area" => "Bag belongs to another dispatch area",
+        "not_linked" => "Bag is not in a parent",
+        "nothing_to_undo" => "Nothing to undo",
+        "bag_deleted" => "Bag was deleted",
+        "in_use" => "Bag is in use",
+        "duplicate" => "Already exists",
+        "bill_not_found" => "Bill not found",
+        "bill_completed" => "Bill is completed",
+        "bill_full" => "Bill is full",
+        "bill_incomplete" => "Bill is not full",
+        "already_on_bill" => "Parent is on another bill",
+        "not_on_bill" => "Parent is not on this bill",
+        "bill_not_completed" => "Bill is not completed",
+        "invalid_credentials" => "Wrong username or password",
+        "account_locked" => "Account locked",
+        "session_expired" => "Session expired",
+        "refresh_reused" => "Refresh token was already used",
+        "unauthorized" => "Sign-in required",
+        "forbidden" => "Not allowed",
+        "no_dispatch_area" => "No dispatch area assigned",
+        "idempotency_key_reused" => "Idempotency key reused with another request",
+        "not_found" => "Not found",
+        "method_not_allowed" => "Method not allowed",
+        "unsupported_media_type" => "Unsupported media type",
+        "unavailable" => "Service busy",
+        "last_admin" => "The last active admin must stay",
+        "self_change" => "Admins cannot change their own role or delete themselves",
+        "weak_password" => "Password too weak",
+        _ => return status.canonical_reason().unwrap_or("Error").to_string(),
+    };
+    t.to_string()
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        res.content_type("application/problem+json");
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            res.insert_header((header::ALLOW, allow.clone()));
+        }
+        res.json(self.to_problem(&current_request_id()))
+    }
+}
+
+impl From<tracetrack_db::diesel::result::Error> for ApiError {
+    fn from(e: tracetrack_db::diesel::result::Error) -> ApiError {
+        use tracetrack_db::diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::NotFound => ApiError::not_found("not_found", "The resource does not exist."),
+            E::DatabaseError(K::UniqueViolation, info) => {
+                tracing::info!(constraint = ?info.constraint_name(), "unique violation");
+                ApiError::conflict("duplicate", "It already exists.")
+            }
+            E::DatabaseError(K::CheckViolation, info) => {
+                tracing::info!(constraint = ?info.constraint_name(), "check violation");
+                ApiError::unprocessable("validation_failed", "A value is out of the allowed range.")
+            }
+            E::DatabaseError(K::SerializationFailure, _) => ApiError::unavailable("Busy; retry the request."),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<tracetrack_db::diesel::r2d2::PoolError> for ApiError {
+    fn from(e: tracetrack_db::diesel::r2d2::PoolError) -> ApiError {
+        tracing::warn!(error = %e, "database pool wait timed out");
+        ApiError::unavailable("The database is busy; retry shortly.")
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> ApiError {
+        ApiError::unavailable("The server is shutting down or overloaded; retry shortly.")
+    }
+}
+impl std::error::Error for ApiError {}

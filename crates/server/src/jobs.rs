@@ -1,0 +1,31 @@
+//! Background upkeep: fold counter deltas, forget old idempotency keys.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::state::AppState;
+
+/// Runs forever on the actix runtime.
+pub async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    let mut rounds: u64 = 0;
+    loop {
+        tick.tick().await;
+        rounds += 1;
+        let purge = rounds % 120 == 1;
+        let days = state.config.idempotency_days;
+        let result = state
+            .db(move |c| {
+                let folded = tracetrack_db::stats::fold(c)?;
+                let purged = if purge { tracetrack_db::idempotency::purge(c, Utc::now() - chrono::Duration::days(days))? } else { 0 };
+                Ok((folded, purged))
+            })
+            .await;
+        match result {
+            Ok((_, purged)) if purged > 0 => tracing::info!(purged, "forgot old idempotency keys"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "upkeep failed"),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `tracetrack [serve|migrate|create-admin USERNAME|openapi]`.
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+use tracetrack_server::config::Config;
+use tracing_subscriber::EnvFilter;
+
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("tracetrack: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    dotenvy::dotenv().ok();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+    if command == "openapi" {
+        print!("{}", tracetrack_server::openapi::document_json());
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    init_logging(config.log_json);
+    match command {
+        "serve" => serve(config),
+        "migrate" => {
+            tracetrack_server::bootstrap::ensure_database(&config.database_url)?;
+            let url = tracetrack_server::bootstrap::with_timeout(&config.database_url);
+            let mut conn = <tracetrack_db::diesel::PgConnection as tracetrack_db::diesel::Connection>::establish(&url)?;
+            let applied = tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("applied {} migration(s)", applied.len());
+            Ok(())
+        }
+        "create-admin" => {
+            let username = args.get(1).context("usage: tracetrack create-admin USERNAME (password from ADMIN_PASSWORD, else generated)")?;
+            let state = tracetrack_server::prepare(config.clone())?;
+            let mut conn = state.pool.get()?;
+            let pw = tracetrack_server::bootstrap::create_admin(&mut conn, &username.to_lowercase(), config.admin_password.as_deref())?;
+            println!("admin {username} ready; password: {pw}");
+            Ok(())
+        }
+        other => anyhow::bail!("unknown command {other:?}; use serve, migrate, create-admin USERNAME or openapi"),
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    let addr = format!("{}:{}", config.bind, config.port);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    actix_web::rt::System::new().block_on(async move {
+        let state = tracetrack_server::prepare(config)?;
+        let listener = TcpListener::bind(&addr).with_context(|| format!("cannot listen on {addr}"))?;
+        tracing::info!("TraceTrack is serving on http://{addr} (sign in at http://{addr}/login, API docs at http://{addr}/api/docs/)");
+        tracetrack_server::serve(state, listener, workers)?.await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}

@@ -1,0 +1,58 @@
+//! The OpenAPI document, generated from the handlers.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as Document;
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+/// Top-level facts of the document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "TraceTrack API",
+        version = "1.0.0",
+        description = "Warehouse bag tracking: parent bags, child bags, bills. Errors are RFC 9457 problem documents \
+                       whose `code` is stable; see api.md for the conventions (paging, idempotency, rate limits)."
+    ),
+    components(schemas(tracetrack_api_types::Problem, tracetrack_api_types::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in, tokens, password"),
+        (name = "scans", description = "The scan station"),
+        (name = "bags", description = "Bags"),
+        (name = "bills", description = "Bills (dispatches)"),
+        (name = "users", description = "User administration"),
+        (name = "dispatch-areas", description = "Managed list of dispatch areas"),
+        (name = "bag-formats", description = "Managed list of bag id formats"),
+        (name = "dashboard", description = "Counts for the dashboard"),
+        (name = "audit", description = "Audit log"),
+        (name = "health", description = "Liveness, readiness, metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// Builds the document from the same registration the server uses.
+pub fn document() -> Document {
+    let (_, doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::routes::documented).split_for_parts();
+    doc
+}
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn document_json() -> String {
+    let mut text = document().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,103 @@
+//! Statistics and the audit log.
+
+use actix_web::{get, web};
+use chrono::{Duration, TimeZone, Utc};
+use serde::Deserialize;
+use tracetrack_api_types::admin::{AuditEntry, BillsByStatus, Stats};
+use tracetrack_api_types::{Page, Problem};
+use tracetrack_db::audit::{self, AuditFilter};
+use tracetrack_domain::Role;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::common::{decode_id_cursor, id_key, limit, page};
+use super::params::time_range;
+use crate::auth::CurrentUser;
+use crate::error::ApiResult;
+use crate::services::views::audit_view;
+use crate::state::AppState;
+
+pub fn configure_stats(cfg: &mut ServiceConfig) {
+    cfg.service(stats);
+}
+
+pub fn configure_audit(cfg: &mut ServiceConfig) {
+    cfg.service(audit_log);
+}
+
+/// Exact dashboard counts, cheap to read at millions of bags.
+#[utoipa::path(tag = "dashboard", responses((status = 200, body = Stats)), security(("bearer" = [])))]
+#[get("")]
+async fn stats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web::Json<Stats>> {
+    let tz = state.config.report_timezone;
+    let stats = state
+        .db(move |c| {
+            let (parents, children, links) = tracetrack_db::stats::totals(c)?;
+            let mut by = BillsByStatus { new: 0, processing: 0, completed: 0 };
+            for (status, n) in tracetrack_db::bills::count_by_status(c)? {
+                match status.as_str() {
+                    "new" => by.new = n,
+                    "processing" => by.processing = n,
+                    _ => by.completed = n,
+                }
+            }
+            let now = Utc::now();
+            let local_midnight = now.with_timezone(&tz).date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+            let midnight = tz.from_local_datetime(&local_midnight).earliest().map_or(now, |t| t.with_timezone(&Utc));
+            let (scans_today, _) = tracetrack_db::scan_events::activity_since(c, midnight)?;
+            let (scans_last_hour, active_users_last_hour) = tracetrack_db::scan_events::activity_since(c, now - Duration::hours(1))?;
+            Ok(Stats {
+                parents,
+                children,
+                links,
+                bills: by.new + by.processing + by.completed,
+                bills_by_status: by,
+                scans_today,
+                scans_last_hour,
+                active_users_last_hour,
+            })
+        })
+        .await?;
+    Ok(web::Json(stats))
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Who acted.
+    actor_id: Option<i64>,
+    /// E.g. `bill.complete`.
+    action: Option<String>,
+    /// `user`, `bill`, `bag`, `bag_format`, `dispatch_area`, `session`.
+    entity_type: Option<String>,
+    /// The entity's id or code.
+    entity_id: Option<String>,
+    /// At or after (RFC 3339).
+    from: Option<String>,
+    /// Before (RFC 3339).
+    to: Option<String>,
+    /// 1–200, default 50.
+    limit: Option<i64>,
+    /// From the previous page.
+    cursor: Option<String>,
+}
+
+/// The audit log, newest first (admin).
+#[utoipa::path(
+    tag = "audit",
+    params(AuditQuery),
+    responses((status = 200, body = Page<AuditEntry>), (status = 403, description = "forbidden", body = Problem), (status = 422, description = "validation_failed", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("")]
+async fn audit_log(state: web::Data<AppState>, user: CurrentUser, q: web::Query<AuditQuery>) -> ApiResult<web::Json<Page<AuditEntry>>> {
+    user.require(Role::Admin)?;
+    let q = q.into_inner();
+    let limit = limit(q.limit)?;
+    let before = decode_id_cursor(q.cursor.as_deref())?;
+    let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
+    let filter = AuditFilter { actor_id: q.actor_id, action: q.action, entity_type: q.entity_type, entity_id: q.entity_id, from, to };
+    let rows = state.db(move |c| Ok(audit::list(c, &filter, before, limit)?)).await?;
+    Ok(web::Json(page(rows, limit, |a| id_key(a.id), audit_view)))
+}

@@ -1,0 +1,195 @@
+//! `/api/v1/auth`: sign-in, tokens, password.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{Duration, Utc};
+use serde_json::json;
+use tracetrack_api_types::auth::*;
+use tracetrack_api_types::Problem;
+use tracetrack_db::users;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::extract::request_meta;
+use crate::auth::{password, Ctx, CurrentUser};
+use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::services::audit::Auditor;
+use crate::services::sessions::{self, Refreshed, REFRESH_COOKIE};
+use crate::services::views::user_view;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login).service(refresh).service(logout).service(me).service(change_password);
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized("invalid_credentials", "Wrong username or password.")
+}
+
+fn locked(until: chrono::DateTime<Utc>) -> ApiError {
+    let mut err = ApiError::new(
+        actix_web::http::StatusCode::LOCKED,
+        "account_locked",
+        format!("Too many failed sign-ins; try again after {} UTC or ask an admin to unlock.", until.format("%H:%M")),
+    );
+    err.locked_until = Some(until);
+    err
+}
+
+/// Sign in; answers the same for unknown users and wrong passwords.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "signed in; also sets the refresh cookie", body = TokenResponse),
+        (status = 401, description = "invalid_credentials", body = Problem),
+        (status = 422, description = "validation_failed", body = Problem),
+        (status = 423, description = "account_locked (with locked_until)", body = Problem),
+    )
+)]
+#[post("/login")]
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
+    let LoginRequest { username, password: pw, .. } = body.into_inner();
+    let username = username.trim().to_lowercase();
+    if username.is_empty() || username.len() > 100 || pw.len() > 1024 {
+        return Err(invalid_credentials());
+    }
+    let (ip, _, _) = request_meta(&req)?;
+    let user_agent = req.headers().get("User-Agent").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect::<String>());
+    let name = username.clone();
+    let (lock, user) = state
+        .db(move |c| Ok((users::failures(c, &name)?, users::find_by_username(c, &name)?)))
+        .await?;
+    if let Some((_, Some(until))) = lock {
+        if until > Utc::now() {
+            return Err(locked(until));
+        }
+    }
+    let hash = user.as_ref().map_or_else(|| password::dummy_hash().to_string(), |u| u.password_hash.clone());
+    let verified = web::block(move || password::verify(&pw, &hash)).await?;
+    let ok = verified && user.as_ref().is_some_and(|u| u.is_active);
+    let st = state.get_ref().clone();
+    let audit = Auditor::anonymous(ip.clone(), current_request_id(), &st.config).actor(user.as_ref().map(|u| u.id));
+    let outcome = state
+        .tx(move |c| {
+            let Some(user) = user.filter(|_| ok) else {
+                let failures = users::add_failure(c, &username)?;
+                let mut after = json!({"username": username, "failures": failures});
+                let mut answer = invalid_credentials();
+                if failures >= st.config.lockout_threshold {
+                    let until = Utc::now() + Duration::minutes(st.config.lockout_minutes);
+                    users::lock(c, &username, until)?;
+                    after["locked_until"] = json!(until);
+                    audit.record(c, "auth.account_locked", "user", Some(username.clone()), None, Some(after.clone()))?;
+                    answer.locked_until = Some(until);
+                }
+                audit.record(c, "auth.login_failed", "user", Some(username), None, Some(after))?;
+                return Ok(Err(answer));
+            };
+            users::clear_failures(c, &username)?;
+            let (session, tokens) = sessions::start(c, &st, &user, ip.as_deref(), user_agent.as_deref())?;
+            let after = json!({"session_id": session.id, "user_id": user.id});
+            audit.record(c, "auth.login", "session", Some(session.id.to_string()), None, Some(after))?;
+            Ok(Ok(tokens))
+        })
+        .await?;
+    let tokens = outcome?;
+    Ok(HttpResponse::Ok().cookie(sessions::cookie(&state, Some(&tokens.refresh_token))).json(tokens))
+}
+
+/// Exchange a refresh token (body or cookie) for a new pair; the old one stops working.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = RefreshRequest, description = "Optional when the cookie is sent"),
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "session_expired, refresh_reused (the session is revoked)", body = Problem),
+    )
+)]
+#[post("/refresh")]
+async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
+    let body: RefreshRequest = super::common::optional_json(&body)?;
+    let token = body
+        .refresh_token
+        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+        .ok_or_else(|| ApiError::unauthorized("session_expired", "No refresh token; sign in again."))?;
+    let st = state.get_ref().clone();
+    match state.tx(move |c| sessions::refresh(c, &st, &token)).await? {
+        Refreshed::Tokens(tokens) => {
+            Ok(HttpResponse::Ok().cookie(sessions::cookie(&state, Some(&tokens.refresh_token))).json(tokens))
+        }
+        Refreshed::Reused => Err(ApiError::unauthorized(
+            "refresh_reused",
+            "This refresh token was already used; the session was ended for safety. Sign in again.",
+        )),
+        Refreshed::Expired => Err(ApiError::unauthorized("session_expired", "The session has ended; sign in again.")),
+    }
+}
+
+/// End the current session.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 204, description = "signed out"), (status = 401, description = "unauthorized, session_expired", body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/logout")]
+async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
+    let st = state.get_ref().clone();
+    state
+        .tx(move |c| {
+            users::revoke_session(c, ctx.user.session_id, "logout")?;
+            let id = Some(ctx.user.session_id.to_string());
+            Auditor::new(&ctx, &st.config).record(c, "auth.logout", "session", id, None, None)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().cookie(sessions::cookie(&state, None)).finish())
+}
+
+/// The signed-in user.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, body = User), (status = 401, description = "unauthorized, session_expired", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<User>> {
+    let row = state.db(move |c| users::find(c, user.id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))).await?;
+    Ok(web::Json(user_view(&row)))
+}
+
+/// Change your password; your other sessions end.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "changed"),
+        (status = 401, description = "unauthorized", body = Problem),
+        (status = 422, description = "validation_failed: current password wrong (`/current_password`) or new one too weak (`/new_password`)", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/password")]
+async fn change_password(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ChangePasswordRequest>) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    password::check_policy(&body.new_password, &ctx.user.username, "/new_password")?;
+    let id = ctx.user.id;
+    let row = state.db(move |c| users::find(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))).await?;
+    let new_hash = web::block(move || {
+        if !password::verify(&body.current_password, &row.password_hash) {
+            return Err(ApiError::invalid_field("/current_password", "incorrect", "The current password is wrong."));
+        }
+        password::hash(&body.new_password)
+    })
+    .await??;
+    let st = state.get_ref().clone();
+    state
+        .tx(move |c| {
+            let mut user = users::find_for_update(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))?;
+            user.password_hash = new_hash;
+            users::save(c, &user)?;
+            let ended = users::revoke_user_sessions(c, id, Some(ctx.user.session_id), "password_changed")?;
+            let after = json!({"other_sessions_ended": ended});
+            Auditor::new(&ctx, &st.config).record(c, "user.password_change", "user", Some(id.to_string()), None, Some(after))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

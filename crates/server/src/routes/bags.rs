@@ -1,0 +1,370 @@
+//! `/api/v1/bags`: search, detail, registration, seal, delete.
+
+use actix_web::{delete, get, post, web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use tracetrack_api_types::bags::*;
+use tracetrack_api_types::scans::ScanEvent;
+use tracetrack_api_types::{Page, Problem};
+use tracetrack_db::bags::{self, BagCursor, BagFilter};
+use tracetrack_db::models::NewBag;
+use tracetrack_db::scan_events::{self, EventFilter};
+use tracetrack_db::stats::{self, Delta};
+use tracetrack_domain::{BagRole, Classification, Role};
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::common::{decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, optional_json, page};
+use super::params::{normalize_filter_qr, time_range};
+use crate::auth::{Ctx, CurrentUser};
+use crate::error::{ApiError, ApiResult};
+use crate::services::audit::Auditor;
+use crate::services::scan::{normalize, unknown_format, visible};
+use crate::services::seal;
+use crate::services::views::{bag_view, event_view};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_bags)
+        .service(create_bag)
+        .service(get_bag)
+        .service(delete_bag)
+        .service(restore_bag)
+        .service(seal_bag)
+        .service(unseal_bag)
+        .service(bag_events);
+}
+
+/// Filters of the bag list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BagQuery {
+    /// `parent` or `child`.
+    role: Option<String>,
+    /// `open`, `filled`, `sealed`, `billed`, `linked`, `unlinked`.
+    status: Option<String>,
+    /// Id prefix, case-insensitive; the list is then ordered by id.
+    q: Option<String>,
+    /// Children that are (not) in a parent.
+    linked: Option<bool>,
+    /// Parents that are (not) on a bill.
+    billed: Option<bool>,
+    /// Area code.
+    dispatch_area: Option<String>,
+    /// Creator's user id.
+    created_by: Option<i64>,
+    /// Created at or after (RFC 3339).
+    created_from: Option<String>,
+    /// Created before (RFC 3339).
+    created_to: Option<String>,
+    /// 1–200, default 50.
+    limit: Option<i64>,
+    /// From the previous page.
+    cursor: Option<String>,
+}
+
+const STATUSES: [&str; 6] = ["open", "filled", "sealed", "billed", "linked", "unlinked"];
+
+/// Bags, newest first (with `q`: by id). A dispatcher sees their area and bags of no area.
+#[utoipa::path(
+    tag = "bags",
+    params(BagQuery),
+    responses((status = 200, body = Page<BagView>), (status = 422, description = "validation_failed", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("")]
+async fn list_bags(state: web::Data<AppState>, user: CurrentUser, q: web::Query<BagQuery>) -> ApiResult<web::Json<Page<BagView>>> {
+    let q = q.into_inner();
+    let limit = limit(q.limit)?;
+    if q.role.as_deref().is_some_and(|r| BagRole::parse(r).is_none()) {
+        return Err(ApiError::invalid_param("role", "role must be parent or child."));
+    }
+    if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(ApiError::invalid_param("status", format!("status must be one of {}.", STATUSES.join(", "))));
+    }
+    let prefix = q.q.as_deref().map(normalize_filter_qr).filter(|p| !p.is_empty());
+    let cursor = match &prefix {
+        Some(_) => decode_cursor(q.cursor.as_deref(), 'q')?.map(BagCursor::Qr),
+        None => decode_id_cursor(q.cursor.as_deref())?.map(BagCursor::Id),
+    };
+    let (created_from, created_to) =
+        time_range(q.created_from.as_deref(), q.created_to.as_deref(), ("created_from", "created_to"))?;
+    let by_qr = prefix.is_some();
+    let filter = BagFilter {
+        role: q.role,
+        status: q.status,
+        prefix,
+        linked: q.linked,
+        billed: q.billed,
+        dispatch_area: q.dispatch_area,
+        created_by: q.created_by,
+        created_from,
+        created_to,
+        visible_area: user.area_limit(),
+    };
+    let rows = state.db(move |c| Ok(bags::list(c, &filter, cursor.as_ref(), limit)?)).await?;
+    let key = move |b: &tracetrack_db::models::BagRow| {
+        if by_qr {
+            encode_cursor('q', &b.qr_id)
+        } else {
+            id_key(b.id)
+        }
+    };
+    // Bill numbers are shown in the detail; the list stays one query.
+    Ok(web::Json(page(rows, limit, key, |b| bag_view(&b, None))))
+}
+
+/// Register a bag without scanning it.
+#[utoipa::path(
+    tag = "bags",
+    request_body = CreateBagRequest,
+    responses(
+        (status = 201, body = BagResponse),
+        (status = 400, description = "invalid_qr_id", body = Problem),
+        (status = 409, description = "duplicate", body = Problem),
+        (status = 422, description = "wrong_role (role disagrees with the formats), validation_failed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("")]
+async fn create_bag(state: web::Data<AppState>, ctx: Ctx, body: web::Json<CreateBagRequest>) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let st = state.get_ref().clone();
+    let bag = state
+        .tx(move |c| {
+            crate::services::scan::require_area(&ctx.user)?;
+            let formats = st.formats.get(c)?;
+            let qr = normalize(&body.qr_id, &formats)?;
+            let (role, spec) = match formats.classify(&qr) {
+                Classification::Parent(s) => (BagRole::Parent, s),
+                Classification::Child(s) => (BagRole::Child, s),
+                Classification::Unknown => return Err(unknown_format(&qr, &formats)),
+            };
+            if let Some(wanted) = body.role.as_deref() {
+                match BagRole::parse(wanted) {
+                    None => return Err(ApiError::invalid_field("/role", "invalid", "role must be parent or child.")),
+                    Some(r) if r != role => {
+                        return Err(ApiError::unprocessable(
+                            "wrong_role",
+                            format!("{qr} is a {} id by the bag formats.", role.as_str()),
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            let area = ctx.user.area_limit();
+            let new = NewBag {
+                qr_id: &qr,
+                role: role.as_str(),
+                format_code: &spec.code,
+                status: if role == BagRole::Parent { "open" } else { "unlinked" },
+                capacity: spec.capacity,
+                child_weight_g: spec.child_weight_g,
+                dispatch_area: area.as_deref(),
+                created_by: Some(ctx.user.id),
+            };
+            let bag = bags::insert(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", format!("Bag {qr} exists.")))?;
+            let delta = match role {
+                BagRole::Parent => Delta { parents: 1, ..Delta::default() },
+                BagRole::Child => Delta { children: 1, ..Delta::default() },
+            };
+            stats::record(c, delta)?;
+            Auditor::new(&ctx, &st.config).record(c, "bag.create", "bag", Some(qr), None, Some(json!(bag)))?;
+            Ok(bag_view(&bag, None))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(BagResponse { bag }))
+}
+
+/// Loads a bag the caller may see, or 404.
+fn visible_bag(
+    c: &mut tracetrack_db::diesel::PgConnection,
+    user: &CurrentUser,
+    qr: &str,
+    include_deleted: bool,
+) -> ApiResult<tracetrack_db::models::BagRow> {
+    visible(user, bags::find(c, qr)?)
+        .filter(|b| include_deleted || b.deleted_at.is_none())
+        .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))
+}
+
+/// A bag with its parent, children, bill and last 20 events.
+#[utoipa::path(
+    tag = "bags",
+    params(("qr_id" = String, Path, description = "Bag id (case-insensitive)")),
+    responses((status = 200, body = BagDetail), (status = 404, description = "bag_not_found", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/{qr_id}")]
+async fn get_bag(state: web::Data<AppState>, user: CurrentUser, path: web::Path<String>) -> ApiResult<web::Json<BagDetail>> {
+    let qr = normalize_filter_qr(&path.into_inner());
+    let detail = state
+        .db(move |c| {
+            let bag = visible_bag(c, &user, &qr, false)?;
+            let bill = bags::bill_of(c, bag.id)?
+                .map(|(id, bill_number, status)| BillSummary { id, bill_number, status });
+            let parent = match bag.is_parent() {
+                true => None,
+                false => bags::parent_of(c, bag.id)?.map(|p| bag_view(&p, None)),
+            };
+            let children = bags::children_of(c, bag.id)?
+                .into_iter()
+                .map(|(qr_id, linked_at)| LinkedChild { qr_id, linked_at })
+                .collect();
+            let filter = EventFilter { qr_id: Some(bag.qr_id.clone()), ..EventFilter::default() };
+            let mut events = scan_events::list(c, &filter, None, 20)?;
+            events.truncate(20);
+            let events = events.into_iter().map(event_view).collect();
+            let bag = bag_view(&bag, bill.as_ref().map(|b| b.bill_number.clone()));
+            Ok(BagDetail { bag, parent, children, bill, events })
+        })
+        .await?;
+    Ok(web::Json(detail))
+}
+
+/// Soft-delete a bag (admin, biller); refused while linked or on a bill.
+#[utoipa::path(
+    tag = "bags",
+    params(("qr_id" = String, Path, description = "Bag id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bag_not_found", body = Problem),
+        (status = 409, description = "in_use: linked, holding children or on a bill", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/{qr_id}")]
+async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    ctx.user.require(Role::Biller)?;
+    let qr = normalize_filter_qr(&path.into_inner());
+    let st = state.get_ref().clone();
+    state
+        .tx(move |c| {
+            let bag = bags::find_for_update(c, &qr)?
+                .filter(|b| b.deleted_at.is_none())
+                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))?;
+            let in_use = bag.child_count > 0 || bags::parent_of(c, bag.id)?.is_some() || bags::bill_of(c, bag.id)?.is_some();
+            if in_use {
+                return Err(ApiError::conflict("in_use", format!("Bag {qr} is linked or on a bill; free it first.")));
+            }
+            let after = bags::set_deleted(c, bag.id, true)?;
+            stats::record(c, role_delta(&bag, -1))?;
+            Auditor::new(&ctx, &st.config).record(c, "bag.delete", "bag", Some(qr), Some(json!(bag)), Some(json!(after)))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn role_delta(bag: &tracetrack_db::models::BagRow, n: i32) -> Delta {
+    if bag.is_parent() {
+        Delta { parents: n, ..Delta::default() }
+    } else {
+        Delta { children: n, ..Delta::default() }
+    }
+}
+
+/// Undo a soft delete (admin).
+#[utoipa::path(
+    tag = "bags",
+    params(("qr_id" = String, Path, description = "Bag id")),
+    responses(
+        (status = 200, body = BagResponse),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bag_not_found (no deleted bag with this id)", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/{qr_id}/restore")]
+async fn restore_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<web::Json<BagResponse>> {
+    ctx.user.require(Role::Admin)?;
+    let qr = normalize_filter_qr(&path.into_inner());
+    let st = state.get_ref().clone();
+    let bag = state
+        .tx(move |c| {
+            let bag = bags::find_for_update(c, &qr)?
+                .filter(|b| b.deleted_at.is_some())
+                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("No deleted bag {qr}.")))?;
+            let after = bags::set_deleted(c, bag.id, false)?;
+            stats::record(c, role_delta(&bag, 1))?;
+            Auditor::new(&ctx, &st.config).record(c, "bag.restore", "bag", Some(qr), Some(json!(bag)), Some(json!(after)))?;
+            Ok(bag_view(&after, None))
+        })
+        .await?;
+    Ok(web::Json(BagResponse { bag }))
+}
+
+/// Seal a parent (a reason is required below capacity).
+#[utoipa::path(
+    tag = "bags",
+    params(("qr_id" = String, Path, description = "Parent id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
+    request_body(content = SealRequest, description = "Optional; `reason` is required when short of capacity"),
+    responses(
+        (status = 200, description = "sealed (or already sealed, unchanged)", body = ParentResponse),
+        (status = 404, description = "bag_not_found", body = Problem),
+        (status = 409, description = "parent_billed", body = Problem),
+        (status = 422, description = "validation_failed (reason missing), wrong_role", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/{qr_id}/seal")]
+async fn seal_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>, body: web::Bytes) -> ApiResult<HttpResponse> {
+    let req: SealRequest = optional_json(&body)?;
+    seal::run(state, ctx, path.into_inner(), Some(req.reason)).await
+}
+
+/// Unseal a parent.
+#[utoipa::path(
+    tag = "bags",
+    params(("qr_id" = String, Path, description = "Parent id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
+    responses(
+        (status = 200, body = ParentResponse),
+        (status = 404, description = "bag_not_found", body = Problem),
+        (status = 409, description = "parent_billed", body = Problem),
+        (status = 422, description = "wrong_role", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/{qr_id}/unseal")]
+async fn unseal_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    seal::run(state, ctx, path.into_inner(), None).await
+}
+
+/// Paging of a bag's history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1–200, default 50.
+    limit: Option<i64>,
+    /// From the previous page.
+    cursor: Option<String>,
+}
+
+/// A bag's full event history, newest first.
+#[utoipa::path(
+    tag = "bags",
+    params(("qr_id" = String, Path, description = "Bag id"), PageQuery),
+    responses((status = 200, body = Page<ScanEvent>), (status = 404, description = "bag_not_found", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/{qr_id}/events")]
+async fn bag_events(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<ScanEvent>>> {
+    let limit = limit(q.limit)?;
+    let before = decode_id_cursor(q.cursor.as_deref())?;
+    let qr = normalize_filter_qr(&path.into_inner());
+    let rows = state
+        .db(move |c| {
+            let bag = visible_bag(c, &user, &qr, true)?;
+            let filter = EventFilter { qr_id: Some(bag.qr_id), ..EventFilter::default() };
+            Ok(scan_events::list(c, &filter, before, limit)?)
+        })
+        .await?;
+    Ok(web::Json(page(rows, limit, |e| id_key(e.id), event_view)))
+}

@@ -1,0 +1,326 @@
+//! `/api/v1/bills`: dispatches and their parents.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use tracetrack_api_types::bills::*;
+use tracetrack_api_types::{Page, Problem};
+use tracetrack_db::bills::{self, BillFilter};
+use tracetrack_db::models::NewBill;
+use tracetrack_domain::bill::BillStatus;
+use tracetrack_domain::Role;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::common::{clean_text, decode_id_cursor, id_key, limit, page};
+use super::params::time_range;
+use crate::auth::{Ctx, CurrentUser};
+use crate::error::{ApiError, ApiResult};
+use crate::services::audit::Auditor;
+use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock_bill};
+use crate::services::logged::{self, fingerprint, LoggedWrite};
+use crate::services::views::{bill_parent, bill_view};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_bills)
+        .service(create_bill)
+        .service(get_bill)
+        .service(patch_bill)
+        .service(delete_bill)
+        .service(add_parent)
+        .service(remove_parent)
+        .service(complete_bill)
+        .service(reopen_bill);
+}
+
+/// Filters of the bill list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BillQuery {
+    /// `new`, `processing` or `completed`.
+    status: Option<String>,
+    /// Bill number prefix, case-insensitive.
+    q: Option<String>,
+    /// Creator's user id.
+    created_by: Option<i64>,
+    /// Created at or after (RFC 3339).
+    created_from: Option<String>,
+    /// Created before (RFC 3339).
+    created_to: Option<String>,
+    /// 1–200, default 50.
+    limit: Option<i64>,
+    /// From the previous page.
+    cursor: Option<String>,
+}
+
+/// Bills, newest first.
+#[utoipa::path(
+    tag = "bills",
+    params(BillQuery),
+    responses((status = 200, body = Page<Bill>), (status = 422, description = "validation_failed", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("")]
+async fn list_bills(state: web::Data<AppState>, _user: CurrentUser, q: web::Query<BillQuery>) -> ApiResult<web::Json<Page<Bill>>> {
+    let q = q.into_inner();
+    let limit = limit(q.limit)?;
+    let before = decode_id_cursor(q.cursor.as_deref())?;
+    if q.status.as_deref().is_some_and(|s| BillStatus::parse(s).is_none()) {
+        return Err(ApiError::invalid_param("status", "status must be new, processing or completed."));
+    }
+    let (created_from, created_to) =
+        time_range(q.created_from.as_deref(), q.created_to.as_deref(), ("created_from", "created_to"))?;
+    let filter = BillFilter {
+        status: q.status,
+        prefix: q.q.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
+        created_by: q.created_by,
+        created_from,
+        created_to,
+    };
+    let rows = state.db(move |c| Ok(bills::list(c, &filter, before, limit)?)).await?;
+    Ok(web::Json(page(rows, limit, |b| id_key(b.id), |b| bill_view(&b))))
+}
+
+/// Create a bill (admin, biller).
+#[utoipa::path(
+    tag = "bills",
+    request_body = CreateBillRequest,
+    responses(
+        (status = 201, body = Bill),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 409, description = "duplicate (bill number exists, case-insensitively)", body = Problem),
+        (status = 422, description = "validation_failed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("")]
+async fn create_bill(state: web::Data<AppState>, ctx: Ctx, body: web::Json<CreateBillRequest>) -> ApiResult<HttpResponse> {
+    ctx.user.require(Role::Biller)?;
+    let b = body.into_inner();
+    let number = clean_text(Some(b.bill_number), "/bill_number", 50)?
+        .ok_or_else(|| ApiError::invalid_field("/bill_number", "required", "bill_number must not be empty."))?;
+    check_capacity(b.capacity, "/capacity")?;
+    let description = clean_text(b.description, "/description", 500)?;
+    let destination = clean_text(b.destination, "/destination", 200)?;
+    let vehicle = clean_text(b.vehicle_number, "/vehicle_number", 50)?;
+    let st = state.get_ref().clone();
+    let bill = state
+        .tx(move |c| {
+            let new = NewBill {
+                bill_number: &number,
+                description: description.as_deref(),
+                destination: destination.as_deref(),
+                vehicle_number: vehicle.as_deref(),
+                capacity: b.capacity,
+                status: BillStatus::New.as_str(),
+                created_by: Some(ctx.user.id),
+            };
+            let bill = bills::insert(c, &new)?
+                .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists.")))?;
+            Auditor::new(&ctx, &st.config).record(c, "bill.create", "bill", Some(bill.id.to_string()), None, Some(json!(bill)))?;
+            Ok(bill_view(&bill))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(bill))
+}
+
+/// A bill with its parents.
+#[utoipa::path(
+    tag = "bills",
+    params(("id" = i64, Path, description = "Bill id")),
+    responses((status = 200, body = BillDetail), (status = 404, description = "bill_not_found", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/{id}")]
+async fn get_bill(state: web::Data<AppState>, _user: CurrentUser, path: web::Path<i64>) -> ApiResult<web::Json<BillDetail>> {
+    let id = path.into_inner();
+    let detail = state
+        .db(move |c| {
+            let bill = bills::find(c, id)?.ok_or_else(|| bill_not_found(id))?;
+            let parents = bills::parents(c, id)?.iter().map(bill_parent).collect();
+            Ok(BillDetail { bill: bill_view(&bill), parents })
+        })
+        .await?;
+    Ok(web::Json(detail))
+}
+
+/// Edit a bill; a completed bill takes only a scale reading.
+#[utoipa::path(
+    tag = "bills",
+    params(("id" = i64, Path, description = "Bill id")),
+    request_body = PatchBillRequest,
+    responses(
+        (status = 200, body = Bill),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bill_not_found", body = Problem),
+        (status = 409, description = "bill_completed", body = Problem),
+        (status = 422, description = "validation_failed (e.g. capacity below parent_count)", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/{id}")]
+async fn patch_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, body: web::Json<PatchBillRequest>) -> ApiResult<web::Json<Bill>> {
+    ctx.user.require(Role::Biller)?;
+    let (id, patch) = (path.into_inner(), body.into_inner());
+    edit(state, ctx, id, "bill.update", None, move |bill| rules::apply_patch(bill, patch).map(|_| true)).await
+}
+
+/// Runs an audited change on a locked bill; `change` says whether anything changed.
+async fn edit(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    id: i64,
+    action: &'static str,
+    reason: Option<String>,
+    change: impl FnOnce(&mut tracetrack_db::models::BillRow) -> ApiResult<bool> + Send + 'static,
+) -> ApiResult<web::Json<Bill>> {
+    let st = state.get_ref().clone();
+    let bill = state
+        .tx(move |c| {
+            let before = lock_bill(c, id)?;
+            let mut bill = before.clone();
+            if !change(&mut bill)? {
+                return Ok(bill_view(&before));
+            }
+            let after = bills::save(c, &bill)?;
+            let mut snapshot = json!(after);
+            if let Some(reason) = reason {
+                snapshot["reason"] = json!(reason);
+            }
+            Auditor::new(&ctx, &st.config).record(c, action, "bill", Some(id.to_string()), Some(json!(before)), Some(snapshot))?;
+            Ok(bill_view(&after))
+        })
+        .await?;
+    Ok(web::Json(bill))
+}
+
+/// Delete a bill and free its parents (admin).
+#[utoipa::path(
+    tag = "bills",
+    params(("id" = i64, Path, description = "Bill id")),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bill_not_found", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/{id}")]
+async fn delete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
+    ctx.user.require(Role::Admin)?;
+    let id = path.into_inner();
+    let st = state.get_ref().clone();
+    state
+        .tx(move |c| {
+            let bill = lock_bill(c, id)?;
+            let freed = rules::free_parents(c, id)?;
+            bills::delete(c, id)?;
+            let after = json!({"deleted": true, "parents_freed": freed});
+            Auditor::new(&ctx, &st.config).record(c, "bill.delete", "bill", Some(id.to_string()), Some(json!(bill)), Some(after))
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Put a parent on a bill (admin, biller).
+#[utoipa::path(
+    tag = "bills",
+    params(("id" = i64, Path, description = "Bill id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
+    request_body = AddParentRequest,
+    responses(
+        (status = 201, description = "added", body = Bill),
+        (status = 200, description = "already on this bill, unchanged", body = Bill),
+        (status = 400, description = "invalid_qr_id", body = Problem),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bill_not_found, bag_not_found", body = Problem),
+        (status = 409, description = "bill_completed (checked first), bill_full, already_on_bill (with bill_number)", body = Problem),
+        (status = 422, description = "wrong_role, validation_failed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/{id}/parents")]
+async fn add_parent(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, body: web::Json<AddParentRequest>) -> ApiResult<HttpResponse> {
+    ctx.user.require(Role::Biller)?;
+    let (id, raw) = (path.into_inner(), body.into_inner().qr_id);
+    let fp = fingerprint("POST", "/api/v1/bills/{id}/parents", &json!({"id": id, "qr_id": raw}));
+    let st = state.get_ref().clone();
+    let answer = state
+        .tx(move |c| {
+            let formats = st.formats.get(c)?;
+            let write = LoggedWrite { kind: "bill_add", fingerprint: fp, raw_qr: Some(raw.clone()), raw_parent: None, bill_id: Some(id), occurred_at: None };
+            let key = ctx.idempotency_key.clone();
+            logged::run(c, &ctx, key.as_deref(), write, |c| rules::add_parent(c, &formats, id, ctx.user.id, &raw))
+        })
+        .await?;
+    Ok(answer.into_response())
+}
+
+/// Take a parent off a bill (admin, biller).
+#[utoipa::path(
+    tag = "bills",
+    params(("id" = i64, Path, description = "Bill id"), ("qr_id" = String, Path, description = "Parent id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
+    responses(
+        (status = 200, body = Bill),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bill_not_found, not_on_bill", body = Problem),
+        (status = 409, description = "bill_completed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/{id}/parents/{qr_id}")]
+async fn remove_parent(state: web::Data<AppState>, ctx: Ctx, path: web::Path<(i64, String)>) -> ApiResult<HttpResponse> {
+    ctx.user.require(Role::Biller)?;
+    let (id, raw) = path.into_inner();
+    let fp = fingerprint("DELETE", "/api/v1/bills/{id}/parents/{qr_id}", &json!({"id": id, "qr_id": raw}));
+    let answer = state
+        .tx(move |c| {
+            let write = LoggedWrite { kind: "bill_remove", fingerprint: fp, raw_qr: Some(raw.clone()), raw_parent: None, bill_id: Some(id), occurred_at: None };
+            let key = ctx.idempotency_key.clone();
+            logged::run(c, &ctx, key.as_deref(), write, |c| rules::remove_parent(c, id, &raw))
+        })
+        .await?;
+    Ok(answer.into_response())
+}
+
+/// Complete a full bill (admin, biller); completing a completed bill changes nothing.
+#[utoipa::path(
+    tag = "bills",
+    params(("id" = i64, Path, description = "Bill id")),
+    responses(
+        (status = 200, body = Bill),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bill_not_found", body = Problem),
+        (status = 409, description = "bill_incomplete: parent_count below capacity", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/{id}/complete")]
+async fn complete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<web::Json<Bill>> {
+    ctx.user.require(Role::Biller)?;
+    edit(state, ctx, path.into_inner(), "bill.complete", None, rules::complete).await
+}
+
+/// Reopen a completed bill with a reason (admin, biller).
+#[utoipa::path(
+    tag = "bills",
+    params(("id" = i64, Path, description = "Bill id")),
+    request_body = ReopenRequest,
+    responses(
+        (status = 200, body = Bill),
+        (status = 403, description = "forbidden", body = Problem),
+        (status = 404, description = "bill_not_found", body = Problem),
+        (status = 409, description = "bill_not_completed", body = Problem),
+        (status = 422, description = "validation_failed (reason missing)", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/{id}/reopen")]
+async fn reopen_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, body: web::Json<ReopenRequest>) -> ApiResult<web::Json<Bill>> {
+    ctx.user.require(Role::Biller)?;
+    let reason = clean_text(Some(body.into_inner().reason), "/reason", 500)?
+        .ok_or_else(|| ApiError::invalid_field("/reason", "required", "Say why the bill is reopened."))?;
+    edit(state, ctx, path.into_inner(), "bill.reopen", Some(reason), |bill| rules::reopen(bill).map(|_| true)).await
+}

@@ -1,0 +1,63 @@
+//! `/health`, `/ready`, `/metrics` (no auth).
+
+use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
+use tracetrack_api_types::{HealthStatus, Problem};
+use tracetrack_db::diesel::{sql_query, RunQueryDsl};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health).service(ready).service(metrics);
+}
+
+/// The process is up (touches nothing).
+#[utoipa::path(tag = "health", responses((status = 200, body = HealthStatus)))]
+#[get("/health")]
+async fn health() -> web::Json<HealthStatus> {
+    web::Json(HealthStatus { status: "ok".into(), checks: None })
+}
+
+/// PostgreSQL answers (and Redis, when configured).
+#[utoipa::path(tag = "health", responses((status = 200, body = HealthStatus), (status = 503, description = "a dependency failed", body = HealthStatus)))]
+#[get("/ready")]
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let db_ok = state.db(|c| sql_query("SELECT 1").execute(c).map_err(ApiError::from)).await.is_ok();
+    let mut checks = serde_json::Map::new();
+    checks.insert("postgres".into(), (if db_ok { "ok" } else { "unavailable" }).into());
+    let body = HealthStatus { status: (if db_ok { "ok" } else { "unavailable" }).into(), checks: Some(checks) };
+    if db_ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "5")).json(body)
+    }
+}
+
+/// Prometheus metrics (bearer `METRICS_TOKEN` when set).
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+              (status = 401, description = "unauthorized (METRICS_TOKEN set)", body = Problem))
+)]
+#[get("/metrics")]
+async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.config.metrics_token {
+        let sent = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if sent != Some(format!("Bearer {token}").as_str()) {
+            return Err(ApiError::unauthorized("unauthorized", "Send Authorization: Bearer <METRICS_TOKEN>."));
+        }
+    }
+    let pool = state.pool.state();
+    let text = format!(
+        "# TYPE tracetrack_uptime_seconds gauge\ntracetrack_uptime_seconds {}\n\
+         # TYPE tracetrack_db_pool_connections gauge\ntracetrack_db_pool_connections {}\n\
+         # TYPE tracetrack_db_pool_idle gauge\ntracetrack_db_pool_idle {}\n\
+         # TYPE tracetrack_db_pool_max gauge\ntracetrack_db_pool_max {}\n",
+        state.started_at.elapsed().as_secs(),
+        pool.connections,
+        pool.idle_connections,
+        state.config.pool_size,
+    );
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text))
+}

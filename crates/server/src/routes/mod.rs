@@ -1,0 +1,34 @@
+//! Route registration: every handler carries its `#[utoipa::path]`, so the
+//! OpenAPI document is generated from exactly what is served.
+
+pub mod admin;
+pub mod auth;
+pub mod bags;
+pub mod bills;
+pub mod common;
+pub mod health;
+pub mod params;
+pub mod reference;
+pub mod scans;
+pub mod users;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/api/v1`.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(scope::scope("/auth").configure(auth::configure))
+        .service(scope::scope("/scans").configure(scans::configure))
+        .service(scope::scope("/bags").configure(bags::configure))
+        .service(scope::scope("/bills").configure(bills::configure))
+        .service(scope::scope("/users").configure(users::configure))
+        .service(scope::scope("/dispatch-areas").configure(reference::configure_areas))
+        .service(scope::scope("/bag-formats").configure(reference::configure_formats))
+        .service(scope::scope("/stats").configure(admin::configure_stats))
+        .service(scope::scope("/audit-log").configure(admin::configure_audit));
+}
+
+/// The documented routes: health at the root, the API under `/api/v1`.
+pub fn documented(cfg: &mut ServiceConfig) {
+    cfg.configure(health::configure).service(scope::scope("/api/v1").configure(api_v1));
+}

@@ -1,0 +1,38 @@
+//! Query parameter parsing shared by list endpoints.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Parses an RFC 3339 timestamp parameter.
+pub fn timestamp(value: Option<&str>, name: &str) -> ApiResult<Option<DateTime<Utc>>> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| ApiError::invalid_param(name, format!("{name} must be an RFC 3339 timestamp.")))
+        })
+        .transpose()
+}
+
+/// Parses a `from`/`to` pair; `from` after `to` is a problem.
+pub fn time_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    names: (&str, &str),
+) -> ApiResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    let from = timestamp(from, names.0)?;
+    let to = timestamp(to, names.1)?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(ApiError::invalid_param(names.0, format!("{} must not be after {}.", names.0, names.1)));
+        }
+    }
+    Ok((from, to))
+}
+
+/// Normalises an id used as a filter (no length rules: filters never fail).
+pub fn normalize_filter_qr(raw: &str) -> String {
+    tracetrack_domain::normalize_qr(raw).unwrap_or_else(|_| raw.trim().to_uppercase())
+}

@@ -1,0 +1,223 @@
+//! `/api/v1/scans`: the scan station's endpoints.
+
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use tracetrack_api_types::scans::*;
+use tracetrack_api_types::{Page, Problem};
+use tracetrack_db::diesel::Connection;
+use tracetrack_db::scan_events::{self, EventFilter};
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::common::{decode_id_cursor, id_key, limit, page};
+use super::params::{normalize_filter_qr, time_range};
+use crate::auth::{Ctx, CurrentUser};
+use crate::error::{ApiError, ApiResult};
+use crate::services::scan_request::{Scan, ScanRequest};
+use crate::services::views::event_view;
+use crate::state::AppState;
+
+/// Most events in one batch.
+pub const MAX_BATCH: usize = 500;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(scan_parent)
+        .service(scan_child)
+        .service(unlink)
+        .service(undo)
+        .service(batch)
+        .service(list_events);
+}
+
+async fn apply(state: web::Data<AppState>, ctx: Ctx, scan: Scan) -> ApiResult<HttpResponse> {
+    let st = state.get_ref().clone();
+    let answer = state
+        .tx(move |c| {
+            let key = ctx.idempotency_key.clone();
+            scan.apply(c, &st, &ctx, key.as_deref())
+        })
+        .await?;
+    Ok(answer.into_response())
+}
+
+/// Scan a parent bag: creates it when new.
+#[utoipa::path(
+    tag = "scans",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat"),
+           ("X-Station-Id" = Option<String>, Header, description = "Device name recorded in the event")),
+    request_body = ScanParentRequest,
+    responses(
+        (status = 201, description = "created", body = ScanParentResponse),
+        (status = 200, description = "existing", body = ScanParentResponse),
+        (status = 400, description = "invalid_qr_id, malformed_json", body = Problem),
+        (status = 403, description = "no_dispatch_area", body = Problem),
+        (status = 409, description = "other_area, bag_deleted", body = Problem),
+        (status = 422, description = "wrong_role (a child id), validation_failed, idempotency_key_reused", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/parent")]
+async fn scan_parent(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ScanParentRequest>) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    apply(state, ctx, Scan { request: ScanRequest::Parent { qr_id: b.qr_id }, occurred_at: b.occurred_at }).await
+}
+
+/// Scan a child into a parent (label text is accepted).
+#[utoipa::path(
+    tag = "scans",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat"),
+           ("X-Station-Id" = Option<String>, Header, description = "Device name recorded in the event")),
+    request_body = ScanChildRequest,
+    responses(
+        (status = 201, description = "linked", body = ScanChildResponse),
+        (status = 200, description = "already_linked", body = ScanChildResponse),
+        (status = 400, description = "invalid_qr_id, malformed_json", body = Problem),
+        (status = 403, description = "no_dispatch_area", body = Problem),
+        (status = 404, description = "bag_not_found (the parent)", body = Problem),
+        (status = 409, description = "linked_elsewhere (with parent_qr_id), parent_full, parent_sealed, parent_billed (with bill_number), other_area, bag_deleted", body = Problem),
+        (status = 422, description = "wrong_role, validation_failed, idempotency_key_reused", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/child")]
+async fn scan_child(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ScanChildRequest>) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let request = ScanRequest::Child { parent_qr_id: b.parent_qr_id, qr_id: b.qr_id };
+    apply(state, ctx, Scan { request, occurred_at: b.occurred_at }).await
+}
+
+/// Take a child out of its parent (both bags and their history remain).
+#[utoipa::path(
+    tag = "scans",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
+    request_body = UnlinkRequest,
+    responses(
+        (status = 200, description = "unlinked", body = UnlinkResponse),
+        (status = 400, description = "invalid_qr_id", body = Problem),
+        (status = 404, description = "bag_not_found, not_linked", body = Problem),
+        (status = 409, description = "parent_sealed, parent_billed", body = Problem),
+        (status = 422, description = "wrong_role, validation_failed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/unlink")]
+async fn unlink(state: web::Data<AppState>, ctx: Ctx, body: web::Json<UnlinkRequest>) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    apply(state, ctx, Scan { request: ScanRequest::Unlink { qr_id: b.qr_id }, occurred_at: b.occurred_at }).await
+}
+
+/// Undo the caller's most recent link (within the undo window, 1 h by default).
+#[utoipa::path(
+    tag = "scans",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
+    responses(
+        (status = 200, description = "unlinked", body = UndoResponse),
+        (status = 404, description = "nothing_to_undo", body = Problem),
+        (status = 409, description = "parent_sealed, parent_billed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/undo")]
+async fn undo(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
+    apply(state, ctx, Scan { request: ScanRequest::Undo, occurred_at: None }).await
+}
+
+/// Replay queued scans in order, each in its own transaction (the offline queue).
+#[utoipa::path(
+    tag = "scans",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "one result per event, in order", body = BatchResponse),
+        (status = 413, description = "payload_too_large: more than 500 events", body = Problem),
+        (status = 422, description = "validation_failed", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/batch")]
+async fn batch(state: web::Data<AppState>, ctx: Ctx, body: web::Json<BatchRequest>) -> ApiResult<web::Json<BatchResponse>> {
+    let events = body.into_inner().events;
+    if events.len() > MAX_BATCH {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("A batch holds at most {MAX_BATCH} events; split it."),
+        ));
+    }
+    let mut scans = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        if e.idempotency_key.is_empty() || e.idempotency_key.len() > 255 {
+            let pointer = format!("/events/{i}/idempotency_key");
+            return Err(ApiError::invalid_field(&pointer, "invalid", "idempotency_key needs 1 to 255 characters."));
+        }
+        scans.push(Scan::from_batch(e, i)?);
+    }
+    let st = state.get_ref().clone();
+    let results = state
+        .db(move |conn| {
+            let mut results = Vec::with_capacity(events.len());
+            for (event, scan) in events.iter().zip(&scans) {
+                let key = Some(event.idempotency_key.as_str());
+                let answer = conn.transaction(|c| scan.apply(c, &st, &ctx, key))?;
+                results.push(BatchResult {
+                    idempotency_key: event.idempotency_key.clone(),
+                    status: answer.status.as_u16(),
+                    body: answer.body,
+                });
+            }
+            Ok(results)
+        })
+        .await?;
+    Ok(web::Json(BatchResponse { results }))
+}
+
+/// Filters of the scan event list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// Only this user's scans.
+    user_id: Option<i64>,
+    /// Events about this id (as the bag or as the parent).
+    qr_id: Option<String>,
+    /// `parent`, `child`, `unlink`, `undo`, `seal`, `unseal`, `bill_add`, `bill_remove`.
+    kind: Option<String>,
+    /// Recorded at or after (RFC 3339).
+    from: Option<String>,
+    /// Recorded before (RFC 3339).
+    to: Option<String>,
+    /// 1–200, default 50.
+    limit: Option<i64>,
+    /// From the previous page.
+    cursor: Option<String>,
+}
+
+const KINDS: [&str; 8] = ["parent", "child", "unlink", "undo", "seal", "unseal", "bill_add", "bill_remove"];
+
+/// Scan events, newest first (a dispatcher sees their area only).
+#[utoipa::path(
+    tag = "scans",
+    params(EventQuery),
+    responses((status = 200, body = Page<ScanEvent>), (status = 422, description = "validation_failed", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("")]
+async fn list_events(state: web::Data<AppState>, user: CurrentUser, q: web::Query<EventQuery>) -> ApiResult<web::Json<Page<ScanEvent>>> {
+    let q = q.into_inner();
+    let limit = limit(q.limit)?;
+    let before = decode_id_cursor(q.cursor.as_deref())?;
+    if let Some(kind) = &q.kind {
+        if !KINDS.contains(&kind.as_str()) {
+            return Err(ApiError::invalid_param("kind", format!("kind must be one of {}.", KINDS.join(", "))));
+        }
+    }
+    let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
+    let filter = EventFilter {
+        user_id: q.user_id,
+        qr_id: q.qr_id.as_deref().map(normalize_filter_qr),
+        kind: q.kind,
+        from,
+        to,
+        visible_area: user.area_limit(),
+    };
+    let rows = state.db(move |c| Ok(scan_events::list(c, &filter, before, limit)?)).await?;
+    Ok(web::Json(page(rows, limit, |e| id_key(e.id), event_view)))
+}

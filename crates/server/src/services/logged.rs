@@ -1,0 +1,143 @@
+//! Scan-type writes: one scan event per attempt and `Idempotency-Key` replay,
+//! both in the caller's transaction (api.md conventions, domain.md §3).
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tracetrack_db::diesel::{Connection, PgConnection};
+use tracetrack_db::idempotency::{self, Claim};
+use tracetrack_db::models::NewScanEvent;
+
+use crate::auth::Ctx;
+use crate::error::{ApiError, ApiResult};
+
+/// What the event of a successful write records.
+#[derive(Debug, Clone, Default)]
+pub struct EventInfo {
+    pub qr_id: Option<String>,
+    pub parent_qr_id: Option<String>,
+    pub bill_id: Option<i64>,
+    pub dispatch_area: Option<String>,
+    pub outcome: String,
+}
+
+/// A successful write: status, JSON body, and its event.
+pub type Written = (StatusCode, Value, EventInfo);
+
+/// One logged write.
+pub struct LoggedWrite {
+    /// Scan event kind.
+    pub kind: &'static str,
+    /// Fingerprint of method, route and body.
+    pub fingerprint: String,
+    /// Raw ids for the event when the write fails before normalising them.
+    pub raw_qr: Option<String>,
+    pub raw_parent: Option<String>,
+    pub bill_id: Option<i64>,
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// The answer, possibly replayed.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub replayed: bool,
+}
+
+impl Answer {
+    /// As an HTTP response.
+    pub fn into_response(self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        if self.status.is_client_error() {
+            res.content_type("application/problem+json");
+        }
+        if self.replayed {
+            res.insert_header(("Idempotent-Replayed", "true"));
+        }
+        res.json(self.body)
+    }
+}
+
+/// Fingerprint of a request: method, route template and the fields that matter.
+pub fn fingerprint(method: &str, route: &str, body: &Value) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update(b" ");
+    h.update(route.as_bytes());
+    h.update(b"\n");
+    h.update(body.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn short(raw: Option<&String>) -> Option<String> {
+    raw.map(|s| {
+        let s = tracetrack_domain::normalize_qr(s).unwrap_or_else(|_| s.trim().to_string());
+        s.chars().take(100).collect()
+    })
+}
+
+/// Runs `op` in a savepoint inside the caller's transaction; records the event and,
+/// with a key, the answer. Client errors are answers too (stored and committed);
+/// server errors roll everything back so a retry runs again.
+pub fn run(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    key: Option<&str>,
+    w: LoggedWrite,
+    op: impl FnOnce(&mut PgConnection) -> ApiResult<Written>,
+) -> ApiResult<Answer> {
+    if let Some(key) = key {
+        if let Claim::Seen { fingerprint, status, body } = idempotency::claim(conn, ctx.user.id, key, &w.fingerprint)? {
+            if fingerprint != w.fingerprint {
+                return Err(ApiError::unprocessable(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used for a different request.",
+                ));
+            }
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            return Ok(Answer { status, body, replayed: true });
+        }
+    }
+    let (status, body, info) = match conn.transaction(op) {
+        Ok(written) => written,
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::TOO_MANY_REQUESTS => {
+            let info = EventInfo {
+                qr_id: short(w.raw_qr.as_ref()),
+                parent_qr_id: short(w.raw_parent.as_ref()),
+                bill_id: w.bill_id,
+                dispatch_area: None,
+                outcome: e.code.to_string(),
+            };
+            let body = serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
+            (e.status, body, info)
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(key) = key {
+        idempotency::store(conn, ctx.user.id, key, status.as_u16(), &body)?;
+    }
+    tracetrack_db::scan_events::insert(
+        conn,
+        &NewScanEvent {
+            occurred_at: w.occurred_at,
+            user_id: Some(ctx.user.id),
+            station_id: ctx.station_id.clone(),
+            kind: w.kind.to_string(),
+            qr_id: info.qr_id,
+            parent_qr_id: info.parent_qr_id,
+            bill_id: info.bill_id.or(w.bill_id),
+            outcome: info.outcome,
+            idempotency_key: key.map(String::from),
+            dispatch_area: info.dispatch_area,
+        },
+    )?;
+    Ok(Answer { status, body, replayed: false })
+}
+
+/// Serialises an answer body.
+pub fn to_json<T: serde::Serialize>(v: &T) -> ApiResult<Value> {
+    serde_json::to_value(v).map_err(ApiError::internal)
+}

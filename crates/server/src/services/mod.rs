@@ -1,0 +1,10 @@
+//! Business operations; each runs inside the caller's transaction.
+
+pub mod audit;
+pub mod bills;
+pub mod logged;
+pub mod scan;
+pub mod scan_request;
+pub mod seal;
+pub mod sessions;
+pub mod views;

@@ -1,0 +1,348 @@
+//! The scan rules of domain.md §2: parents, children, unlink, undo.
+//! Each function runs inside a transaction and locks the parent it checks.
+
+use actix_web::http::StatusCode;
+use chrono::{Duration, Utc};
+use tracetrack_api_types::scans::{ScanChildResponse, ScanParentResponse, UndoResponse, UnlinkResponse};
+use tracetrack_db::bags;
+use tracetrack_db::diesel::PgConnection;
+use tracetrack_db::models::{BagRow, NewBag};
+use tracetrack_db::stats::{self, Delta};
+use tracetrack_domain::parent::{check_room, derive_status, NoRoom, ParentStatus};
+use tracetrack_domain::{normalize_qr, Classification, FormatSet};
+
+use super::logged::{to_json, EventInfo, Written};
+use super::views::{child_view, parent_view, parent_view_with};
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+
+/// Normalises an id or answers `400 invalid_qr_id` naming the rule and the formats.
+pub fn normalize(raw: &str, formats: &FormatSet) -> ApiResult<String> {
+    normalize_qr(raw).map_err(|e| invalid_qr(format!("Not a bag id: {e}."), formats))
+}
+
+fn invalid_qr(detail: String, formats: &FormatSet) -> ApiError {
+    let mut err = ApiError::bad_request("invalid_qr_id", detail);
+    err.accepted_formats = Some(formats.accepted());
+    err
+}
+
+pub fn unknown_format(qr: &str, formats: &FormatSet) -> ApiError {
+    invalid_qr(format!("{qr} matches none of the accepted bag formats."), formats)
+}
+
+/// 403 for a dispatcher without an area.
+pub fn require_area(user: &CurrentUser) -> ApiResult<()> {
+    if user.area_limit().is_some_and(|a| a.is_empty()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "no_dispatch_area",
+            "Your account has no dispatch area yet; ask an admin to assign one.",
+        ));
+    }
+    Ok(())
+}
+
+fn deleted(qr: &str) -> ApiError {
+    ApiError::conflict("bag_deleted", format!("Bag {qr} was deleted; an admin can restore it."))
+}
+
+fn not_found(qr: &str) -> ApiError {
+    ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist."))
+}
+
+/// The bag of another area is invisible to a dispatcher.
+pub fn visible(user: &CurrentUser, bag: Option<BagRow>) -> Option<BagRow> {
+    bag.filter(|b| user.sees_area(b.dispatch_area.as_deref()))
+}
+
+/// `POST /scans/parent`.
+pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, raw: &str) -> ApiResult<Written> {
+    let qr = normalize(raw, formats)?;
+    let spec = match formats.classify(&qr) {
+        Classification::Parent(spec) => spec,
+        Classification::Child(_) => {
+            return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a child bag, not a parent.")))
+        }
+        Classification::Unknown => return Err(unknown_format(&qr, formats)),
+    };
+    require_area(user)?;
+    let (status, outcome, bag) = match bags::find(conn, &qr)? {
+        Some(existing) => (StatusCode::OK, "existing", check_existing_parent(user, existing)?),
+        None => {
+            let area = user.area_limit();
+            let new = NewBag {
+                qr_id: &qr,
+                role: "parent",
+                format_code: &spec.code,
+                status: "open",
+                capacity: spec.capacity,
+                child_weight_g: spec.child_weight_g,
+                dispatch_area: area.as_deref(),
+                created_by: Some(user.id),
+            };
+            match bags::insert(conn, &new)? {
+                Some(created) => {
+                    stats::record(conn, Delta { parents: 1, ..Delta::default() })?;
+                    (StatusCode::CREATED, "created", created)
+                }
+                // Created by a concurrent scan a moment ago.
+                None => {
+                    let existing = bags::find(conn, &qr)?.ok_or_else(|| not_found(&qr))?;
+                    (StatusCode::OK, "existing", check_existing_parent(user, existing)?)
+                }
+            }
+        }
+    };
+    let parent = parent_view(conn, &bag)?;
+    let info = EventInfo {
+        qr_id: Some(bag.qr_id.clone()),
+        dispatch_area: bag.dispatch_area.clone(),
+        outcome: outcome.into(),
+        ..EventInfo::default()
+    };
+    Ok((status, to_json(&ScanParentResponse { outcome: outcome.into(), parent })?, info))
+}
+
+fn check_existing_parent(user: &CurrentUser, bag: BagRow) -> ApiResult<BagRow> {
+    if bag.deleted_at.is_some() {
+        return Err(deleted(&bag.qr_id));
+    }
+    if !bag.is_parent() {
+        return Err(ApiError::unprocessable("wrong_role", format!("{} is a child bag, not a parent.", bag.qr_id)));
+    }
+    if !user.sees_area(bag.dispatch_area.as_deref()) {
+        return Err(ApiError::conflict("other_area", format!("{} belongs to another dispatch area.", bag.qr_id)));
+    }
+    Ok(bag)
+}
+
+/// Locks a visible, live parent or answers 404 / 422.
+pub fn lock_parent(conn: &mut PgConnection, user: &CurrentUser, qr: &str) -> ApiResult<BagRow> {
+    let parent = visible(user, bags::find_for_update(conn, qr)?)
+        .filter(|b| b.deleted_at.is_none())
+        .ok_or_else(|| not_found(qr))?;
+    if !parent.is_parent() {
+        return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a child bag, not a parent.")));
+    }
+    Ok(parent)
+}
+
+/// The 409 for a parent that takes no more children.
+pub fn no_room(conn: &mut PgConnection, parent: &BagRow, why: NoRoom) -> ApiResult<ApiError> {
+    let qr = &parent.qr_id;
+    Ok(match why {
+        NoRoom::Billed => {
+            let number = bags::bill_of(conn, parent.id)?.map(|(_, n, _)| n).unwrap_or_default();
+            ApiError::conflict("parent_billed", format!("{qr} is on bill {number}; take it off the bill first."))
+                .with_bill(number)
+        }
+        NoRoom::Sealed => ApiError::conflict("parent_sealed", format!("{qr} is sealed; unseal it first.")),
+        NoRoom::Full => ApiError::conflict(
+            "parent_full",
+            format!("{qr} is full: it holds {} of {} bags.", parent.child_count, parent.capacity_or_zero()),
+        ),
+    })
+}
+
+fn parent_status(parent: &BagRow) -> ParentStatus {
+    ParentStatus::parse(&parent.status).unwrap_or(ParentStatus::Open)
+}
+
+/// `POST /scans/child`.
+pub fn scan_child(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    formats: &FormatSet,
+    raw_parent: &str,
+    raw_child: &str,
+) -> ApiResult<Written> {
+    let parent_qr = normalize(raw_parent, formats)?;
+    let qr = normalize(raw_child, formats)?;
+    require_area(user)?;
+    let parent = lock_parent(conn, user, &parent_qr)?;
+    if qr == parent_qr {
+        return Err(ApiError::unprocessable("wrong_role", format!("{qr} cannot go into itself.")));
+    }
+    let spec = match formats.classify(&qr) {
+        Classification::Child(spec) => spec,
+        Classification::Parent(_) => {
+            return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a parent bag, not a child.")))
+        }
+        Classification::Unknown => return Err(unknown_format(&qr, formats)),
+    };
+    let existing = bags::find(conn, &qr)?;
+    if let Some(child) = &existing {
+        if child.deleted_at.is_some() {
+            return Err(deleted(&qr));
+        }
+        if child.is_parent() {
+            return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a parent bag, not a child.")));
+        }
+        if let Some(answer) = linked_answer(conn, user, child, &parent)? {
+            return answer;
+        }
+        if !user.sees_area(child.dispatch_area.as_deref()) {
+            return Err(ApiError::conflict("other_area", format!("{qr} belongs to another dispatch area.")));
+        }
+    }
+    if let Err(why) = check_room(parent_status(&parent), parent.child_count, parent.capacity_or_zero()) {
+        return Err(no_room(conn, &parent, why)?);
+    }
+    let mut delta = Delta { links: 1, ..Delta::default() };
+    let child = match existing {
+        Some(child) => child,
+        None => {
+            let new = NewBag {
+                qr_id: &qr,
+                role: "child",
+                format_code: &spec.code,
+                status: "unlinked",
+                capacity: None,
+                child_weight_g: None,
+                dispatch_area: parent.dispatch_area.as_deref(),
+                created_by: Some(user.id),
+            };
+            match bags::insert(conn, &new)? {
+                Some(created) => {
+                    delta.children = 1;
+                    created
+                }
+                None => bags::find(conn, &qr)?.ok_or_else(|| not_found(&qr))?,
+            }
+        }
+    };
+    if !bags::insert_link(conn, child.id, parent.id, user.id)? {
+        // A concurrent scan linked it first (we waited for its commit).
+        return linked_answer(conn, user, &child, &parent)?
+            .unwrap_or_else(|| Err(ApiError::unavailable("The bag changed meanwhile; retry.")));
+    }
+    let child = bags::set_status(conn, child.id, "linked")?;
+    let count = parent.child_count + 1;
+    let status = derive_status(count, parent.capacity_or_zero(), false, false);
+    let parent = bags::set_count_and_status(conn, parent.id, count, status.as_str())?;
+    stats::record(conn, delta)?;
+    let body = ScanChildResponse {
+        outcome: "linked".into(),
+        child: child_view(&child, Some(parent.qr_id.clone())),
+        parent: parent_view_with(&parent, None),
+    };
+    let info = EventInfo {
+        qr_id: Some(qr),
+        parent_qr_id: Some(parent.qr_id.clone()),
+        dispatch_area: parent.dispatch_area.clone(),
+        outcome: "linked".into(),
+        ..EventInfo::default()
+    };
+    Ok((StatusCode::CREATED, to_json(&body)?, info))
+}
+
+/// `already_linked` or `linked_elsewhere` when the child has a parent.
+fn linked_answer(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    child: &BagRow,
+    parent: &BagRow,
+) -> ApiResult<Option<ApiResult<Written>>> {
+    let Some(current) = bags::parent_of(conn, child.id)? else {
+        return Ok(None);
+    };
+    if current.id == parent.id {
+        let body = ScanChildResponse {
+            outcome: "already_linked".into(),
+            child: child_view(child, Some(parent.qr_id.clone())),
+            parent: parent_view(conn, parent)?,
+        };
+        let info = EventInfo {
+            qr_id: Some(child.qr_id.clone()),
+            parent_qr_id: Some(parent.qr_id.clone()),
+            dispatch_area: parent.dispatch_area.clone(),
+            outcome: "already_linked".into(),
+            ..EventInfo::default()
+        };
+        return Ok(Some(Ok((StatusCode::OK, to_json(&body)?, info))));
+    }
+    let shown = user.sees_area(current.dispatch_area.as_deref()).then(|| current.qr_id.clone());
+    let detail = match &shown {
+        Some(q) => format!("Bag {} already belongs to {q}.", child.qr_id),
+        None => format!("Bag {} already belongs to another parent.", child.qr_id),
+    };
+    Ok(Some(Err(ApiError::conflict("linked_elsewhere", detail).with_parent(shown))))
+}
+
+/// Takes a child out of its parent; the caller checked that the link exists.
+fn remove_link(conn: &mut PgConnection, child: &BagRow, parent: &BagRow) -> ApiResult<BagRow> {
+    match parent_status(parent) {
+        ParentStatus::Billed => return Err(no_room(conn, parent, NoRoom::Billed)?),
+        ParentStatus::Sealed => return Err(no_room(conn, parent, NoRoom::Sealed)?),
+        _ => {}
+    }
+    bags::delete_link(conn, child.id)?;
+    bags::set_status(conn, child.id, "unlinked")?;
+    let count = parent.child_count - 1;
+    let status = derive_status(count, parent.capacity_or_zero(), false, false);
+    let parent = bags::set_count_and_status(conn, parent.id, count, status.as_str())?;
+    stats::record(conn, Delta { links: -1, ..Delta::default() })?;
+    Ok(parent)
+}
+
+/// Locks the parent of a child, re-checking the link after the lock.
+fn lock_parent_of(conn: &mut PgConnection, child: &BagRow) -> ApiResult<Option<BagRow>> {
+    for _ in 0..3 {
+        let Some(parent) = bags::parent_of(conn, child.id)? else {
+            return Ok(None);
+        };
+        let locked = bags::find_for_update(conn, &parent.qr_id)?;
+        let still = bags::parent_of(conn, child.id)?;
+        if still.as_ref().map(|p| p.id) == Some(parent.id) {
+            return Ok(locked);
+        }
+    }
+    Err(ApiError::unavailable("The bag is changing; retry."))
+}
+
+/// `POST /scans/unlink`.
+pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, raw: &str) -> ApiResult<Written> {
+    let qr = normalize(raw, formats)?;
+    require_area(user)?;
+    let child = visible(user, bags::find(conn, &qr)?)
+        .filter(|b| b.deleted_at.is_none())
+        .ok_or_else(|| not_found(&qr))?;
+    if child.is_parent() {
+        return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a parent bag; unlink its children instead.")));
+    }
+    let parent = lock_parent_of(conn, &child)?
+        .ok_or_else(|| ApiError::not_found("not_linked", format!("Bag {qr} is not in any parent.")))?;
+    let parent = remove_link(conn, &child, &parent)?;
+    let info = EventInfo {
+        qr_id: Some(qr),
+        parent_qr_id: Some(parent.qr_id.clone()),
+        dispatch_area: parent.dispatch_area.clone(),
+        outcome: "unlinked".into(),
+        ..EventInfo::default()
+    };
+    Ok((StatusCode::OK, to_json(&UnlinkResponse { parent: parent_view_with(&parent, None) })?, info))
+}
+
+/// `POST /scans/undo`: unlinks the caller's most recent link within the window.
+pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> ApiResult<Written> {
+    require_area(user)?;
+    let nothing = || ApiError::not_found("nothing_to_undo", "You have no link to undo from the last hour.");
+    let (child_id, parent_id) = bags::last_link_by(conn, user.id, Utc::now() - window)?.ok_or_else(nothing)?;
+    let child = bags::find_by_id(conn, child_id)?;
+    let parent_qr = bags::find_by_id(conn, parent_id)?.qr_id;
+    let parent = bags::find_for_update(conn, &parent_qr)?.ok_or_else(nothing)?;
+    if bags::parent_of(conn, child_id)?.map(|p| p.id) != Some(parent_id) {
+        return Err(nothing());
+    }
+    let parent = remove_link(conn, &child, &parent)?;
+    let body = UndoResponse { unlinked_qr_id: child.qr_id.clone(), parent: parent_view_with(&parent, None) };
+    let info = EventInfo {
+        qr_id: Some(child.qr_id),
+        parent_qr_id: Some(parent.qr_id.clone()),
+        dispatch_area: parent.dispatch_area.clone(),
+        outcome: "unlinked".into(),
+        ..EventInfo::default()
+    };
+    Ok((StatusCode::OK, to_json(&body)?, info))
+}

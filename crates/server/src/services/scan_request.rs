@@ -1,0 +1,103 @@
+//! One scan as the single endpoints and the batch both see it, so a key sent to
+//! `/scans/child` and replayed through `/scans/batch` has the same fingerprint.
+
+use chrono::Duration;
+use serde_json::json;
+use tracetrack_api_types::scans::BatchEvent;
+use tracetrack_db::diesel::PgConnection;
+
+use super::logged::{self, fingerprint, Answer, LoggedWrite};
+use super::scan;
+use crate::auth::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A scan to apply.
+#[derive(Debug, Clone)]
+pub enum ScanRequest {
+    Parent { qr_id: String },
+    Child { parent_qr_id: String, qr_id: String },
+    Unlink { qr_id: String },
+    Undo,
+}
+
+/// A scan with its device time.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub request: ScanRequest,
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Scan {
+    /// The scan of one batch event; an unknown kind is a field problem.
+    pub fn from_batch(e: &BatchEvent, index: usize) -> ApiResult<Scan> {
+        let request = match e.kind.as_str() {
+            "parent" => ScanRequest::Parent { qr_id: e.qr_id.clone() },
+            "child" => ScanRequest::Child {
+                parent_qr_id: e.parent_qr_id.clone().ok_or_else(|| {
+                    ApiError::invalid_field(&format!("/events/{index}/parent_qr_id"), "required", "A child scan needs parent_qr_id.")
+                })?,
+                qr_id: e.qr_id.clone(),
+            },
+            "unlink" => ScanRequest::Unlink { qr_id: e.qr_id.clone() },
+            _ => {
+                return Err(ApiError::invalid_field(
+                    &format!("/events/{index}/kind"),
+                    "invalid",
+                    "kind must be parent, child or unlink.",
+                ))
+            }
+        };
+        Ok(Scan { request, occurred_at: e.occurred_at })
+    }
+
+    fn kind(&self) -> &'static str {
+        match self.request {
+            ScanRequest::Parent { .. } => "parent",
+            ScanRequest::Child { .. } => "child",
+            ScanRequest::Unlink { .. } => "unlink",
+            ScanRequest::Undo => "undo",
+        }
+    }
+
+    /// Fingerprint of the equivalent single-endpoint request.
+    fn fingerprint(&self) -> String {
+        let route = format!("/api/v1/scans/{}", self.kind());
+        let body = match &self.request {
+            ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => {
+                json!({"qr_id": qr_id, "occurred_at": self.occurred_at})
+            }
+            ScanRequest::Child { parent_qr_id, qr_id } => {
+                json!({"parent_qr_id": parent_qr_id, "qr_id": qr_id, "occurred_at": self.occurred_at})
+            }
+            ScanRequest::Undo => json!({}),
+        };
+        fingerprint("POST", &route, &body)
+    }
+
+    /// Applies the scan in the caller's transaction, with its event and key.
+    pub fn apply(&self, conn: &mut PgConnection, state: &AppState, ctx: &Ctx, key: Option<&str>) -> ApiResult<Answer> {
+        let formats = state.formats.get(conn)?;
+        let (raw_qr, raw_parent) = match &self.request {
+            ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => (Some(qr_id.clone()), None),
+            ScanRequest::Child { parent_qr_id, qr_id } => (Some(qr_id.clone()), Some(parent_qr_id.clone())),
+            ScanRequest::Undo => (None, None),
+        };
+        let write = LoggedWrite {
+            kind: self.kind(),
+            fingerprint: self.fingerprint(),
+            raw_qr,
+            raw_parent,
+            bill_id: None,
+            occurred_at: self.occurred_at,
+        };
+        let user = &ctx.user;
+        let window = Duration::minutes(state.config.undo_window_minutes);
+        logged::run(conn, ctx, key, write, |c| match &self.request {
+            ScanRequest::Parent { qr_id } => scan::scan_parent(c, user, &formats, qr_id),
+            ScanRequest::Child { parent_qr_id, qr_id } => scan::scan_child(c, user, &formats, parent_qr_id, qr_id),
+            ScanRequest::Unlink { qr_id } => scan::unlink(c, user, &formats, qr_id),
+            ScanRequest::Undo => scan::undo(c, user, window),
+        })
+    }
+}

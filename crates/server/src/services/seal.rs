@@ -1,0 +1,90 @@
+//! Sealing and unsealing parents: scan events `seal` / `unseal`, idempotent.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+use tracetrack_api_types::bags::ParentResponse;
+use tracetrack_db::bags;
+use tracetrack_db::diesel::PgConnection;
+use tracetrack_domain::parent::{derive_status, NoRoom};
+
+use super::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite, Written};
+use super::scan::{lock_parent, no_room, require_area};
+use super::views::parent_view;
+use crate::auth::{CurrentUser, Ctx};
+use crate::error::{ApiError, ApiResult};
+use crate::routes::params::normalize_filter_qr;
+use crate::state::AppState;
+
+/// Longest seal reason.
+const MAX_REASON: usize = 500;
+
+/// Seals (`Some(reason)`) or unseals (`None`) a parent, as a logged write.
+pub async fn run(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    raw_qr: String,
+    seal: Option<Option<String>>,
+) -> ApiResult<HttpResponse> {
+    let kind = if seal.is_some() { "seal" } else { "unseal" };
+    let route = format!("/api/v1/bags/{{qr_id}}/{kind}");
+    let fp = fingerprint("POST", &route, &json!({"qr_id": raw_qr, "reason": seal}));
+    let answer = state
+        .tx(move |c| {
+            let write = LoggedWrite {
+                kind,
+                fingerprint: fp,
+                raw_qr: Some(raw_qr.clone()),
+                raw_parent: None,
+                bill_id: None,
+                occurred_at: None,
+            };
+            let key = ctx.idempotency_key.clone();
+            logged::run(c, &ctx, key.as_deref(), write, |c| apply(c, &ctx.user, &raw_qr, seal))
+        })
+        .await?;
+    Ok(answer.into_response())
+}
+
+fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Option<String>>) -> ApiResult<Written> {
+    require_area(user)?;
+    let qr = normalize_filter_qr(raw_qr);
+    let parent = lock_parent(c, user, &qr)?;
+    if parent.status == "billed" {
+        return Err(no_room(c, &parent, NoRoom::Billed)?);
+    }
+    let (parent, outcome) = match seal {
+        Some(_) if parent.status == "sealed" => (parent, "unchanged"),
+        Some(reason) => {
+            let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+            if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
+                return Err(ApiError::invalid_field("/reason", "too_long", format!("At most {MAX_REASON} characters.")));
+            }
+            if parent.child_count < parent.capacity_or_zero() && reason.is_none() {
+                return Err(ApiError::invalid_field(
+                    "/reason",
+                    "required",
+                    format!(
+                        "{qr} holds {} of {}; say why it is sealed short.",
+                        parent.child_count,
+                        parent.capacity_or_zero()
+                    ),
+                ));
+            }
+            (bags::set_seal(c, parent.id, "sealed", Some(reason.as_deref()))?, "sealed")
+        }
+        None if parent.status != "sealed" => (parent, "unchanged"),
+        None => {
+            let status = derive_status(parent.child_count, parent.capacity_or_zero(), false, false);
+            (bags::set_seal(c, parent.id, status.as_str(), None)?, "unsealed")
+        }
+    };
+    let info = EventInfo {
+        qr_id: Some(parent.qr_id.clone()),
+        dispatch_area: parent.dispatch_area.clone(),
+        outcome: outcome.into(),
+        ..EventInfo::default()
+    };
+    let body = ParentResponse { parent: parent_view(c, &parent)? };
+    Ok((StatusCode::OK, to_json(&body)?, info))
+}
