@@ -13,7 +13,6 @@ pub use problem::{FieldError, Problem};
 
 use serde::{Deserialize, Serialize};
 
-
 /// One page of a list, newest first unless stated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -8,7 +8,10 @@ use crate::schema::audit_log;
 
 /// Writes one audit row in the caller's transaction.
 pub fn record(conn: &mut PgConnection, row: &NewAudit) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table).values(row).execute(conn).map(|_| ())
+    diesel::insert_into(audit_log::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Filters of `GET /audit-log`.
@@ -23,7 +26,12 @@ pub struct AuditFilter {
 }
 
 /// One page of audit rows, newest first, after the row id `before`.
-pub fn list(conn: &mut PgConnection, f: &AuditFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<AuditRow>> {
+pub fn list(
+    conn: &mut PgConnection,
+    f: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
     let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
     if let Some(actor) = f.actor_id {
         q = q.filter(audit_log::actor_id.eq(actor));

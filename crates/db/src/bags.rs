@@ -9,7 +9,11 @@ use crate::schema::{bag, bag_link, bill, bill_item};
 
 /// Finds a bag by normalised id, deleted or not.
 pub fn find(conn: &mut PgConnection, qr: &str) -> QueryResult<Option<BagRow>> {
-    bag::table.filter(bag::qr_id.eq(qr)).select(BagRow::as_select()).first(conn).optional()
+    bag::table
+        .filter(bag::qr_id.eq(qr))
+        .select(BagRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Finds and row-locks a bag until the transaction ends.
@@ -39,9 +43,18 @@ pub fn insert(conn: &mut PgConnection, new: &NewBag<'_>) -> QueryResult<Option<B
 }
 
 /// Sets a parent's child count and status.
-pub fn set_count_and_status(conn: &mut PgConnection, id: i64, count: i32, status: &str) -> QueryResult<BagRow> {
+pub fn set_count_and_status(
+    conn: &mut PgConnection,
+    id: i64,
+    count: i32,
+    status: &str,
+) -> QueryResult<BagRow> {
     diesel::update(bag::table.find(id))
-        .set((bag::child_count.eq(count), bag::status.eq(status), bag::updated_at.eq(now)))
+        .set((
+            bag::child_count.eq(count),
+            bag::status.eq(status),
+            bag::updated_at.eq(now),
+        ))
         .returning(BagRow::as_returning())
         .get_result(conn)
 }
@@ -55,7 +68,12 @@ pub fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult
 }
 
 /// Seals (`Some(reason)`, reason may be empty) or unseals (`None`) a parent.
-pub fn set_seal(conn: &mut PgConnection, id: i64, status: &str, seal: Option<Option<&str>>) -> QueryResult<BagRow> {
+pub fn set_seal(
+    conn: &mut PgConnection,
+    id: i64,
+    status: &str,
+    seal: Option<Option<&str>>,
+) -> QueryResult<BagRow> {
     let (reason, at) = match seal {
         Some(reason) => (reason, Some(Utc::now())),
         None => (None, None),
@@ -91,7 +109,12 @@ pub fn parent_of(conn: &mut PgConnection, child_id: i64) -> QueryResult<Option<B
 }
 
 /// Links a child; `false` when the child was already linked (by anyone).
-pub fn insert_link(conn: &mut PgConnection, child_id: i64, parent_id: i64, user: i64) -> QueryResult<bool> {
+pub fn insert_link(
+    conn: &mut PgConnection,
+    child_id: i64,
+    parent_id: i64,
+    user: i64,
+) -> QueryResult<bool> {
     diesel::insert_into(bag_link::table)
         .values((
             bag_link::child_id.eq(child_id),
@@ -110,7 +133,10 @@ pub fn delete_link(conn: &mut PgConnection, child_id: i64) -> QueryResult<usize>
 }
 
 /// A parent's children with the time they were linked, oldest first.
-pub fn children_of(conn: &mut PgConnection, parent_id: i64) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
+pub fn children_of(
+    conn: &mut PgConnection,
+    parent_id: i64,
+) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
     bag_link::table
         .inner_join(bag::table.on(bag::id.eq(bag_link::child_id)))
         .filter(bag_link::parent_id.eq(parent_id))
@@ -120,7 +146,11 @@ pub fn children_of(conn: &mut PgConnection, parent_id: i64) -> QueryResult<Vec<(
 }
 
 /// The user's most recent link made after `since`: (child id, parent id).
-pub fn last_link_by(conn: &mut PgConnection, user: i64, since: DateTime<Utc>) -> QueryResult<Option<(i64, i64)>> {
+pub fn last_link_by(
+    conn: &mut PgConnection,
+    user: i64,
+    since: DateTime<Utc>,
+) -> QueryResult<Option<(i64, i64)>> {
     bag_link::table
         .filter(bag_link::linked_by.eq(user))
         .filter(bag_link::linked_at.gt(since))
@@ -167,8 +197,16 @@ pub enum BagCursor {
 }
 
 /// One page of bags (`limit + 1` rows are read to know whether more follow).
-pub fn list(conn: &mut PgConnection, f: &BagFilter, cursor: Option<&BagCursor>, limit: i64) -> QueryResult<Vec<BagRow>> {
-    let mut q = bag::table.filter(bag::deleted_at.is_null()).select(BagRow::as_select()).into_boxed();
+pub fn list(
+    conn: &mut PgConnection,
+    f: &BagFilter,
+    cursor: Option<&BagCursor>,
+    limit: i64,
+) -> QueryResult<Vec<BagRow>> {
+    let mut q = bag::table
+        .filter(bag::deleted_at.is_null())
+        .select(BagRow::as_select())
+        .into_boxed();
     if let Some(role) = &f.role {
         q = q.filter(bag::role.eq(role.clone()));
     }
@@ -179,7 +217,11 @@ pub fn list(conn: &mut PgConnection, f: &BagFilter, cursor: Option<&BagCursor>, 
         q = q.filter(bag::dispatch_area.eq(area.clone()));
     }
     if let Some(area) = &f.visible_area {
-        q = q.filter(bag::dispatch_area.is_null().or(bag::dispatch_area.eq(area.clone())));
+        q = q.filter(
+            bag::dispatch_area
+                .is_null()
+                .or(bag::dispatch_area.eq(area.clone())),
+        );
     }
     if let Some(user) = f.created_by {
         q = q.filter(bag::created_by.eq(user));
@@ -204,7 +246,9 @@ pub fn list(conn: &mut PgConnection, f: &BagFilter, cursor: Option<&BagCursor>, 
     }
     if let Some(prefix) = &f.prefix {
         // qr_id is COLLATE "C": a range on the unique index serves the prefix.
-        q = q.filter(bag::qr_id.ge(prefix.clone())).filter(bag::qr_id.lt(prefix_end(prefix)));
+        q = q
+            .filter(bag::qr_id.ge(prefix.clone()))
+            .filter(bag::qr_id.lt(prefix_end(prefix)));
         if let Some(BagCursor::Qr(after)) = cursor {
             q = q.filter(bag::qr_id.gt(after.clone()));
         }

@@ -10,12 +10,21 @@ use crate::schema::{bag, bill, bill_item};
 
 /// Finds a bill by id.
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<BillRow>> {
-    bill::table.find(id).select(BillRow::as_select()).first(conn).optional()
+    bill::table
+        .find(id)
+        .select(BillRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Finds and row-locks a bill until the transaction ends.
 pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Option<BillRow>> {
-    bill::table.find(id).select(BillRow::as_select()).for_update().first(conn).optional()
+    bill::table
+        .find(id)
+        .select(BillRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
 }
 
 /// Inserts a bill; `None` when the number exists (case-insensitively).
@@ -55,9 +64,18 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 }
 
 /// Puts a parent on a bill; `false` when the parent is on a bill already.
-pub fn insert_item(conn: &mut PgConnection, bill_id: i64, bag_id: i64, user: i64) -> QueryResult<bool> {
+pub fn insert_item(
+    conn: &mut PgConnection,
+    bill_id: i64,
+    bag_id: i64,
+    user: i64,
+) -> QueryResult<bool> {
     diesel::insert_into(bill_item::table)
-        .values((bill_item::bill_id.eq(bill_id), bill_item::bag_id.eq(bag_id), bill_item::added_by.eq(user)))
+        .values((
+            bill_item::bill_id.eq(bill_id),
+            bill_item::bag_id.eq(bag_id),
+            bill_item::added_by.eq(user),
+        ))
         .on_conflict(bill_item::bag_id)
         .do_nothing()
         .execute(conn)
@@ -66,14 +84,24 @@ pub fn insert_item(conn: &mut PgConnection, bill_id: i64, bag_id: i64, user: i64
 
 /// Takes a parent off a bill.
 pub fn delete_item(conn: &mut PgConnection, bill_id: i64, bag_id: i64) -> QueryResult<usize> {
-    diesel::delete(bill_item::table.filter(bill_item::bill_id.eq(bill_id)).filter(bill_item::bag_id.eq(bag_id)))
-        .execute(conn)
+    diesel::delete(
+        bill_item::table
+            .filter(bill_item::bill_id.eq(bill_id))
+            .filter(bill_item::bag_id.eq(bag_id)),
+    )
+    .execute(conn)
 }
 
 /// The parents on a bill, in the order they were added, locked for update.
 pub fn parents_for_update(conn: &mut PgConnection, bill_id: i64) -> QueryResult<Vec<BagRow>> {
     bag::table
-        .filter(bag::id.eq_any(bill_item::table.filter(bill_item::bill_id.eq(bill_id)).select(bill_item::bag_id)))
+        .filter(
+            bag::id.eq_any(
+                bill_item::table
+                    .filter(bill_item::bill_id.eq(bill_id))
+                    .select(bill_item::bag_id),
+            ),
+        )
         .select(BagRow::as_select())
         .for_update()
         .load(conn)
@@ -101,7 +129,12 @@ pub struct BillFilter {
 }
 
 /// One page of bills, newest first, after the row id `before`.
-pub fn list(conn: &mut PgConnection, f: &BillFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<BillRow>> {
+pub fn list(
+    conn: &mut PgConnection,
+    f: &BillFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<BillRow>> {
     let mut q = bill::table.select(BillRow::as_select()).into_boxed();
     if let Some(status) = &f.status {
         q = q.filter(bill::status.eq(status.clone()));
@@ -127,10 +160,15 @@ pub fn list(conn: &mut PgConnection, f: &BillFilter, before: Option<i64>, limit:
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Bills per status: (status, count).
 pub fn count_by_status(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64)>> {
-    bill::table.group_by(bill::status).select((bill::status, diesel::dsl::count_star())).load(conn)
+    bill::table
+        .group_by(bill::status)
+        .select((bill::status, diesel::dsl::count_star()))
+        .load(conn)
 }

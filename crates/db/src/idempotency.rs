@@ -11,14 +11,27 @@ pub enum Claim {
     /// The key is new; this transaction owns it until it commits.
     New,
     /// The key was used before: its fingerprint and stored answer.
-    Seen { fingerprint: String, status: i32, body: serde_json::Value },
+    Seen {
+        fingerprint: String,
+        status: i32,
+        body: serde_json::Value,
+    },
 }
 
 /// Claims a key inside the caller's transaction. A concurrent claim of the same key
 /// waits on the primary key until this transaction ends, then sees the stored answer.
-pub fn claim(conn: &mut PgConnection, user: i64, key: &str, fingerprint: &str) -> QueryResult<Claim> {
+pub fn claim(
+    conn: &mut PgConnection,
+    user: i64,
+    key: &str,
+    fingerprint: &str,
+) -> QueryResult<Claim> {
     let inserted = diesel::insert_into(ir::table)
-        .values((ir::user_id.eq(user), ir::key.eq(key), ir::fingerprint.eq(fingerprint)))
+        .values((
+            ir::user_id.eq(user),
+            ir::key.eq(key),
+            ir::fingerprint.eq(fingerprint),
+        ))
         .on_conflict((ir::user_id, ir::key))
         .do_nothing()
         .execute(conn)?;
@@ -37,7 +50,13 @@ pub fn claim(conn: &mut PgConnection, user: i64, key: &str, fingerprint: &str) -
 }
 
 /// Stores the answer of a claimed key.
-pub fn store(conn: &mut PgConnection, user: i64, key: &str, status: u16, body: &serde_json::Value) -> QueryResult<usize> {
+pub fn store(
+    conn: &mut PgConnection,
+    user: i64,
+    key: &str,
+    status: u16,
+    body: &serde_json::Value,
+) -> QueryResult<usize> {
     diesel::update(ir::table.find((user, key)))
         .set((ir::status_code.eq(i32::from(status)), ir::body.eq(body)))
         .execute(conn)

@@ -8,16 +8,27 @@ use crate::schema::{app_setting, bag_format, dispatch_area};
 
 /// All dispatch areas by name.
 pub fn areas(conn: &mut PgConnection) -> QueryResult<Vec<AreaRow>> {
-    dispatch_area::table.order(dispatch_area::name.asc()).select(AreaRow::as_select()).load(conn)
+    dispatch_area::table
+        .order(dispatch_area::name.asc())
+        .select(AreaRow::as_select())
+        .load(conn)
 }
 
 /// One dispatch area.
 pub fn area(conn: &mut PgConnection, code: &str) -> QueryResult<Option<AreaRow>> {
-    dispatch_area::table.find(code).select(AreaRow::as_select()).first(conn).optional()
+    dispatch_area::table
+        .find(code)
+        .select(AreaRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Inserts an area; `None` when the code exists.
-pub fn insert_area(conn: &mut PgConnection, code: &str, name: &str) -> QueryResult<Option<AreaRow>> {
+pub fn insert_area(
+    conn: &mut PgConnection,
+    code: &str,
+    name: &str,
+) -> QueryResult<Option<AreaRow>> {
     diesel::insert_into(dispatch_area::table)
         .values((dispatch_area::code.eq(code), dispatch_area::name.eq(name)))
         .on_conflict_do_nothing()
@@ -29,7 +40,11 @@ pub fn insert_area(conn: &mut PgConnection, code: &str, name: &str) -> QueryResu
 /// Writes an area's name and active flag.
 pub fn save_area(conn: &mut PgConnection, a: &AreaRow) -> QueryResult<AreaRow> {
     diesel::update(dispatch_area::table.find(&a.code))
-        .set((dispatch_area::name.eq(&a.name), dispatch_area::active.eq(a.active), dispatch_area::updated_at.eq(now)))
+        .set((
+            dispatch_area::name.eq(&a.name),
+            dispatch_area::active.eq(a.active),
+            dispatch_area::updated_at.eq(now),
+        ))
         .returning(AreaRow::as_returning())
         .get_result(conn)
 }
@@ -44,7 +59,11 @@ pub fn formats(conn: &mut PgConnection) -> QueryResult<Vec<FormatRow>> {
 
 /// One bag format.
 pub fn format(conn: &mut PgConnection, code: &str) -> QueryResult<Option<FormatRow>> {
-    bag_format::table.find(code).select(FormatRow::as_select()).first(conn).optional()
+    bag_format::table
+        .find(code)
+        .select(FormatRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// A new bag format.
@@ -90,5 +109,8 @@ pub fn setting_or_insert(conn: &mut PgConnection, key: &str, default: &str) -> Q
         .values((app_setting::key.eq(key), app_setting::value.eq(default)))
         .on_conflict_do_nothing()
         .execute(conn)?;
-    app_setting::table.find(key).select(app_setting::value).first(conn)
+    app_setting::table
+        .find(key)
+        .select(app_setting::value)
+        .first(conn)
 }

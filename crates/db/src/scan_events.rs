@@ -8,7 +8,9 @@ use crate::schema::scan_event;
 
 /// Appends one event.
 pub fn insert(conn: &mut PgConnection, event: &NewScanEvent) -> QueryResult<usize> {
-    diesel::insert_into(scan_event::table).values(event).execute(conn)
+    diesel::insert_into(scan_event::table)
+        .values(event)
+        .execute(conn)
 }
 
 /// Filters of `GET /scans` and a bag's history.
@@ -25,13 +27,24 @@ pub struct EventFilter {
 }
 
 /// One page of events, newest first, after the row id `before`.
-pub fn list(conn: &mut PgConnection, f: &EventFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<ScanEventRow>> {
-    let mut q = scan_event::table.select(ScanEventRow::as_select()).into_boxed();
+pub fn list(
+    conn: &mut PgConnection,
+    f: &EventFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ScanEventRow>> {
+    let mut q = scan_event::table
+        .select(ScanEventRow::as_select())
+        .into_boxed();
     if let Some(user) = f.user_id {
         q = q.filter(scan_event::user_id.eq(user));
     }
     if let Some(qr) = &f.qr_id {
-        q = q.filter(scan_event::qr_id.eq(qr.clone()).or(scan_event::parent_qr_id.eq(qr.clone())));
+        q = q.filter(
+            scan_event::qr_id
+                .eq(qr.clone())
+                .or(scan_event::parent_qr_id.eq(qr.clone())),
+        );
     }
     if let Some(kind) = &f.kind {
         q = q.filter(scan_event::kind.eq(kind.clone()));
@@ -43,7 +56,11 @@ pub fn list(conn: &mut PgConnection, f: &EventFilter, before: Option<i64>, limit
         q = q.filter(scan_event::recorded_at.lt(to));
     }
     if let Some(area) = &f.visible_area {
-        q = q.filter(scan_event::dispatch_area.is_null().or(scan_event::dispatch_area.eq(area.clone())));
+        q = q.filter(
+            scan_event::dispatch_area
+                .is_null()
+                .or(scan_event::dispatch_area.eq(area.clone())),
+        );
     }
     if let Some(before) = before {
         q = q.filter(scan_event::id.lt(before));
@@ -56,6 +73,9 @@ pub fn activity_since(conn: &mut PgConnection, since: DateTime<Utc>) -> QueryRes
     use diesel::dsl::count_star;
     scan_event::table
         .filter(scan_event::recorded_at.ge(since))
-        .select((count_star(), diesel::dsl::count(scan_event::user_id).aggregate_distinct()))
+        .select((
+            count_star(),
+            diesel::dsl::count(scan_event::user_id).aggregate_distinct(),
+        ))
         .first(conn)
 }

@@ -210,7 +210,20 @@ diesel::joinable!(bill_item -> bill (bill_id));
 diesel::joinable!(bill_item -> bag (bag_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    app_setting, app_user, audit_log, bag, bag_format, bag_link, bill, bill_item,
-    dispatch_area, idempotency_record, login_failure, refresh_token, scan_event,
-    stat_delta, stat_total, user_session,
+    app_setting,
+    app_user,
+    audit_log,
+    bag,
+    bag_format,
+    bag_link,
+    bill,
+    bill_item,
+    dispatch_area,
+    idempotency_record,
+    login_failure,
+    refresh_token,
+    scan_event,
+    stat_delta,
+    stat_total,
+    user_session,
 );

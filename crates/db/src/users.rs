@@ -51,7 +51,10 @@ pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<Option<
 
 /// Number of users that are not deleted.
 pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
-    app_user::table.filter(app_user::deleted_at.is_null()).count().get_result(conn)
+    app_user::table
+        .filter(app_user::deleted_at.is_null())
+        .count()
+        .get_result(conn)
 }
 
 /// Active admins, locked so that two demotions cannot both pass the last-admin check.
@@ -60,6 +63,7 @@ pub fn active_admin_ids_for_update(conn: &mut PgConnection) -> QueryResult<Vec<i
         .filter(app_user::role.eq("admin"))
         .filter(app_user::is_active.eq(true))
         .filter(app_user::deleted_at.is_null())
+        .order(app_user::id.asc())
         .select(app_user::id)
         .for_update()
         .load(conn)
@@ -99,14 +103,23 @@ pub struct UserFilter {
 }
 
 /// One page of users, newest first, after the row id `before`.
-pub fn list(conn: &mut PgConnection, f: &UserFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<UserRow>> {
+pub fn list(
+    conn: &mut PgConnection,
+    f: &UserFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
     let mut q = app_user::table
         .filter(app_user::deleted_at.is_null())
         .select(UserRow::as_select())
         .into_boxed();
     if let Some(text) = &f.q {
         let pattern = format!("%{}%", crate::bills::escape_like(&text.to_lowercase()));
-        q = q.filter(app_user::username.like(pattern.clone()).or(app_user::email.ilike(pattern)));
+        q = q.filter(
+            app_user::username
+                .like(pattern.clone())
+                .or(app_user::email.ilike(pattern)),
+        );
     }
     if let Some(role) = &f.role {
         q = q.filter(app_user::role.eq(role.clone()));
@@ -121,7 +134,10 @@ pub fn list(conn: &mut PgConnection, f: &UserFilter, before: Option<i64>, limit:
 }
 
 /// Current lock state for a username: (failures, locked_until).
-pub fn failures(conn: &mut PgConnection, username: &str) -> QueryResult<Option<(i32, Option<DateTime<Utc>>)>> {
+pub fn failures(
+    conn: &mut PgConnection,
+    username: &str,
+) -> QueryResult<Option<(i32, Option<DateTime<Utc>>)>> {
     login_failure::table
         .find(username)
         .select((login_failure::failures, login_failure::locked_until))
@@ -132,10 +148,16 @@ pub fn failures(conn: &mut PgConnection, username: &str) -> QueryResult<Option<(
 /// Counts one failure atomically; returns the new count.
 pub fn add_failure(conn: &mut PgConnection, username: &str) -> QueryResult<i32> {
     diesel::insert_into(login_failure::table)
-        .values((login_failure::username.eq(username), login_failure::failures.eq(1)))
+        .values((
+            login_failure::username.eq(username),
+            login_failure::failures.eq(1),
+        ))
         .on_conflict(login_failure::username)
         .do_update()
-        .set((login_failure::failures.eq(login_failure::failures + 1), login_failure::updated_at.eq(now)))
+        .set((
+            login_failure::failures.eq(login_failure::failures + 1),
+            login_failure::updated_at.eq(now),
+        ))
         .returning(login_failure::failures)
         .get_result(conn)
 }
@@ -173,7 +195,10 @@ pub fn create_session(
 }
 
 /// A session with its user, for authenticating a request.
-pub fn session_with_user(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(SessionRow, UserRow)>> {
+pub fn session_with_user(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(SessionRow, UserRow)>> {
     user_session::table
         .inner_join(app_user::table)
         .filter(user_session::id.eq(id))
@@ -184,18 +209,32 @@ pub fn session_with_user(conn: &mut PgConnection, id: Uuid) -> QueryResult<Optio
 
 /// Marks a session as seen now (idle timeout).
 pub fn touch_session(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
-    diesel::update(user_session::table.find(id)).set(user_session::last_seen_at.eq(now)).execute(conn)
+    diesel::update(user_session::table.find(id))
+        .set(user_session::last_seen_at.eq(now))
+        .execute(conn)
 }
 
 /// Ends one session.
 pub fn revoke_session(conn: &mut PgConnection, id: Uuid, reason: &str) -> QueryResult<usize> {
-    diesel::update(user_session::table.find(id).filter(user_session::revoked_at.is_null()))
-        .set((user_session::revoked_at.eq(now), user_session::revoked_reason.eq(reason)))
-        .execute(conn)
+    diesel::update(
+        user_session::table
+            .find(id)
+            .filter(user_session::revoked_at.is_null()),
+    )
+    .set((
+        user_session::revoked_at.eq(now),
+        user_session::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
 }
 
 /// Ends every session of a user, except `keep`.
-pub fn revoke_user_sessions(conn: &mut PgConnection, user_id: i64, keep: Option<Uuid>, reason: &str) -> QueryResult<usize> {
+pub fn revoke_user_sessions(
+    conn: &mut PgConnection,
+    user_id: i64,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> QueryResult<usize> {
     let mut q = diesel::update(user_session::table)
         .filter(user_session::user_id.eq(user_id))
         .filter(user_session::revoked_at.is_null())
@@ -203,18 +242,28 @@ pub fn revoke_user_sessions(conn: &mut PgConnection, user_id: i64, keep: Option<
     if let Some(keep) = keep {
         q = q.filter(user_session::id.ne(keep));
     }
-    q.set((user_session::revoked_at.eq(now), user_session::revoked_reason.eq(reason))).execute(conn)
+    q.set((
+        user_session::revoked_at.eq(now),
+        user_session::revoked_reason.eq(reason),
+    ))
+    .execute(conn)
 }
 
 /// Stores a new refresh token hash for a session.
 pub fn insert_refresh(conn: &mut PgConnection, session: Uuid, hash: &str) -> QueryResult<usize> {
     diesel::insert_into(refresh_token::table)
-        .values((refresh_token::token_hash.eq(hash), refresh_token::session_id.eq(session)))
+        .values((
+            refresh_token::token_hash.eq(hash),
+            refresh_token::session_id.eq(session),
+        ))
         .execute(conn)
 }
 
 /// Finds and locks a refresh token: (session id, used_at).
-pub fn find_refresh_for_update(conn: &mut PgConnection, hash: &str) -> QueryResult<Option<(Uuid, Option<DateTime<Utc>>)>> {
+pub fn find_refresh_for_update(
+    conn: &mut PgConnection,
+    hash: &str,
+) -> QueryResult<Option<(Uuid, Option<DateTime<Utc>>)>> {
     refresh_token::table
         .find(hash)
         .select((refresh_token::session_id, refresh_token::used_at))
@@ -225,5 +274,7 @@ pub fn find_refresh_for_update(conn: &mut PgConnection, hash: &str) -> QueryResu
 
 /// Marks a refresh token as used.
 pub fn use_refresh(conn: &mut PgConnection, hash: &str) -> QueryResult<usize> {
-    diesel::update(refresh_token::table.find(hash)).set(refresh_token::used_at.eq(now)).execute(conn)
+    diesel::update(refresh_token::table.find(hash))
+        .set(refresh_token::used_at.eq(now))
+        .execute(conn)
 }

@@ -23,12 +23,20 @@ impl std::fmt::Display for QrError {
         match self {
             QrError::Empty => write!(f, "the code is empty"),
             QrError::TooShort(n) => {
-                write!(f, "the code has {n} characters; at least {MIN_QR_LEN} are needed")
+                write!(
+                    f,
+                    "the code has {n} characters; at least {MIN_QR_LEN} are needed"
+                )
             }
             QrError::TooLong(n) => {
-                write!(f, "the code has {n} characters; at most {MAX_QR_LEN} are allowed")
+                write!(
+                    f,
+                    "the code has {n} characters; at most {MAX_QR_LEN} are allowed"
+                )
             }
-            QrError::LabelWithoutNumber => write!(f, "the label text has no number after LABEL NO."),
+            QrError::LabelWithoutNumber => {
+                write!(f, "the label text has no number after LABEL NO.")
+            }
         }
     }
 }
@@ -79,7 +87,10 @@ mod tests {
     #[test]
     fn trims_uppercases_and_strips_invisible_characters() {
         assert_eq!(normalize_qr("  sb00042\r\n").unwrap(), "SB00042");
-        assert_eq!(normalize_qr("\u{FEFF}m444-\u{200B}00017\u{00A0}").unwrap(), "M444-00017");
+        assert_eq!(
+            normalize_qr("\u{FEFF}m444-\u{200B}00017\u{00A0}").unwrap(),
+            "M444-00017"
+        );
     }
 
     #[test]
@@ -87,7 +98,10 @@ mod tests {
         let label = "LABEL NO.:0016586 LOT NO.:STAR44GG24611 VARIETY: X";
         assert_eq!(normalize_qr(label).unwrap(), "0016586");
         assert_eq!(normalize_qr("label no. : 123456 lot").unwrap(), "123456");
-        assert_eq!(normalize_qr("LABEL NO.: LOT"), Err(QrError::LabelWithoutNumber));
+        assert_eq!(
+            normalize_qr("LABEL NO.: LOT"),
+            Err(QrError::LabelWithoutNumber)
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{error::JsonPayloadError, web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{
+    error::JsonPayloadError, web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError,
+};
 use tracing::Span;
 use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 use utoipa::openapi::OpenApi as Document;
@@ -42,7 +44,11 @@ impl KnownRoutes {
                     ("PATCH", item.patch.is_some()),
                     ("DELETE", item.delete.is_some()),
                 ];
-                let allowed = methods.iter().filter(|(_, on)| *on).map(|(m, _)| *m).collect();
+                let allowed = methods
+                    .iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(m, _)| *m)
+                    .collect();
                 (ResourceDef::new(path.as_str()), allowed)
             })
             .collect();
@@ -50,12 +56,18 @@ impl KnownRoutes {
     }
 
     fn allowed(&self, path: &str) -> Option<String> {
-        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.join(", "))
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.join(", "))
     }
 }
 
 /// Unknown route (the app default service; non-API paths go to the web app first): 405 with `Allow` when the path exists with other methods, else 404.
-async fn api_fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Result<HttpResponse, ApiError> {
+async fn api_fallback(
+    req: HttpRequest,
+    routes: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, ApiError> {
     Err(match routes.allowed(req.path()) {
         Some(allow) => {
             let mut err = ApiError::new(
@@ -72,18 +84,23 @@ async fn api_fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Resul
 
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let api = match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("The body is larger than {MAX_BODY} bytes."),
-        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The body is larger than {MAX_BODY} bytes."),
+            )
+        }
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as application/json.",
         ),
         JsonPayloadError::Deserialize(e) => crate::routes::common::json_error(e),
-        other => ApiError::bad_request("malformed_json", format!("The body could not be read: {other}.")),
+        other => ApiError::bad_request(
+            "malformed_json",
+            format!("The body could not be read: {other}."),
+        ),
     };
     api.into()
 }
@@ -105,7 +122,11 @@ async fn request_id(
     let mut res = REQUEST_ID
         .scope(id.clone(), async move {
             let res = next.call(req).await?;
-            let foreign = res.response().error().filter(|e| e.as_error::<ApiError>().is_none()).map(|e| e.to_string());
+            let foreign = res
+                .response()
+                .error()
+                .filter(|e| e.as_error::<ApiError>().is_none())
+                .map(|e| e.to_string());
             Ok::<_, actix_web::Error>(match foreign {
                 Some(message) => {
                     let problem = foreign_error(res.status(), message).error_response();
@@ -116,7 +137,8 @@ async fn request_id(
         })
         .await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
 }
@@ -124,10 +146,15 @@ async fn request_id(
 /// A problem document for an error that did not come from our code.
 fn foreign_error(status: StatusCode, message: String) -> ApiError {
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(status, "payload_too_large", format!("The body is larger than {MAX_BODY} bytes."))
-        }
-        StatusCode::BAD_REQUEST => ApiError::bad_request("malformed_json", format!("The request could not be read: {message}.")),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "payload_too_large",
+            format!("The body is larger than {MAX_BODY} bytes."),
+        ),
+        StatusCode::BAD_REQUEST => ApiError::bad_request(
+            "malformed_json",
+            format!("The request could not be read: {message}."),
+        ),
         s if s.is_server_error() => ApiError::internal(message),
         s => ApiError::new(s, "request_failed", message),
     }
@@ -142,7 +169,11 @@ pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let id = request.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         request.extensions_mut().insert(Instant::now());
         tracing::info_span!(
             "request",
@@ -153,14 +184,25 @@ impl RootSpanBuilder for RequestSpan {
         )
     }
 
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
         let _enter = span.enter();
         match outcome {
             Ok(res) => {
-                let ms = res.request().extensions().get::<Instant>().map(|t| t.elapsed().as_secs_f64() * 1000.0);
+                let ms = res
+                    .request()
+                    .extensions()
+                    .get::<Instant>()
+                    .map(|t| t.elapsed().as_secs_f64() * 1000.0);
                 let status = res.status().as_u16();
                 if status >= 500 {
-                    tracing::error!(status, latency_ms = ms.unwrap_or_default(), "request failed");
+                    tracing::error!(
+                        status,
+                        latency_ms = ms.unwrap_or_default(),
+                        "request failed"
+                    );
                 } else {
                     tracing::info!(status, latency_ms = ms.unwrap_or_default(), "request");
                 }
@@ -173,26 +215,51 @@ impl RootSpanBuilder for RequestSpan {
 /// Serves the built web app with an `index.html` fallback for deep links.
 fn web_app(dir: PathBuf) -> Files {
     let index = dir.join("index.html");
-    Files::new("/", dir).index_file("index.html").default_handler(web::to(move |req: HttpRequest| {
-        let index = index.clone();
-        async move {
-            match NamedFile::open(&index) {
-                Ok(file) => file.into_response(&req),
-                Err(_) => HttpResponse::NotFound().content_type("text/plain").body("The web app is not built."),
+    Files::new("/", dir)
+        .index_file("index.html")
+        .default_handler(web::to(move |req: HttpRequest| {
+            let index = index.clone();
+            async move {
+                match NamedFile::open(&index) {
+                    Ok(file) => file.into_response(&req),
+                    Err(_) => HttpResponse::NotFound()
+                        .content_type("text/plain")
+                        .body("The web app is not built."),
+                }
             }
-        }
-    }))
+        }))
 }
 
 /// Configures one App; called per worker.
-pub fn configure(cfg: &mut web::ServiceConfig, state: AppState, doc: Arc<Document>, routes: web::Data<KnownRoutes>) {
-    let static_dir = state.config.static_dir.clone().map(PathBuf::from).filter(|d| d.join("index.html").exists());
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    state: AppState,
+    doc: Arc<Document>,
+    routes: web::Data<KnownRoutes>,
+) {
+    let static_dir = state
+        .config
+        .static_dir
+        .clone()
+        .map(PathBuf::from)
+        .filter(|d| d.join("index.html").exists());
     cfg.app_data(web::Data::new(state))
         .app_data(routes)
-        .app_data(web::JsonConfig::default().limit(MAX_BODY).content_type_required(false).error_handler(json_error))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_BODY)
+                .content_type_required(false)
+                .error_handler(json_error),
+        )
         .app_data(web::PayloadConfig::default().limit(MAX_BODY))
-        .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::invalid_param("query", e.to_string()).into()))
-        .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::invalid_param("path", e.to_string()).into()))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| ApiError::invalid_param("query", e.to_string()).into()),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| ApiError::invalid_param("path", e.to_string()).into()),
+        )
         .service(web::redirect("/api/docs", "/api/docs/"))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", (*doc).clone()));
     if let Some(dir) = static_dir {

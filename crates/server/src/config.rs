@@ -44,7 +44,10 @@ where
 {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
     }
 }
 
@@ -69,7 +72,9 @@ impl Config {
             .flatten()
             .or_else(|| var("DATABASE_URL"))
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-        let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(2);
         let cfg = Config {
             production,
             database_url,
@@ -107,7 +112,10 @@ impl Config {
             bail!("POOL_SIZE must be at least 1 and at least POOL_MIN_IDLE");
         }
         if self.production {
-            let secret = self.jwt_secret.as_deref().context("ENVIRONMENT=production needs JWT_SECRET")?;
+            let secret = self
+                .jwt_secret
+                .as_deref()
+                .context("ENVIRONMENT=production needs JWT_SECRET")?;
             if secret.len() < 32 {
                 bail!("JWT_SECRET must be at least 32 bytes in production");
             }

@@ -18,7 +18,11 @@ pub async fn run(state: AppState) {
         let result = state
             .db(move |c| {
                 let folded = tracetrack_db::stats::fold(c)?;
-                let purged = if purge { tracetrack_db::idempotency::purge(c, Utc::now() - chrono::Duration::days(days))? } else { 0 };
+                let purged = if purge {
+                    tracetrack_db::idempotency::purge(c, Utc::now() - chrono::Duration::days(days))?
+                } else {
+                    0
+                };
                 Ok((folded, purged))
             })
             .await;

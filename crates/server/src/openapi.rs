@@ -39,14 +39,23 @@ impl Modify for BearerAuth {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
 
 /// Builds the document from the same registration the server uses.
 pub fn document() -> Document {
-    let (_, doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(crate::routes::documented).split_for_parts();
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::documented)
+        .split_for_parts();
     doc
 }
 

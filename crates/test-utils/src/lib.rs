@@ -1,0 +1,228 @@
+//! `spawn_app()`: the real application on port 0 with a fresh database cloned
+//! from a template migrated once, dropped when the test ends.
+
+mod db;
+
+use std::net::TcpListener;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tracetrack_db::PgPool;
+use tracetrack_server::config::Config;
+
+pub use db::{server_url, TestDatabase};
+
+/// Password of the bootstrap admin in tests.
+pub const ADMIN_PASSWORD: &str = "test-admin-password-1";
+/// Password given to users created by [`TestApp::user`].
+pub const USER_PASSWORD: &str = "worker-password-123";
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// The app's own pool, for asserting on rows.
+    pub pool: PgPool,
+    pub config: Config,
+    handle: actix_web::dev::ServerHandle,
+    _db: TestDatabase,
+}
+
+/// An answer: status, headers and JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The problem `code`, if the answer is a problem document.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Starts the app with the default test configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `tweak` adjusts the configuration.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDatabase::create();
+    let mut config = Config::for_tests(&db.url);
+    config.admin_password = Some(ADMIN_PASSWORD.into());
+    tweak(&mut config);
+    let state = tracetrack_server::prepare(config.clone()).expect("prepare app");
+    let pool = state.pool.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = tracetrack_server::serve(state, listener, 2).expect("serve");
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    let client = reqwest::Client::new();
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client,
+        pool,
+        config,
+        handle,
+        _db: db,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting at once; the database is dropped after (FORCE ends connections).
+        drop(self.handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// Sends a request; `token` adds the bearer header, `body` a JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        self.send(method, path, token, body, &[]).await
+    }
+
+    /// Sends a request with extra headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Signs in; panics unless it works.
+    pub async fn login(&self, username: &str, password: &str) -> Value {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {:?}", r.body);
+        r.body
+    }
+
+    /// An access token of the bootstrap admin.
+    pub async fn admin_token(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Creates a user (as admin) and returns (id, access token).
+    pub async fn user(
+        &self,
+        admin: &str,
+        username: &str,
+        role: &str,
+        area: Option<&str>,
+    ) -> (i64, String) {
+        let r = self
+            .post("/api/v1/users", admin, json!({"username": username, "password": USER_PASSWORD, "role": role, "dispatch_area": area}))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "create {username}: {:?}",
+            r.body
+        );
+        let id = r.body["id"].as_i64().unwrap();
+        let token = self.login(username, USER_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (id, token)
+    }
+
+    /// Scans a parent; returns the reply.
+    pub async fn scan_parent(&self, token: &str, qr: &str) -> Reply {
+        self.post("/api/v1/scans/parent", token, json!({"qr_id": qr}))
+            .await
+    }
+
+    /// Scans a child into a parent; returns the reply.
+    pub async fn scan_child(&self, token: &str, parent: &str, qr: &str) -> Reply {
+        self.post(
+            "/api/v1/scans/child",
+            token,
+            json!({"parent_qr_id": parent, "qr_id": qr}),
+        )
+        .await
+    }
+
+    /// Runs a statement on the app's database (to age rows, say).
+    pub fn exec(&self, sql: &str) -> usize {
+        use diesel::{sql_query, RunQueryDsl};
+        let mut conn = self.pool.get().expect("conn");
+        sql_query(sql).execute(&mut conn).expect(sql)
+    }
+
+    /// One number from a SQL query on the app's database.
+    pub fn count(&self, sql: &str) -> i64 {
+        use diesel::sql_types::BigInt;
+        use diesel::{sql_query, QueryableByName, RunQueryDsl};
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().expect("conn");
+        sql_query(sql).get_result::<N>(&mut conn).expect(sql).n
+    }
+}

@@ -30,7 +30,10 @@ impl CurrentUser {
         if self.role >= role {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("This needs the {} role.", role.as_str())))
+            Err(ApiError::forbidden(format!(
+                "This needs the {} role.",
+                role.as_str()
+            )))
         }
     }
 
@@ -51,19 +54,28 @@ impl CurrentUser {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
     if let Some(user) = req.extensions().get::<CurrentUser>() {
         return Ok(user.clone());
     }
-    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("no state"))?.clone();
-    let token = bearer(&req).ok_or_else(|| ApiError::unauthorized("unauthorized", "Sign in first: send Authorization: Bearer <access token>."))?;
-    let claims = state
-        .jwt
-        .verify(&token)
-        .ok_or_else(|| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("no state"))?
+        .clone();
+    let token = bearer(&req).ok_or_else(|| {
+        ApiError::unauthorized(
+            "unauthorized",
+            "Sign in first: send Authorization: Bearer <access token>.",
+        )
+    })?;
+    let claims = state.jwt.verify(&token).ok_or_else(|| {
+        ApiError::unauthorized("unauthorized", "The access token is invalid or expired.")
+    })?;
     let idle = Duration::minutes(state.config.session_idle_minutes);
     let user = state
         .db(move |conn| {
@@ -73,7 +85,7 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             let alive = session.revoked_at.is_none()
                 && session.expires_at > now
                 && session.last_seen_at + idle > now
-                && session.user_id == claims.sub
+                && session.user_id.to_string() == claims.sub
                 && user.is_active
                 && user.deleted_at.is_none();
             if !alive {
@@ -84,7 +96,8 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             }
             Ok(CurrentUser {
                 id: user.id,
-                role: Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
+                role: Role::parse(&user.role)
+                    .ok_or_else(|| ApiError::internal("unknown role in database"))?,
                 username: user.username,
                 dispatch_area: user.dispatch_area,
                 session_id: session.id,
@@ -123,21 +136,32 @@ pub struct Ctx {
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// Client IP and headers of a request, without the user.
-pub fn request_meta(req: &HttpRequest) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
+pub fn request_meta(
+    req: &HttpRequest,
+) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
     let ip = req.connection_info().realip_remote_addr().map(strip_port);
     let header_text = |name: &str| {
-        req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(String::from)
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
     };
     let station = header_text("X-Station-Id").map(|s| s.chars().take(100).collect());
     let key = header_text("Idempotency-Key");
     if key.as_ref().is_some_and(|k| k.len() > MAX_IDEMPOTENCY_KEY) {
-        return Err(ApiError::validation(vec![tracetrack_api_types::FieldError {
-            pointer: None,
-            parameter: None,
-            header: Some("Idempotency-Key".into()),
-            detail: format!("Idempotency-Key may have at most {MAX_IDEMPOTENCY_KEY} characters."),
-            code: "too_long".into(),
-        }]));
+        return Err(ApiError::validation(vec![
+            tracetrack_api_types::FieldError {
+                pointer: None,
+                parameter: None,
+                header: Some("Idempotency-Key".into()),
+                detail: format!(
+                    "Idempotency-Key may have at most {MAX_IDEMPOTENCY_KEY} characters."
+                ),
+                code: "too_long".into(),
+            },
+        ]));
     }
     Ok((ip, station, key))
 }
@@ -158,7 +182,13 @@ impl FromRequest for Ctx {
         Box::pin(async move {
             let (ip, station_id, idempotency_key) = request_meta(&req)?;
             let user = authenticate(req).await?;
-            Ok(Ctx { user, ip, request_id: current_request_id(), station_id, idempotency_key })
+            Ok(Ctx {
+                user,
+                ip,
+                request_id: current_request_id(),
+                station_id,
+                idempotency_key,
+            })
         })
     }
 }

@@ -7,8 +7,8 @@ use uuid::Uuid;
 /// Claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
-    /// User id.
-    pub sub: i64,
+    /// User id (a string, as RFC 7519 wants).
+    pub sub: String,
     /// Session id.
     pub sid: Uuid,
     /// Issued at (seconds).
@@ -30,7 +30,11 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        JwtKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
     }
 
     /// Signs claims.
@@ -40,7 +44,9 @@ impl JwtKeys {
 
     /// Verifies signature, algorithm and expiry.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        decode::<Claims>(token, &self.decoding, &self.validation).ok().map(|d| d.claims)
+        decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -52,11 +58,23 @@ mod tests {
     fn rejects_other_keys_and_expired_tokens() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
         let now = chrono::Utc::now().timestamp();
-        let claims = Claims { sub: 7, sid: Uuid::new_v4(), iat: now, exp: now + 60 };
+        let claims = Claims {
+            sub: "7".into(),
+            sid: Uuid::new_v4(),
+            iat: now,
+            exp: now + 60,
+        };
         let token = keys.sign(&claims).unwrap();
-        assert_eq!(keys.verify(&token).unwrap().sub, 7);
-        assert!(JwtKeys::new(b"another-secret-another-secret-xx").verify(&token).is_none());
-        let expired = keys.sign(&Claims { exp: now - 1, ..claims }).unwrap();
+        assert_eq!(keys.verify(&token).unwrap().sub, "7");
+        assert!(JwtKeys::new(b"another-secret-another-secret-xx")
+            .verify(&token)
+            .is_none());
+        let expired = keys
+            .sign(&Claims {
+                exp: now - 1,
+                ..claims.clone()
+            })
+            .unwrap();
         assert!(keys.verify(&expired).is_none());
     }
 }

@@ -33,7 +33,11 @@ async fn stats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web:
     let stats = state
         .db(move |c| {
             let (parents, children, links) = tracetrack_db::stats::totals(c)?;
-            let mut by = BillsByStatus { new: 0, processing: 0, completed: 0 };
+            let mut by = BillsByStatus {
+                new: 0,
+                processing: 0,
+                completed: 0,
+            };
             for (status, n) in tracetrack_db::bills::count_by_status(c)? {
                 match status.as_str() {
                     "new" => by.new = n,
@@ -42,10 +46,18 @@ async fn stats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web:
                 }
             }
             let now = Utc::now();
-            let local_midnight = now.with_timezone(&tz).date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-            let midnight = tz.from_local_datetime(&local_midnight).earliest().map_or(now, |t| t.with_timezone(&Utc));
+            let local_midnight = now
+                .with_timezone(&tz)
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default();
+            let midnight = tz
+                .from_local_datetime(&local_midnight)
+                .earliest()
+                .map_or(now, |t| t.with_timezone(&Utc));
             let (scans_today, _) = tracetrack_db::scan_events::activity_since(c, midnight)?;
-            let (scans_last_hour, active_users_last_hour) = tracetrack_db::scan_events::activity_since(c, now - Duration::hours(1))?;
+            let (scans_last_hour, active_users_last_hour) =
+                tracetrack_db::scan_events::activity_since(c, now - Duration::hours(1))?;
             Ok(Stats {
                 parents,
                 children,
@@ -91,13 +103,26 @@ pub struct AuditQuery {
     security(("bearer" = []))
 )]
 #[get("")]
-async fn audit_log(state: web::Data<AppState>, user: CurrentUser, q: web::Query<AuditQuery>) -> ApiResult<web::Json<Page<AuditEntry>>> {
+async fn audit_log(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<AuditQuery>,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
     user.require(Role::Admin)?;
     let q = q.into_inner();
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
-    let filter = AuditFilter { actor_id: q.actor_id, action: q.action, entity_type: q.entity_type, entity_id: q.entity_id, from, to };
-    let rows = state.db(move |c| Ok(audit::list(c, &filter, before, limit)?)).await?;
+    let filter = AuditFilter {
+        actor_id: q.actor_id,
+        action: q.action,
+        entity_type: q.entity_type,
+        entity_id: q.entity_id,
+        from,
+        to,
+    };
+    let rows = state
+        .db(move |c| Ok(audit::list(c, &filter, before, limit)?))
+        .await?;
     Ok(web::Json(page(rows, limit, |a| id_key(a.id), audit_view)))
 }

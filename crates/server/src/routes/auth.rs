@@ -17,7 +17,11 @@ use crate::services::views::user_view;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(login).service(refresh).service(logout).service(me).service(change_password);
+    cfg.service(login)
+        .service(refresh)
+        .service(logout)
+        .service(me)
+        .service(change_password);
 }
 
 fn invalid_credentials() -> ApiError {
@@ -28,7 +32,10 @@ fn locked(until: chrono::DateTime<Utc>) -> ApiError {
     let mut err = ApiError::new(
         actix_web::http::StatusCode::LOCKED,
         "account_locked",
-        format!("Too many failed sign-ins; try again after {} UTC or ask an admin to unlock.", until.format("%H:%M")),
+        format!(
+            "Too many failed sign-ins; try again after {} UTC or ask an admin to unlock.",
+            until.format("%H:%M")
+        ),
     );
     err.locked_until = Some(until);
     err
@@ -46,28 +53,49 @@ fn locked(until: chrono::DateTime<Utc>) -> ApiError {
     )
 )]
 #[post("/login")]
-async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
-    let LoginRequest { username, password: pw, .. } = body.into_inner();
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let LoginRequest {
+        username,
+        password: pw,
+        ..
+    } = body.into_inner();
     let username = username.trim().to_lowercase();
     if username.is_empty() || username.len() > 100 || pw.len() > 1024 {
         return Err(invalid_credentials());
     }
     let (ip, _, _) = request_meta(&req)?;
-    let user_agent = req.headers().get("User-Agent").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect::<String>());
+    let user_agent = req
+        .headers()
+        .get("User-Agent")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(200).collect::<String>());
     let name = username.clone();
     let (lock, user) = state
-        .db(move |c| Ok((users::failures(c, &name)?, users::find_by_username(c, &name)?)))
+        .db(move |c| {
+            Ok((
+                users::failures(c, &name)?,
+                users::find_by_username(c, &name)?,
+            ))
+        })
         .await?;
     if let Some((_, Some(until))) = lock {
         if until > Utc::now() {
             return Err(locked(until));
         }
     }
-    let hash = user.as_ref().map_or_else(|| password::dummy_hash().to_string(), |u| u.password_hash.clone());
+    let hash = user.as_ref().map_or_else(
+        || password::dummy_hash().to_string(),
+        |u| u.password_hash.clone(),
+    );
     let verified = web::block(move || password::verify(&pw, &hash)).await?;
     let ok = verified && user.as_ref().is_some_and(|u| u.is_active);
     let st = state.get_ref().clone();
-    let audit = Auditor::anonymous(ip.clone(), current_request_id(), &st.config).actor(user.as_ref().map(|u| u.id));
+    let audit = Auditor::anonymous(ip.clone(), current_request_id(), &st.config)
+        .actor(user.as_ref().map(|u| u.id));
     let outcome = state
         .tx(move |c| {
             let Some(user) = user.filter(|_| ok) else {
@@ -78,21 +106,45 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
                     let until = Utc::now() + Duration::minutes(st.config.lockout_minutes);
                     users::lock(c, &username, until)?;
                     after["locked_until"] = json!(until);
-                    audit.record(c, "auth.account_locked", "user", Some(username.clone()), None, Some(after.clone()))?;
+                    audit.record(
+                        c,
+                        "auth.account_locked",
+                        "user",
+                        Some(username.clone()),
+                        None,
+                        Some(after.clone()),
+                    )?;
                     answer.locked_until = Some(until);
                 }
-                audit.record(c, "auth.login_failed", "user", Some(username), None, Some(after))?;
+                audit.record(
+                    c,
+                    "auth.login_failed",
+                    "user",
+                    Some(username),
+                    None,
+                    Some(after),
+                )?;
                 return Ok(Err(answer));
             };
             users::clear_failures(c, &username)?;
-            let (session, tokens) = sessions::start(c, &st, &user, ip.as_deref(), user_agent.as_deref())?;
+            let (session, tokens) =
+                sessions::start(c, &st, &user, ip.as_deref(), user_agent.as_deref())?;
             let after = json!({"session_id": session.id, "user_id": user.id});
-            audit.record(c, "auth.login", "session", Some(session.id.to_string()), None, Some(after))?;
+            audit.record(
+                c,
+                "auth.login",
+                "session",
+                Some(session.id.to_string()),
+                None,
+                Some(after),
+            )?;
             Ok(Ok(tokens))
         })
         .await?;
     let tokens = outcome?;
-    Ok(HttpResponse::Ok().cookie(sessions::cookie(&state, Some(&tokens.refresh_token))).json(tokens))
+    Ok(HttpResponse::Ok()
+        .cookie(sessions::cookie(&state, Some(&tokens.refresh_token)))
+        .json(tokens))
 }
 
 /// Exchange a refresh token (body or cookie) for a new pair; the old one stops working.
@@ -105,23 +157,32 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
     )
 )]
 #[post("/refresh")]
-async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
+async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
     let body: RefreshRequest = super::common::optional_json(&body)?;
     let token = body
         .refresh_token
         .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
         .filter(|t| !t.is_empty() && t.len() <= 200)
-        .ok_or_else(|| ApiError::unauthorized("session_expired", "No refresh token; sign in again."))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("session_expired", "No refresh token; sign in again.")
+        })?;
     let st = state.get_ref().clone();
     match state.tx(move |c| sessions::refresh(c, &st, &token)).await? {
-        Refreshed::Tokens(tokens) => {
-            Ok(HttpResponse::Ok().cookie(sessions::cookie(&state, Some(&tokens.refresh_token))).json(tokens))
-        }
+        Refreshed::Tokens(tokens) => Ok(HttpResponse::Ok()
+            .cookie(sessions::cookie(&state, Some(&tokens.refresh_token)))
+            .json(tokens)),
         Refreshed::Reused => Err(ApiError::unauthorized(
             "refresh_reused",
             "This refresh token was already used; the session was ended for safety. Sign in again.",
         )),
-        Refreshed::Expired => Err(ApiError::unauthorized("session_expired", "The session has ended; sign in again.")),
+        Refreshed::Expired => Err(ApiError::unauthorized(
+            "session_expired",
+            "The session has ended; sign in again.",
+        )),
     }
 }
 
@@ -141,7 +202,9 @@ async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse>
             Auditor::new(&ctx, &st.config).record(c, "auth.logout", "session", id, None, None)
         })
         .await?;
-    Ok(HttpResponse::NoContent().cookie(sessions::cookie(&state, None)).finish())
+    Ok(HttpResponse::NoContent()
+        .cookie(sessions::cookie(&state, None))
+        .finish())
 }
 
 /// The signed-in user.
@@ -152,7 +215,12 @@ async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse>
 )]
 #[get("/me")]
 async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<User>> {
-    let row = state.db(move |c| users::find(c, user.id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))).await?;
+    let row = state
+        .db(move |c| {
+            users::find(c, user.id)?
+                .ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
+        })
+        .await?;
     Ok(web::Json(user_view(&row)))
 }
 
@@ -168,14 +236,27 @@ async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Jso
     security(("bearer" = []))
 )]
 #[post("/password")]
-async fn change_password(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ChangePasswordRequest>) -> ApiResult<HttpResponse> {
+async fn change_password(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     password::check_policy(&body.new_password, &ctx.user.username, "/new_password")?;
     let id = ctx.user.id;
-    let row = state.db(move |c| users::find(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))).await?;
+    let row = state
+        .db(move |c| {
+            users::find(c, id)?
+                .ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
+        })
+        .await?;
     let new_hash = web::block(move || {
         if !password::verify(&body.current_password, &row.password_hash) {
-            return Err(ApiError::invalid_field("/current_password", "incorrect", "The current password is wrong."));
+            return Err(ApiError::invalid_field(
+                "/current_password",
+                "incorrect",
+                "The current password is wrong.",
+            ));
         }
         password::hash(&body.new_password)
     })
@@ -183,12 +264,21 @@ async fn change_password(state: web::Data<AppState>, ctx: Ctx, body: web::Json<C
     let st = state.get_ref().clone();
     state
         .tx(move |c| {
-            let mut user = users::find_for_update(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))?;
+            let mut user = users::find_for_update(c, id)?
+                .ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))?;
             user.password_hash = new_hash;
             users::save(c, &user)?;
-            let ended = users::revoke_user_sessions(c, id, Some(ctx.user.session_id), "password_changed")?;
+            let ended =
+                users::revoke_user_sessions(c, id, Some(ctx.user.session_id), "password_changed")?;
             let after = json!({"other_sessions_ended": ended});
-            Auditor::new(&ctx, &st.config).record(c, "user.password_change", "user", Some(id.to_string()), None, Some(after))
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "user.password_change",
+                "user",
+                Some(id.to_string()),
+                None,
+                Some(after),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -14,7 +14,9 @@ use tracetrack_domain::{BagRole, Classification, Role};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::common::{decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, optional_json, page};
+use super::common::{
+    decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, optional_json, page,
+};
 use super::params::{normalize_filter_qr, time_range};
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
@@ -73,22 +75,41 @@ const STATUSES: [&str; 6] = ["open", "filled", "sealed", "billed", "linked", "un
     security(("bearer" = []))
 )]
 #[get("")]
-async fn list_bags(state: web::Data<AppState>, user: CurrentUser, q: web::Query<BagQuery>) -> ApiResult<web::Json<Page<BagView>>> {
+async fn list_bags(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<BagQuery>,
+) -> ApiResult<web::Json<Page<BagView>>> {
     let q = q.into_inner();
     let limit = limit(q.limit)?;
-    if q.role.as_deref().is_some_and(|r| BagRole::parse(r).is_none()) {
-        return Err(ApiError::invalid_param("role", "role must be parent or child."));
+    if q.role
+        .as_deref()
+        .is_some_and(|r| BagRole::parse(r).is_none())
+    {
+        return Err(ApiError::invalid_param(
+            "role",
+            "role must be parent or child.",
+        ));
     }
     if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(ApiError::invalid_param("status", format!("status must be one of {}.", STATUSES.join(", "))));
+        return Err(ApiError::invalid_param(
+            "status",
+            format!("status must be one of {}.", STATUSES.join(", ")),
+        ));
     }
-    let prefix = q.q.as_deref().map(normalize_filter_qr).filter(|p| !p.is_empty());
+    let prefix =
+        q.q.as_deref()
+            .map(normalize_filter_qr)
+            .filter(|p| !p.is_empty());
     let cursor = match &prefix {
         Some(_) => decode_cursor(q.cursor.as_deref(), 'q')?.map(BagCursor::Qr),
         None => decode_id_cursor(q.cursor.as_deref())?.map(BagCursor::Id),
     };
-    let (created_from, created_to) =
-        time_range(q.created_from.as_deref(), q.created_to.as_deref(), ("created_from", "created_to"))?;
+    let (created_from, created_to) = time_range(
+        q.created_from.as_deref(),
+        q.created_to.as_deref(),
+        ("created_from", "created_to"),
+    )?;
     let by_qr = prefix.is_some();
     let filter = BagFilter {
         role: q.role,
@@ -102,7 +123,9 @@ async fn list_bags(state: web::Data<AppState>, user: CurrentUser, q: web::Query<
         created_to,
         visible_area: user.area_limit(),
     };
-    let rows = state.db(move |c| Ok(bags::list(c, &filter, cursor.as_ref(), limit)?)).await?;
+    let rows = state
+        .db(move |c| Ok(bags::list(c, &filter, cursor.as_ref(), limit)?))
+        .await?;
     let key = move |b: &tracetrack_db::models::BagRow| {
         if by_qr {
             encode_cursor('q', &b.qr_id)
@@ -127,7 +150,11 @@ async fn list_bags(state: web::Data<AppState>, user: CurrentUser, q: web::Query<
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_bag(state: web::Data<AppState>, ctx: Ctx, body: web::Json<CreateBagRequest>) -> ApiResult<HttpResponse> {
+async fn create_bag(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<CreateBagRequest>,
+) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let st = state.get_ref().clone();
     let bag = state
@@ -142,7 +169,13 @@ async fn create_bag(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Create
             };
             if let Some(wanted) = body.role.as_deref() {
                 match BagRole::parse(wanted) {
-                    None => return Err(ApiError::invalid_field("/role", "invalid", "role must be parent or child.")),
+                    None => {
+                        return Err(ApiError::invalid_field(
+                            "/role",
+                            "invalid",
+                            "role must be parent or child.",
+                        ))
+                    }
                     Some(r) if r != role => {
                         return Err(ApiError::unprocessable(
                             "wrong_role",
@@ -157,19 +190,37 @@ async fn create_bag(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Create
                 qr_id: &qr,
                 role: role.as_str(),
                 format_code: &spec.code,
-                status: if role == BagRole::Parent { "open" } else { "unlinked" },
+                status: if role == BagRole::Parent {
+                    "open"
+                } else {
+                    "unlinked"
+                },
                 capacity: spec.capacity,
                 child_weight_g: spec.child_weight_g,
                 dispatch_area: area.as_deref(),
                 created_by: Some(ctx.user.id),
             };
-            let bag = bags::insert(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", format!("Bag {qr} exists.")))?;
+            let bag = bags::insert(c, &new)?
+                .ok_or_else(|| ApiError::conflict("duplicate", format!("Bag {qr} exists.")))?;
             let delta = match role {
-                BagRole::Parent => Delta { parents: 1, ..Delta::default() },
-                BagRole::Child => Delta { children: 1, ..Delta::default() },
+                BagRole::Parent => Delta {
+                    parents: 1,
+                    ..Delta::default()
+                },
+                BagRole::Child => Delta {
+                    children: 1,
+                    ..Delta::default()
+                },
             };
             stats::record(c, delta)?;
-            Auditor::new(&ctx, &st.config).record(c, "bag.create", "bag", Some(qr), None, Some(json!(bag)))?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "bag.create",
+                "bag",
+                Some(qr),
+                None,
+                Some(json!(bag)),
+            )?;
             Ok(bag_view(&bag, None))
         })
         .await?;
@@ -196,13 +247,20 @@ fn visible_bag(
     security(("bearer" = []))
 )]
 #[get("/{qr_id}")]
-async fn get_bag(state: web::Data<AppState>, user: CurrentUser, path: web::Path<String>) -> ApiResult<web::Json<BagDetail>> {
+async fn get_bag(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<BagDetail>> {
     let qr = normalize_filter_qr(&path.into_inner());
     let detail = state
         .db(move |c| {
             let bag = visible_bag(c, &user, &qr, false)?;
-            let bill = bags::bill_of(c, bag.id)?
-                .map(|(id, bill_number, status)| BillSummary { id, bill_number, status });
+            let bill = bags::bill_of(c, bag.id)?.map(|(id, bill_number, status)| BillSummary {
+                id,
+                bill_number,
+                status,
+            });
             let parent = match bag.is_parent() {
                 true => None,
                 false => bags::parent_of(c, bag.id)?.map(|p| bag_view(&p, None)),
@@ -211,12 +269,21 @@ async fn get_bag(state: web::Data<AppState>, user: CurrentUser, path: web::Path<
                 .into_iter()
                 .map(|(qr_id, linked_at)| LinkedChild { qr_id, linked_at })
                 .collect();
-            let filter = EventFilter { qr_id: Some(bag.qr_id.clone()), ..EventFilter::default() };
+            let filter = EventFilter {
+                qr_id: Some(bag.qr_id.clone()),
+                ..EventFilter::default()
+            };
             let mut events = scan_events::list(c, &filter, None, 20)?;
             events.truncate(20);
             let events = events.into_iter().map(event_view).collect();
             let bag = bag_view(&bag, bill.as_ref().map(|b| b.bill_number.clone()));
-            Ok(BagDetail { bag, parent, children, bill, events })
+            Ok(BagDetail {
+                bag,
+                parent,
+                children,
+                bill,
+                events,
+            })
         })
         .await?;
     Ok(web::Json(detail))
@@ -235,7 +302,11 @@ async fn get_bag(state: web::Data<AppState>, user: CurrentUser, path: web::Path<
     security(("bearer" = []))
 )]
 #[delete("/{qr_id}")]
-async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn delete_bag(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let qr = normalize_filter_qr(&path.into_inner());
     let st = state.get_ref().clone();
@@ -243,14 +314,28 @@ async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String
         .tx(move |c| {
             let bag = bags::find_for_update(c, &qr)?
                 .filter(|b| b.deleted_at.is_none())
-                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))?;
-            let in_use = bag.child_count > 0 || bags::parent_of(c, bag.id)?.is_some() || bags::bill_of(c, bag.id)?.is_some();
+                .ok_or_else(|| {
+                    ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist."))
+                })?;
+            let in_use = bag.child_count > 0
+                || bags::parent_of(c, bag.id)?.is_some()
+                || bags::bill_of(c, bag.id)?.is_some();
             if in_use {
-                return Err(ApiError::conflict("in_use", format!("Bag {qr} is linked or on a bill; free it first.")));
+                return Err(ApiError::conflict(
+                    "in_use",
+                    format!("Bag {qr} is linked or on a bill; free it first."),
+                ));
             }
             let after = bags::set_deleted(c, bag.id, true)?;
             stats::record(c, role_delta(&bag, -1))?;
-            Auditor::new(&ctx, &st.config).record(c, "bag.delete", "bag", Some(qr), Some(json!(bag)), Some(json!(after)))
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "bag.delete",
+                "bag",
+                Some(qr),
+                Some(json!(bag)),
+                Some(json!(after)),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -258,9 +343,15 @@ async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String
 
 fn role_delta(bag: &tracetrack_db::models::BagRow, n: i32) -> Delta {
     if bag.is_parent() {
-        Delta { parents: n, ..Delta::default() }
+        Delta {
+            parents: n,
+            ..Delta::default()
+        }
     } else {
-        Delta { children: n, ..Delta::default() }
+        Delta {
+            children: n,
+            ..Delta::default()
+        }
     }
 }
 
@@ -276,7 +367,11 @@ fn role_delta(bag: &tracetrack_db::models::BagRow, n: i32) -> Delta {
     security(("bearer" = []))
 )]
 #[post("/{qr_id}/restore")]
-async fn restore_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<web::Json<BagResponse>> {
+async fn restore_bag(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<BagResponse>> {
     ctx.user.require(Role::Admin)?;
     let qr = normalize_filter_qr(&path.into_inner());
     let st = state.get_ref().clone();
@@ -284,10 +379,19 @@ async fn restore_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<Strin
         .tx(move |c| {
             let bag = bags::find_for_update(c, &qr)?
                 .filter(|b| b.deleted_at.is_some())
-                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("No deleted bag {qr}.")))?;
+                .ok_or_else(|| {
+                    ApiError::not_found("bag_not_found", format!("No deleted bag {qr}."))
+                })?;
             let after = bags::set_deleted(c, bag.id, false)?;
             stats::record(c, role_delta(&bag, 1))?;
-            Auditor::new(&ctx, &st.config).record(c, "bag.restore", "bag", Some(qr), Some(json!(bag)), Some(json!(after)))?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "bag.restore",
+                "bag",
+                Some(qr),
+                Some(json!(bag)),
+                Some(json!(after)),
+            )?;
             Ok(bag_view(&after, None))
         })
         .await?;
@@ -309,7 +413,12 @@ async fn restore_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<Strin
     security(("bearer" = []))
 )]
 #[post("/{qr_id}/seal")]
-async fn seal_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>, body: web::Bytes) -> ApiResult<HttpResponse> {
+async fn seal_bag(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
     let req: SealRequest = optional_json(&body)?;
     seal::run(state, ctx, path.into_inner(), Some(req.reason)).await
 }
@@ -328,7 +437,11 @@ async fn seal_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>,
     security(("bearer" = []))
 )]
 #[post("/{qr_id}/unseal")]
-async fn unseal_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<HttpResponse> {
+async fn unseal_bag(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     seal::run(state, ctx, path.into_inner(), None).await
 }
 
@@ -362,7 +475,10 @@ async fn bag_events(
     let rows = state
         .db(move |c| {
             let bag = visible_bag(c, &user, &qr, true)?;
-            let filter = EventFilter { qr_id: Some(bag.qr_id), ..EventFilter::default() };
+            let filter = EventFilter {
+                qr_id: Some(bag.qr_id),
+                ..EventFilter::default()
+            };
             Ok(scan_events::list(c, &filter, before, limit)?)
         })
         .await?;

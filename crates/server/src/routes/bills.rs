@@ -62,15 +62,28 @@ pub struct BillQuery {
     security(("bearer" = []))
 )]
 #[get("")]
-async fn list_bills(state: web::Data<AppState>, _user: CurrentUser, q: web::Query<BillQuery>) -> ApiResult<web::Json<Page<Bill>>> {
+async fn list_bills(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    q: web::Query<BillQuery>,
+) -> ApiResult<web::Json<Page<Bill>>> {
     let q = q.into_inner();
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
-    if q.status.as_deref().is_some_and(|s| BillStatus::parse(s).is_none()) {
-        return Err(ApiError::invalid_param("status", "status must be new, processing or completed."));
+    if q.status
+        .as_deref()
+        .is_some_and(|s| BillStatus::parse(s).is_none())
+    {
+        return Err(ApiError::invalid_param(
+            "status",
+            "status must be new, processing or completed.",
+        ));
     }
-    let (created_from, created_to) =
-        time_range(q.created_from.as_deref(), q.created_to.as_deref(), ("created_from", "created_to"))?;
+    let (created_from, created_to) = time_range(
+        q.created_from.as_deref(),
+        q.created_to.as_deref(),
+        ("created_from", "created_to"),
+    )?;
     let filter = BillFilter {
         status: q.status,
         prefix: q.q.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
@@ -78,8 +91,15 @@ async fn list_bills(state: web::Data<AppState>, _user: CurrentUser, q: web::Quer
         created_from,
         created_to,
     };
-    let rows = state.db(move |c| Ok(bills::list(c, &filter, before, limit)?)).await?;
-    Ok(web::Json(page(rows, limit, |b| id_key(b.id), |b| bill_view(&b))))
+    let rows = state
+        .db(move |c| Ok(bills::list(c, &filter, before, limit)?))
+        .await?;
+    Ok(web::Json(page(
+        rows,
+        limit,
+        |b| id_key(b.id),
+        |b| bill_view(&b),
+    )))
 }
 
 /// Create a bill (admin, biller).
@@ -95,11 +115,16 @@ async fn list_bills(state: web::Data<AppState>, _user: CurrentUser, q: web::Quer
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_bill(state: web::Data<AppState>, ctx: Ctx, body: web::Json<CreateBillRequest>) -> ApiResult<HttpResponse> {
+async fn create_bill(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<CreateBillRequest>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let b = body.into_inner();
-    let number = clean_text(Some(b.bill_number), "/bill_number", 50)?
-        .ok_or_else(|| ApiError::invalid_field("/bill_number", "required", "bill_number must not be empty."))?;
+    let number = clean_text(Some(b.bill_number), "/bill_number", 50)?.ok_or_else(|| {
+        ApiError::invalid_field("/bill_number", "required", "bill_number must not be empty.")
+    })?;
     check_capacity(b.capacity, "/capacity")?;
     let description = clean_text(b.description, "/description", 500)?;
     let destination = clean_text(b.destination, "/destination", 200)?;
@@ -116,9 +141,17 @@ async fn create_bill(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Creat
                 status: BillStatus::New.as_str(),
                 created_by: Some(ctx.user.id),
             };
-            let bill = bills::insert(c, &new)?
-                .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists.")))?;
-            Auditor::new(&ctx, &st.config).record(c, "bill.create", "bill", Some(bill.id.to_string()), None, Some(json!(bill)))?;
+            let bill = bills::insert(c, &new)?.ok_or_else(|| {
+                ApiError::conflict("duplicate", format!("Bill number {number} exists."))
+            })?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "bill.create",
+                "bill",
+                Some(bill.id.to_string()),
+                None,
+                Some(json!(bill)),
+            )?;
             Ok(bill_view(&bill))
         })
         .await?;
@@ -133,13 +166,20 @@ async fn create_bill(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Creat
     security(("bearer" = []))
 )]
 #[get("/{id}")]
-async fn get_bill(state: web::Data<AppState>, _user: CurrentUser, path: web::Path<i64>) -> ApiResult<web::Json<BillDetail>> {
+async fn get_bill(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<BillDetail>> {
     let id = path.into_inner();
     let detail = state
         .db(move |c| {
             let bill = bills::find(c, id)?.ok_or_else(|| bill_not_found(id))?;
             let parents = bills::parents(c, id)?.iter().map(bill_parent).collect();
-            Ok(BillDetail { bill: bill_view(&bill), parents })
+            Ok(BillDetail {
+                bill: bill_view(&bill),
+                parents,
+            })
         })
         .await?;
     Ok(web::Json(detail))
@@ -160,10 +200,18 @@ async fn get_bill(state: web::Data<AppState>, _user: CurrentUser, path: web::Pat
     security(("bearer" = []))
 )]
 #[patch("/{id}")]
-async fn patch_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, body: web::Json<PatchBillRequest>) -> ApiResult<web::Json<Bill>> {
+async fn patch_bill(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+    body: web::Json<PatchBillRequest>,
+) -> ApiResult<web::Json<Bill>> {
     ctx.user.require(Role::Biller)?;
     let (id, patch) = (path.into_inner(), body.into_inner());
-    edit(state, ctx, id, "bill.update", None, move |bill| rules::apply_patch(bill, patch).map(|_| true)).await
+    edit(state, ctx, id, "bill.update", None, move |bill| {
+        rules::apply_patch(bill, patch).map(|_| true)
+    })
+    .await
 }
 
 /// Runs an audited change on a locked bill; `change` says whether anything changed.
@@ -188,7 +236,14 @@ async fn edit(
             if let Some(reason) = reason {
                 snapshot["reason"] = json!(reason);
             }
-            Auditor::new(&ctx, &st.config).record(c, action, "bill", Some(id.to_string()), Some(json!(before)), Some(snapshot))?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                action,
+                "bill",
+                Some(id.to_string()),
+                Some(json!(before)),
+                Some(snapshot),
+            )?;
             Ok(bill_view(&after))
         })
         .await?;
@@ -207,7 +262,11 @@ async fn edit(
     security(("bearer" = []))
 )]
 #[delete("/{id}")]
-async fn delete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
+async fn delete_bill(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     let st = state.get_ref().clone();
@@ -217,7 +276,14 @@ async fn delete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
             let freed = rules::free_parents(c, id)?;
             bills::delete(c, id)?;
             let after = json!({"deleted": true, "parents_freed": freed});
-            Auditor::new(&ctx, &st.config).record(c, "bill.delete", "bill", Some(id.to_string()), Some(json!(bill)), Some(after))
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "bill.delete",
+                "bill",
+                Some(id.to_string()),
+                Some(json!(bill)),
+                Some(after),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -241,17 +307,35 @@ async fn delete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
     security(("bearer" = []))
 )]
 #[post("/{id}/parents")]
-async fn add_parent(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, body: web::Json<AddParentRequest>) -> ApiResult<HttpResponse> {
+async fn add_parent(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+    body: web::Json<AddParentRequest>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let (id, raw) = (path.into_inner(), body.into_inner().qr_id);
-    let fp = fingerprint("POST", "/api/v1/bills/{id}/parents", &json!({"id": id, "qr_id": raw}));
+    let fp = fingerprint(
+        "POST",
+        "/api/v1/bills/{id}/parents",
+        &json!({"id": id, "qr_id": raw}),
+    );
     let st = state.get_ref().clone();
     let answer = state
         .tx(move |c| {
             let formats = st.formats.get(c)?;
-            let write = LoggedWrite { kind: "bill_add", fingerprint: fp, raw_qr: Some(raw.clone()), raw_parent: None, bill_id: Some(id), occurred_at: None };
+            let write = LoggedWrite {
+                kind: "bill_add",
+                fingerprint: fp,
+                raw_qr: Some(raw.clone()),
+                raw_parent: None,
+                bill_id: Some(id),
+                occurred_at: None,
+            };
             let key = ctx.idempotency_key.clone();
-            logged::run(c, &ctx, key.as_deref(), write, |c| rules::add_parent(c, &formats, id, ctx.user.id, &raw))
+            logged::run(c, &ctx, key.as_deref(), write, |c| {
+                rules::add_parent(c, &formats, id, ctx.user.id, &raw)
+            })
         })
         .await?;
     Ok(answer.into_response())
@@ -271,15 +355,32 @@ async fn add_parent(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, 
     security(("bearer" = []))
 )]
 #[delete("/{id}/parents/{qr_id}")]
-async fn remove_parent(state: web::Data<AppState>, ctx: Ctx, path: web::Path<(i64, String)>) -> ApiResult<HttpResponse> {
+async fn remove_parent(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<(i64, String)>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let (id, raw) = path.into_inner();
-    let fp = fingerprint("DELETE", "/api/v1/bills/{id}/parents/{qr_id}", &json!({"id": id, "qr_id": raw}));
+    let fp = fingerprint(
+        "DELETE",
+        "/api/v1/bills/{id}/parents/{qr_id}",
+        &json!({"id": id, "qr_id": raw}),
+    );
     let answer = state
         .tx(move |c| {
-            let write = LoggedWrite { kind: "bill_remove", fingerprint: fp, raw_qr: Some(raw.clone()), raw_parent: None, bill_id: Some(id), occurred_at: None };
+            let write = LoggedWrite {
+                kind: "bill_remove",
+                fingerprint: fp,
+                raw_qr: Some(raw.clone()),
+                raw_parent: None,
+                bill_id: Some(id),
+                occurred_at: None,
+            };
             let key = ctx.idempotency_key.clone();
-            logged::run(c, &ctx, key.as_deref(), write, |c| rules::remove_parent(c, id, &raw))
+            logged::run(c, &ctx, key.as_deref(), write, |c| {
+                rules::remove_parent(c, id, &raw)
+            })
         })
         .await?;
     Ok(answer.into_response())
@@ -298,9 +399,21 @@ async fn remove_parent(state: web::Data<AppState>, ctx: Ctx, path: web::Path<(i6
     security(("bearer" = []))
 )]
 #[post("/{id}/complete")]
-async fn complete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<web::Json<Bill>> {
+async fn complete_bill(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<Bill>> {
     ctx.user.require(Role::Biller)?;
-    edit(state, ctx, path.into_inner(), "bill.complete", None, rules::complete).await
+    edit(
+        state,
+        ctx,
+        path.into_inner(),
+        "bill.complete",
+        None,
+        rules::complete,
+    )
+    .await
 }
 
 /// Reopen a completed bill with a reason (admin, biller).
@@ -318,9 +431,23 @@ async fn complete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64
     security(("bearer" = []))
 )]
 #[post("/{id}/reopen")]
-async fn reopen_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, body: web::Json<ReopenRequest>) -> ApiResult<web::Json<Bill>> {
+async fn reopen_bill(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+    body: web::Json<ReopenRequest>,
+) -> ApiResult<web::Json<Bill>> {
     ctx.user.require(Role::Biller)?;
-    let reason = clean_text(Some(body.into_inner().reason), "/reason", 500)?
-        .ok_or_else(|| ApiError::invalid_field("/reason", "required", "Say why the bill is reopened."))?;
-    edit(state, ctx, path.into_inner(), "bill.reopen", Some(reason), |bill| rules::reopen(bill).map(|_| true)).await
+    let reason = clean_text(Some(body.into_inner().reason), "/reason", 500)?.ok_or_else(|| {
+        ApiError::invalid_field("/reason", "required", "Say why the bill is reopened.")
+    })?;
+    edit(
+        state,
+        ctx,
+        path.into_inner(),
+        "bill.reopen",
+        Some(reason),
+        |bill| rules::reopen(bill).map(|_| true),
+    )
+    .await
 }

@@ -17,7 +17,10 @@ pub fn limit(value: Option<i64>) -> ApiResult<i64> {
     match value {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::invalid_param("limit", format!("limit must be between 1 and {MAX_LIMIT}."))),
+        Some(_) => Err(ApiError::invalid_param(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT}."),
+        )),
     }
 }
 
@@ -43,16 +46,28 @@ pub fn decode_cursor(cursor: Option<&str>, tag: char) -> ApiResult<Option<String
 /// Decodes a numeric-id cursor.
 pub fn decode_id_cursor(cursor: Option<&str>) -> ApiResult<Option<i64>> {
     decode_cursor(cursor, 'i')?
-        .map(|k| k.parse().map_err(|_| ApiError::invalid_param("cursor", "The cursor is not one this list handed out.")))
+        .map(|k| {
+            k.parse().map_err(|_| {
+                ApiError::invalid_param("cursor", "The cursor is not one this list handed out.")
+            })
+        })
         .transpose()
 }
 
 /// Builds a page from `limit + 1` rows; `key` gives the cursor of the last row kept.
-pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> String, view: impl FnMut(R) -> T) -> Page<T> {
+pub fn page<R, T>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> String,
+    view: impl FnMut(R) -> T,
+) -> Page<T> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(key) } else { None };
-    Page { items: rows.into_iter().map(view).collect(), next_cursor }
+    Page {
+        items: rows.into_iter().map(view).collect(),
+        next_cursor,
+    }
 }
 
 /// Cursor of an id-ordered list.
@@ -72,9 +87,10 @@ pub fn optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> ApiResult<T
 pub fn json_error(e: serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::bad_request("malformed_json", format!("The body is not valid JSON: {e}."))
-        }
+        Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
+            "malformed_json",
+            format!("The body is not valid JSON: {e}."),
+        ),
         Category::Data => {
             let msg = e.to_string();
             let pointer = msg
@@ -82,18 +98,32 @@ pub fn json_error(e: serde_json::Error) -> ApiError {
                 .and_then(|(_, rest)| rest.split_once('`'))
                 .map(|(field, _)| format!("/{field}"))
                 .unwrap_or_default();
-            let code = if pointer.is_empty() { "invalid" } else { "required" };
-            ApiError::invalid_field(&pointer, code, format!("The body does not fit the schema: {msg}."))
+            let code = if pointer.is_empty() {
+                "invalid"
+            } else {
+                "required"
+            };
+            ApiError::invalid_field(
+                &pointer,
+                code,
+                format!("The body does not fit the schema: {msg}."),
+            )
         }
     }
 }
 
 /// Trims optional text; blank becomes `None`; checks the length.
 pub fn clean_text(value: Option<String>, pointer: &str, max: usize) -> ApiResult<Option<String>> {
-    let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let value = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
     if let Some(v) = &value {
         if v.chars().count() > max {
-            return Err(ApiError::invalid_field(pointer, "too_long", format!("At most {max} characters.")));
+            return Err(ApiError::invalid_field(
+                pointer,
+                "too_long",
+                format!("At most {max} characters."),
+            ));
         }
     }
     Ok(value)

@@ -16,21 +16,35 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[utoipa::path(tag = "health", responses((status = 200, body = HealthStatus)))]
 #[get("/health")]
 async fn health() -> web::Json<HealthStatus> {
-    web::Json(HealthStatus { status: "ok".into(), checks: None })
+    web::Json(HealthStatus {
+        status: "ok".into(),
+        checks: None,
+    })
 }
 
 /// PostgreSQL answers (and Redis, when configured).
 #[utoipa::path(tag = "health", responses((status = 200, body = HealthStatus), (status = 503, description = "a dependency failed", body = HealthStatus)))]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let db_ok = state.db(|c| sql_query("SELECT 1").execute(c).map_err(ApiError::from)).await.is_ok();
+    let db_ok = state
+        .db(|c| sql_query("SELECT 1").execute(c).map_err(ApiError::from))
+        .await
+        .is_ok();
     let mut checks = serde_json::Map::new();
-    checks.insert("postgres".into(), (if db_ok { "ok" } else { "unavailable" }).into());
-    let body = HealthStatus { status: (if db_ok { "ok" } else { "unavailable" }).into(), checks: Some(checks) };
+    checks.insert(
+        "postgres".into(),
+        (if db_ok { "ok" } else { "unavailable" }).into(),
+    );
+    let body = HealthStatus {
+        status: (if db_ok { "ok" } else { "unavailable" }).into(),
+        checks: Some(checks),
+    };
     if db_ok {
         HttpResponse::Ok().json(body)
     } else {
-        HttpResponse::ServiceUnavailable().insert_header((header::RETRY_AFTER, "5")).json(body)
+        HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, "5"))
+            .json(body)
     }
 }
 
@@ -43,9 +57,15 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if let Some(token) = &state.config.metrics_token {
-        let sent = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         if sent != Some(format!("Bearer {token}").as_str()) {
-            return Err(ApiError::unauthorized("unauthorized", "Send Authorization: Bearer <METRICS_TOKEN>."));
+            return Err(ApiError::unauthorized(
+                "unauthorized",
+                "Send Authorization: Bearer <METRICS_TOKEN>.",
+            ));
         }
     }
     let pool = state.pool.state();
@@ -59,5 +79,7 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
         pool.idle_connections,
         state.config.pool_size,
     );
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(text))
 }

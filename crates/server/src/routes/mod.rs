@@ -30,5 +30,6 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
 
 /// The documented routes: health at the root, the API under `/api/v1`.
 pub fn documented(cfg: &mut ServiceConfig) {
-    cfg.configure(health::configure).service(scope::scope("/api/v1").configure(api_v1));
+    cfg.configure(health::configure)
+        .service(scope::scope("/api/v1").configure(api_v1));
 }

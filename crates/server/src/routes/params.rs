@@ -11,7 +11,9 @@ pub fn timestamp(value: Option<&str>, name: &str) -> ApiResult<Option<DateTime<U
         .map(|v| {
             DateTime::parse_from_rfc3339(v)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| ApiError::invalid_param(name, format!("{name} must be an RFC 3339 timestamp.")))
+                .map_err(|_| {
+                    ApiError::invalid_param(name, format!("{name} must be an RFC 3339 timestamp."))
+                })
         })
         .transpose()
 }
@@ -26,7 +28,10 @@ pub fn time_range(
     let to = timestamp(to, names.1)?;
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
-            return Err(ApiError::invalid_param(names.0, format!("{} must not be after {}.", names.0, names.1)));
+            return Err(ApiError::invalid_param(
+                names.0,
+                format!("{} must not be after {}.", names.0, names.1),
+            ));
         }
     }
     Ok((from, to))
@@ -34,5 +39,11 @@ pub fn time_range(
 
 /// Normalises an id used as a filter (no length rules: filters never fail).
 pub fn normalize_filter_qr(raw: &str) -> String {
-    tracetrack_domain::normalize_qr(raw).unwrap_or_else(|_| raw.trim().to_uppercase())
+    tracetrack_domain::normalize_qr(raw).unwrap_or_else(|_| {
+        raw.chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .trim()
+            .to_uppercase()
+    })
 }

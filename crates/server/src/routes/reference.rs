@@ -17,23 +17,33 @@ use crate::services::views::{area_view, format_view};
 use crate::state::AppState;
 
 pub fn configure_areas(cfg: &mut ServiceConfig) {
-    cfg.service(list_areas).service(create_area).service(patch_area);
+    cfg.service(list_areas)
+        .service(create_area)
+        .service(patch_area);
 }
 
 pub fn configure_formats(cfg: &mut ServiceConfig) {
-    cfg.service(list_formats).service(create_format).service(patch_format);
+    cfg.service(list_formats)
+        .service(create_format)
+        .service(patch_format);
 }
 
 fn required_name(name: Option<String>) -> ApiResult<String> {
-    clean_text(name, "/name", 100)?.ok_or_else(|| ApiError::invalid_field("/name", "required", "name must not be empty."))
+    clean_text(name, "/name", 100)?
+        .ok_or_else(|| ApiError::invalid_field("/name", "required", "name must not be empty."))
 }
 
 /// All dispatch areas (every signed-in user).
 #[utoipa::path(tag = "dispatch-areas", responses((status = 200, body = Items<DispatchArea>)), security(("bearer" = [])))]
 #[get("")]
-async fn list_areas(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web::Json<Items<DispatchArea>>> {
+async fn list_areas(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+) -> ApiResult<web::Json<Items<DispatchArea>>> {
     let rows = state.db(|c| Ok(reference::areas(c)?)).await?;
-    Ok(web::Json(Items { items: rows.iter().map(area_view).collect() }))
+    Ok(web::Json(Items {
+        items: rows.iter().map(area_view).collect(),
+    }))
 }
 
 /// Add a dispatch area (admin).
@@ -49,19 +59,39 @@ async fn list_areas(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_area(state: web::Data<AppState>, ctx: Ctx, body: web::Json<CreateAreaRequest>) -> ApiResult<HttpResponse> {
+async fn create_area(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<CreateAreaRequest>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let b = body.into_inner();
     let code = b.code.trim().to_lowercase();
-    if !(2..=40).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
-        return Err(ApiError::invalid_field("/code", "invalid", "2–40 characters: a-z, 0-9, '_' or '-'."));
+    if !(2..=40).contains(&code.len())
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        return Err(ApiError::invalid_field(
+            "/code",
+            "invalid",
+            "2–40 characters: a-z, 0-9, '_' or '-'.",
+        ));
     }
     let name = required_name(Some(b.name))?;
     let st = state.get_ref().clone();
     let area = state
         .tx(move |c| {
-            let area = reference::insert_area(c, &code, &name)?.ok_or_else(|| ApiError::conflict("duplicate", format!("Area {code} exists.")))?;
-            Auditor::new(&ctx, &st.config).record(c, "dispatch_area.create", "dispatch_area", Some(code), None, Some(json!(area)))?;
+            let area = reference::insert_area(c, &code, &name)?
+                .ok_or_else(|| ApiError::conflict("duplicate", format!("Area {code} exists.")))?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "dispatch_area.create",
+                "dispatch_area",
+                Some(code),
+                None,
+                Some(json!(area)),
+            )?;
             Ok(area_view(&area))
         })
         .await?;
@@ -82,7 +112,12 @@ async fn create_area(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Creat
     security(("bearer" = []))
 )]
 #[patch("/{code}")]
-async fn patch_area(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>, body: web::Json<PatchAreaRequest>) -> ApiResult<web::Json<DispatchArea>> {
+async fn patch_area(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Json<PatchAreaRequest>,
+) -> ApiResult<web::Json<DispatchArea>> {
     ctx.user.require(Role::Admin)?;
     let code = path.into_inner().to_lowercase();
     let b = body.into_inner();
@@ -90,12 +125,20 @@ async fn patch_area(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String
     let st = state.get_ref().clone();
     let area = state
         .tx(move |c| {
-            let before = reference::area(c, &code)?.ok_or_else(|| ApiError::not_found("not_found", format!("No area {code}.")))?;
+            let before = reference::area(c, &code)?
+                .ok_or_else(|| ApiError::not_found("not_found", format!("No area {code}.")))?;
             let mut area = before.clone();
             area.name = name.unwrap_or(area.name);
             area.active = b.active.unwrap_or(area.active);
             let after = reference::save_area(c, &area)?;
-            Auditor::new(&ctx, &st.config).record(c, "dispatch_area.update", "dispatch_area", Some(code), Some(json!(before)), Some(json!(after)))?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "dispatch_area.update",
+                "dispatch_area",
+                Some(code),
+                Some(json!(before)),
+                Some(json!(after)),
+            )?;
             Ok(area_view(&after))
         })
         .await?;
@@ -105,28 +148,51 @@ async fn patch_area(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String
 /// All bag formats, in classification order (every signed-in user).
 #[utoipa::path(tag = "bag-formats", responses((status = 200, body = Items<BagFormat>)), security(("bearer" = [])))]
 #[get("")]
-async fn list_formats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web::Json<Items<BagFormat>>> {
+async fn list_formats(
+    state: web::Data<AppState>,
+    _user: CurrentUser,
+) -> ApiResult<web::Json<Items<BagFormat>>> {
     let rows = state.db(|c| Ok(reference::formats(c)?)).await?;
-    Ok(web::Json(Items { items: rows.iter().map(format_view).collect() }))
+    Ok(web::Json(Items {
+        items: rows.iter().map(format_view).collect(),
+    }))
 }
 
 fn check_pattern(pattern: &str) -> ApiResult<()> {
     if pattern.is_empty() || pattern.len() > 200 {
-        return Err(ApiError::invalid_field("/pattern", "invalid", "pattern needs 1–200 characters."));
+        return Err(ApiError::invalid_field(
+            "/pattern",
+            "invalid",
+            "pattern needs 1–200 characters.",
+        ));
     }
-    validate_pattern(pattern).map_err(|e| ApiError::invalid_field("/pattern", "invalid", format!("Not a valid regular expression: {e}")))
+    validate_pattern(pattern).map_err(|e| {
+        ApiError::invalid_field(
+            "/pattern",
+            "invalid",
+            format!("Not a valid regular expression: {e}"),
+        )
+    })
 }
 
 fn grams(kg: f64) -> ApiResult<i32> {
     if !kg.is_finite() || kg <= 0.0 || kg > 1000.0 {
-        return Err(ApiError::invalid_field("/child_weight_kg", "out_of_range", "child_weight_kg must be above 0 and at most 1000."));
+        return Err(ApiError::invalid_field(
+            "/child_weight_kg",
+            "out_of_range",
+            "child_weight_kg must be above 0 and at most 1000.",
+        ));
     }
     Ok((kg * 1000.0).round() as i32)
 }
 
 fn check_format_capacity(capacity: i32) -> ApiResult<i32> {
     if !(1..=10_000).contains(&capacity) {
-        return Err(ApiError::invalid_field("/capacity", "out_of_range", "capacity must be between 1 and 10000."));
+        return Err(ApiError::invalid_field(
+            "/capacity",
+            "out_of_range",
+            "capacity must be between 1 and 10000.",
+        ));
     }
     Ok(capacity)
 }
@@ -144,20 +210,42 @@ fn check_format_capacity(capacity: i32) -> ApiResult<i32> {
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_format(state: web::Data<AppState>, ctx: Ctx, body: web::Json<CreateFormatRequest>) -> ApiResult<HttpResponse> {
+async fn create_format(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<CreateFormatRequest>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let b = body.into_inner();
     let code = b.code.trim().to_uppercase();
-    if !(2..=20).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-') {
-        return Err(ApiError::invalid_field("/code", "invalid", "2–20 characters: A-Z, 0-9, '_' or '-'."));
+    if !(2..=20).contains(&code.len())
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    {
+        return Err(ApiError::invalid_field(
+            "/code",
+            "invalid",
+            "2–20 characters: A-Z, 0-9, '_' or '-'.",
+        ));
     }
     let name = required_name(Some(b.name))?;
-    let role = BagRole::parse(&b.role).ok_or_else(|| ApiError::invalid_field("/role", "invalid", "role must be parent or child."))?;
+    let role = BagRole::parse(&b.role).ok_or_else(|| {
+        ApiError::invalid_field("/role", "invalid", "role must be parent or child.")
+    })?;
     check_pattern(&b.pattern)?;
     let (capacity, weight) = match role {
         BagRole::Parent => {
-            let cap = b.capacity.ok_or_else(|| ApiError::invalid_field("/capacity", "required", "A parent format needs capacity."))?;
-            let kg = b.child_weight_kg.ok_or_else(|| ApiError::invalid_field("/child_weight_kg", "required", "A parent format needs child_weight_kg."))?;
+            let cap = b.capacity.ok_or_else(|| {
+                ApiError::invalid_field("/capacity", "required", "A parent format needs capacity.")
+            })?;
+            let kg = b.child_weight_kg.ok_or_else(|| {
+                ApiError::invalid_field(
+                    "/child_weight_kg",
+                    "required",
+                    "A parent format needs child_weight_kg.",
+                )
+            })?;
             (Some(check_format_capacity(cap)?), Some(grams(kg)?))
         }
         BagRole::Child => (None, None),
@@ -165,9 +253,24 @@ async fn create_format(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Cre
     let st = state.get_ref().clone();
     let format = state
         .tx(move |c| {
-            let new = NewFormat { code: &code, name: &name, role: role.as_str(), pattern: &b.pattern, capacity, child_weight_g: weight };
-            let row = reference::insert_format(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", format!("Format {code} exists.")))?;
-            Auditor::new(&ctx, &st.config).record(c, "bag_format.create", "bag_format", Some(code), None, Some(json!(row)))?;
+            let new = NewFormat {
+                code: &code,
+                name: &name,
+                role: role.as_str(),
+                pattern: &b.pattern,
+                capacity,
+                child_weight_g: weight,
+            };
+            let row = reference::insert_format(c, &new)?
+                .ok_or_else(|| ApiError::conflict("duplicate", format!("Format {code} exists.")))?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "bag_format.create",
+                "bag_format",
+                Some(code),
+                None,
+                Some(json!(row)),
+            )?;
             Ok(format_view(&row))
         })
         .await?;
@@ -189,7 +292,12 @@ async fn create_format(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Cre
     security(("bearer" = []))
 )]
 #[patch("/{code}")]
-async fn patch_format(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>, body: web::Json<PatchFormatRequest>) -> ApiResult<web::Json<BagFormat>> {
+async fn patch_format(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Json<PatchFormatRequest>,
+) -> ApiResult<web::Json<BagFormat>> {
     ctx.user.require(Role::Admin)?;
     let code = path.into_inner().to_uppercase();
     let b = body.into_inner();
@@ -202,10 +310,15 @@ async fn patch_format(state: web::Data<AppState>, ctx: Ctx, path: web::Path<Stri
     let st = state.get_ref().clone();
     let format = state
         .tx(move |c| {
-            let before = reference::format(c, &code)?.ok_or_else(|| ApiError::not_found("not_found", format!("No format {code}.")))?;
+            let before = reference::format(c, &code)?
+                .ok_or_else(|| ApiError::not_found("not_found", format!("No format {code}.")))?;
             let parent = before.role == "parent";
             if !parent && (capacity.is_some() || weight.is_some()) {
-                return Err(ApiError::invalid_field("/capacity", "not_allowed", "Child formats have no capacity or weight."));
+                return Err(ApiError::invalid_field(
+                    "/capacity",
+                    "not_allowed",
+                    "Child formats have no capacity or weight.",
+                ));
             }
             let mut row = before.clone();
             row.name = name.unwrap_or(row.name);
@@ -214,7 +327,14 @@ async fn patch_format(state: web::Data<AppState>, ctx: Ctx, path: web::Path<Stri
             row.child_weight_g = weight.or(row.child_weight_g);
             row.active = b.active.unwrap_or(row.active);
             let after = reference::save_format(c, &row)?;
-            Auditor::new(&ctx, &st.config).record(c, "bag_format.update", "bag_format", Some(code), Some(json!(before)), Some(json!(after)))?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "bag_format.update",
+                "bag_format",
+                Some(code),
+                Some(json!(before)),
+                Some(json!(after)),
+            )?;
             Ok(format_view(&after))
         })
         .await?;

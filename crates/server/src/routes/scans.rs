@@ -57,9 +57,21 @@ async fn apply(state: web::Data<AppState>, ctx: Ctx, scan: Scan) -> ApiResult<Ht
     security(("bearer" = []))
 )]
 #[post("/parent")]
-async fn scan_parent(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ScanParentRequest>) -> ApiResult<HttpResponse> {
+async fn scan_parent(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<ScanParentRequest>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
-    apply(state, ctx, Scan { request: ScanRequest::Parent { qr_id: b.qr_id }, occurred_at: b.occurred_at }).await
+    apply(
+        state,
+        ctx,
+        Scan {
+            request: ScanRequest::Parent { qr_id: b.qr_id },
+            occurred_at: b.occurred_at,
+        },
+    )
+    .await
 }
 
 /// Scan a child into a parent (label text is accepted).
@@ -80,10 +92,25 @@ async fn scan_parent(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ScanP
     security(("bearer" = []))
 )]
 #[post("/child")]
-async fn scan_child(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ScanChildRequest>) -> ApiResult<HttpResponse> {
+async fn scan_child(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<ScanChildRequest>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
-    let request = ScanRequest::Child { parent_qr_id: b.parent_qr_id, qr_id: b.qr_id };
-    apply(state, ctx, Scan { request, occurred_at: b.occurred_at }).await
+    let request = ScanRequest::Child {
+        parent_qr_id: b.parent_qr_id,
+        qr_id: b.qr_id,
+    };
+    apply(
+        state,
+        ctx,
+        Scan {
+            request,
+            occurred_at: b.occurred_at,
+        },
+    )
+    .await
 }
 
 /// Take a child out of its parent (both bags and their history remain).
@@ -101,9 +128,21 @@ async fn scan_child(state: web::Data<AppState>, ctx: Ctx, body: web::Json<ScanCh
     security(("bearer" = []))
 )]
 #[post("/unlink")]
-async fn unlink(state: web::Data<AppState>, ctx: Ctx, body: web::Json<UnlinkRequest>) -> ApiResult<HttpResponse> {
+async fn unlink(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<UnlinkRequest>,
+) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
-    apply(state, ctx, Scan { request: ScanRequest::Unlink { qr_id: b.qr_id }, occurred_at: b.occurred_at }).await
+    apply(
+        state,
+        ctx,
+        Scan {
+            request: ScanRequest::Unlink { qr_id: b.qr_id },
+            occurred_at: b.occurred_at,
+        },
+    )
+    .await
 }
 
 /// Undo the caller's most recent link (within the undo window, 1 h by default).
@@ -119,7 +158,15 @@ async fn unlink(state: web::Data<AppState>, ctx: Ctx, body: web::Json<UnlinkRequ
 )]
 #[post("/undo")]
 async fn undo(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
-    apply(state, ctx, Scan { request: ScanRequest::Undo, occurred_at: None }).await
+    apply(
+        state,
+        ctx,
+        Scan {
+            request: ScanRequest::Undo,
+            occurred_at: None,
+        },
+    )
+    .await
 }
 
 /// Replay queued scans in order, each in its own transaction (the offline queue).
@@ -134,7 +181,11 @@ async fn undo(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
     security(("bearer" = []))
 )]
 #[post("/batch")]
-async fn batch(state: web::Data<AppState>, ctx: Ctx, body: web::Json<BatchRequest>) -> ApiResult<web::Json<BatchResponse>> {
+async fn batch(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<BatchRequest>,
+) -> ApiResult<web::Json<BatchResponse>> {
     let events = body.into_inner().events;
     if events.len() > MAX_BATCH {
         return Err(ApiError::new(
@@ -147,7 +198,11 @@ async fn batch(state: web::Data<AppState>, ctx: Ctx, body: web::Json<BatchReques
     for (i, e) in events.iter().enumerate() {
         if e.idempotency_key.is_empty() || e.idempotency_key.len() > 255 {
             let pointer = format!("/events/{i}/idempotency_key");
-            return Err(ApiError::invalid_field(&pointer, "invalid", "idempotency_key needs 1 to 255 characters."));
+            return Err(ApiError::invalid_field(
+                &pointer,
+                "invalid",
+                "idempotency_key needs 1 to 255 characters.",
+            ));
         }
         scans.push(Scan::from_batch(e, i)?);
     }
@@ -190,7 +245,16 @@ pub struct EventQuery {
     cursor: Option<String>,
 }
 
-const KINDS: [&str; 8] = ["parent", "child", "unlink", "undo", "seal", "unseal", "bill_add", "bill_remove"];
+const KINDS: [&str; 8] = [
+    "parent",
+    "child",
+    "unlink",
+    "undo",
+    "seal",
+    "unseal",
+    "bill_add",
+    "bill_remove",
+];
 
 /// Scan events, newest first (a dispatcher sees their area only).
 #[utoipa::path(
@@ -200,13 +264,20 @@ const KINDS: [&str; 8] = ["parent", "child", "unlink", "undo", "seal", "unseal",
     security(("bearer" = []))
 )]
 #[get("")]
-async fn list_events(state: web::Data<AppState>, user: CurrentUser, q: web::Query<EventQuery>) -> ApiResult<web::Json<Page<ScanEvent>>> {
+async fn list_events(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<EventQuery>,
+) -> ApiResult<web::Json<Page<ScanEvent>>> {
     let q = q.into_inner();
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
     if let Some(kind) = &q.kind {
         if !KINDS.contains(&kind.as_str()) {
-            return Err(ApiError::invalid_param("kind", format!("kind must be one of {}.", KINDS.join(", "))));
+            return Err(ApiError::invalid_param(
+                "kind",
+                format!("kind must be one of {}.", KINDS.join(", ")),
+            ));
         }
     }
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
@@ -218,6 +289,8 @@ async fn list_events(state: web::Data<AppState>, user: CurrentUser, q: web::Quer
         to,
         visible_area: user.area_limit(),
     };
-    let rows = state.db(move |c| Ok(scan_events::list(c, &filter, before, limit)?)).await?;
+    let rows = state
+        .db(move |c| Ok(scan_events::list(c, &filter, before, limit)?))
+        .await?;
     Ok(web::Json(page(rows, limit, |e| id_key(e.id), event_view)))
 }

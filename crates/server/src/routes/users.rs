@@ -54,29 +54,61 @@ pub struct UserQuery {
     security(("bearer" = []))
 )]
 #[get("")]
-async fn list_users(state: web::Data<AppState>, user: CurrentUser, q: web::Query<UserQuery>) -> ApiResult<web::Json<Page<User>>> {
+async fn list_users(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<UserQuery>,
+) -> ApiResult<web::Json<Page<User>>> {
     user.require(Role::Admin)?;
     let q = q.into_inner();
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
     if q.role.as_deref().is_some_and(|r| Role::parse(r).is_none()) {
-        return Err(ApiError::invalid_param("role", "role must be admin, biller or dispatcher."));
+        return Err(ApiError::invalid_param(
+            "role",
+            "role must be admin, biller or dispatcher.",
+        ));
     }
-    let filter = UserFilter { q: q.q.filter(|s| !s.trim().is_empty()), role: q.role, dispatch_area: q.dispatch_area };
-    let rows = state.db(move |c| Ok(users::list(c, &filter, before, limit)?)).await?;
-    Ok(web::Json(page(rows, limit, |u| id_key(u.id), |u| user_view(&u))))
+    let filter = UserFilter {
+        q: q.q.filter(|s| !s.trim().is_empty()),
+        role: q.role,
+        dispatch_area: q.dispatch_area,
+    };
+    let rows = state
+        .db(move |c| Ok(users::list(c, &filter, before, limit)?))
+        .await?;
+    Ok(web::Json(page(
+        rows,
+        limit,
+        |u| id_key(u.id),
+        |u| user_view(&u),
+    )))
 }
 
 fn parse_role(value: &str) -> ApiResult<Role> {
-    Role::parse(value).ok_or_else(|| ApiError::invalid_field("/role", "invalid", "role must be admin, biller or dispatcher."))
+    Role::parse(value).ok_or_else(|| {
+        ApiError::invalid_field(
+            "/role",
+            "invalid",
+            "role must be admin, biller or dispatcher.",
+        )
+    })
 }
 
 fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
-    let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+    let email = email
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty());
     if let Some(e) = &email {
-        let valid = e.len() <= 254 && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'));
+        let valid = e.len() <= 254
+            && e.split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'));
         if !valid || e.chars().any(char::is_whitespace) {
-            return Err(ApiError::invalid_field("/email", "invalid", "Not an e-mail address."));
+            return Err(ApiError::invalid_field(
+                "/email",
+                "invalid",
+                "Not an e-mail address.",
+            ));
         }
     }
     Ok(email)
@@ -84,20 +116,34 @@ fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
 
 /// Checks the area for a role: dispatchers may have one (it must exist and be active), others none.
 fn check_area(c: &mut PgConnection, role: Role, area: Option<String>) -> ApiResult<Option<String>> {
-    let Some(code) = area.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) else {
+    let Some(code) = area
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| !a.is_empty())
+    else {
         return Ok(None);
     };
     if role != Role::Dispatcher {
-        return Err(ApiError::invalid_field("/dispatch_area", "not_allowed", "Only dispatchers have a dispatch area."));
+        return Err(ApiError::invalid_field(
+            "/dispatch_area",
+            "not_allowed",
+            "Only dispatchers have a dispatch area.",
+        ));
     }
     match tracetrack_db::reference::area(c, &code)? {
         Some(a) if a.active => Ok(Some(code)),
-        _ => Err(ApiError::invalid_field("/dispatch_area", "unknown", format!("No active dispatch area {code}."))),
+        _ => Err(ApiError::invalid_field(
+            "/dispatch_area",
+            "unknown",
+            format!("No active dispatch area {code}."),
+        )),
     }
 }
 
 fn valid_username(name: &str) -> bool {
-    (3..=50).contains(&name.len()) && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+    (3..=50).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
 }
 
 /// Create a user (admin).
@@ -113,12 +159,20 @@ fn valid_username(name: &str) -> bool {
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_user(state: web::Data<AppState>, ctx: Ctx, body: web::Json<CreateUserRequest>) -> ApiResult<HttpResponse> {
+async fn create_user(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    body: web::Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let b = body.into_inner();
     let username = b.username.trim().to_lowercase();
     if !valid_username(&username) {
-        return Err(ApiError::invalid_field("/username", "invalid", "3–50 characters: a-z, 0-9, '.', '_' or '-'."));
+        return Err(ApiError::invalid_field(
+            "/username",
+            "invalid",
+            "3–50 characters: a-z, 0-9, '.', '_' or '-'.",
+        ));
     }
     let role = parse_role(&b.role)?;
     let email = check_email(b.email)?;
@@ -136,8 +190,17 @@ async fn create_user(state: web::Data<AppState>, ctx: Ctx, body: web::Json<Creat
                 role: role.as_str(),
                 dispatch_area: area.as_deref(),
             };
-            let user = users::insert(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", format!("Username {username} is taken.")))?;
-            Auditor::new(&ctx, &st.config).record(c, "user.create", "user", Some(user.id.to_string()), None, Some(user.audit_snapshot()))?;
+            let user = users::insert(c, &new)?.ok_or_else(|| {
+                ApiError::conflict("duplicate", format!("Username {username} is taken."))
+            })?;
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "user.create",
+                "user",
+                Some(user.id.to_string()),
+                None,
+                Some(user.audit_snapshot()),
+            )?;
             Ok(user_view(&user))
         })
         .await?;
@@ -156,18 +219,41 @@ fn user_not_found(id: i64) -> ApiError {
     security(("bearer" = []))
 )]
 #[get("/{id}")]
-async fn get_user(state: web::Data<AppState>, user: CurrentUser, path: web::Path<i64>) -> ApiResult<web::Json<User>> {
+async fn get_user(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i64>,
+) -> ApiResult<web::Json<User>> {
     user.require(Role::Admin)?;
     let id = path.into_inner();
-    let row = state.db(move |c| users::find(c, id)?.ok_or_else(|| user_not_found(id))).await?;
+    let row = state
+        .db(move |c| users::find(c, id)?.ok_or_else(|| user_not_found(id)))
+        .await?;
     Ok(web::Json(user_view(&row)))
 }
 
-/// Refuses to leave the system without an active admin.
-fn keep_last_admin(c: &mut PgConnection, target: &UserRow) -> ApiResult<()> {
+/// Locks the active admins (in id order, so concurrent admin edits cannot deadlock),
+/// re-checks that the caller is still one of them, then locks the target.
+fn lock_for_admin_change(
+    c: &mut PgConnection,
+    caller: i64,
+    id: i64,
+) -> ApiResult<(UserRow, Vec<i64>)> {
     let admins = users::active_admin_ids_for_update(c)?;
+    if !admins.contains(&caller) {
+        return Err(ApiError::forbidden("You are no longer an active admin."));
+    }
+    let target = users::find_for_update(c, id)?.ok_or_else(|| user_not_found(id))?;
+    Ok((target, admins))
+}
+
+/// Refuses to leave the system without an active admin.
+fn keep_last_admin(admins: &[i64], target: &UserRow) -> ApiResult<()> {
     if admins.len() <= 1 && admins.contains(&target.id) {
-        return Err(ApiError::conflict("last_admin", "This is the last active admin; make another admin first."));
+        return Err(ApiError::conflict(
+            "last_admin",
+            "This is the last active admin; make another admin first.",
+        ));
     }
     Ok(())
 }
@@ -187,7 +273,12 @@ fn keep_last_admin(c: &mut PgConnection, target: &UserRow) -> ApiResult<()> {
     security(("bearer" = []))
 )]
 #[patch("/{id}")]
-async fn patch_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, body: web::Json<PatchUserRequest>) -> ApiResult<web::Json<User>> {
+async fn patch_user(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+    body: web::Json<PatchUserRequest>,
+) -> ApiResult<web::Json<User>> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     let b = body.into_inner();
@@ -195,7 +286,13 @@ async fn patch_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, 
     let email = b.email.map(|e| check_email(Some(e))).transpose()?;
     let hash = match b.password {
         Some(pw) => {
-            let username = state.db(move |c| users::find(c, id)?.map(|u| u.username).ok_or_else(|| user_not_found(id))).await?;
+            let username = state
+                .db(move |c| {
+                    users::find(c, id)?
+                        .map(|u| u.username)
+                        .ok_or_else(|| user_not_found(id))
+                })
+                .await?;
             password::check_policy(&pw, &username, "/password")?;
             Some(web::block(move || password::hash(&pw)).await??)
         }
@@ -204,16 +301,19 @@ async fn patch_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, 
     let st = state.get_ref().clone();
     let user = state
         .tx(move |c| {
-            let before = users::find_for_update(c, id)?.ok_or_else(|| user_not_found(id))?;
+            let (before, admins) = lock_for_admin_change(c, ctx.user.id, id)?;
             let mut user = before.clone();
             let old_role = Role::parse(&before.role).unwrap_or(Role::Dispatcher);
             let new_role = role.unwrap_or(old_role);
             if id == ctx.user.id && (new_role != old_role || b.is_active == Some(false)) {
-                return Err(ApiError::conflict("self_change", "You cannot change your own role or deactivate yourself."));
+                return Err(ApiError::conflict(
+                    "self_change",
+                    "You cannot change your own role or deactivate yourself.",
+                ));
             }
             let demoted = old_role == Role::Admin && new_role != Role::Admin;
             if demoted || (b.is_active == Some(false) && old_role == Role::Admin) {
-                keep_last_admin(c, &before)?;
+                keep_last_admin(&admins, &before)?;
             }
             user.role = new_role.as_str().to_string();
             user.dispatch_area = match (new_role, b.dispatch_area) {
@@ -232,7 +332,9 @@ async fn patch_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, 
                 user.password_hash = hash;
             }
             let saved = users::save(c, &user)?;
-            let ends_sessions = new_role != old_role || (before.is_active && !saved.is_active) || saved.password_hash != before.password_hash;
+            let ends_sessions = new_role != old_role
+                || (before.is_active && !saved.is_active)
+                || saved.password_hash != before.password_hash;
             if ends_sessions {
                 users::revoke_user_sessions(c, id, None, "account_changed")?;
             }
@@ -263,25 +365,39 @@ async fn patch_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>, 
     security(("bearer" = []))
 )]
 #[delete("/{id}")]
-async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
+async fn delete_user(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     if id == ctx.user.id {
-        return Err(ApiError::conflict("self_change", "You cannot delete yourself."));
+        return Err(ApiError::conflict(
+            "self_change",
+            "You cannot delete yourself.",
+        ));
     }
     let st = state.get_ref().clone();
     state
         .tx(move |c| {
-            let before = users::find_for_update(c, id)?.ok_or_else(|| user_not_found(id))?;
+            let (before, admins) = lock_for_admin_change(c, ctx.user.id, id)?;
             if before.role == "admin" {
-                keep_last_admin(c, &before)?;
+                keep_last_admin(&admins, &before)?;
             }
             let mut user = before.clone();
             user.is_active = false;
             user.deleted_at = Some(chrono::Utc::now());
             let saved = users::save(c, &user)?;
             users::revoke_user_sessions(c, id, None, "user_deleted")?;
-            Auditor::new(&ctx, &st.config).record(c, "user.delete", "user", Some(id.to_string()), Some(before.audit_snapshot()), Some(saved.audit_snapshot()))
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "user.delete",
+                "user",
+                Some(id.to_string()),
+                Some(before.audit_snapshot()),
+                Some(saved.audit_snapshot()),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -295,7 +411,11 @@ async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
     security(("bearer" = []))
 )]
 #[post("/{id}/unlock")]
-async fn unlock_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
+async fn unlock_user(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     let st = state.get_ref().clone();
@@ -304,8 +424,16 @@ async fn unlock_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
             let user = users::find(c, id)?.ok_or_else(|| user_not_found(id))?;
             let before = users::failures(c, &user.username)?;
             users::clear_failures(c, &user.username)?;
-            let before = before.map(|(failures, until)| json!({"failures": failures, "locked_until": until}));
-            Auditor::new(&ctx, &st.config).record(c, "user.unlock", "user", Some(id.to_string()), before, Some(json!({"failures": 0})))
+            let before = before
+                .map(|(failures, until)| json!({"failures": failures, "locked_until": until}));
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "user.unlock",
+                "user",
+                Some(id.to_string()),
+                before,
+                Some(json!({"failures": 0})),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -319,7 +447,11 @@ async fn unlock_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
     security(("bearer" = []))
 )]
 #[delete("/{id}/sessions")]
-async fn end_sessions(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
+async fn end_sessions(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     let st = state.get_ref().clone();
@@ -327,7 +459,14 @@ async fn end_sessions(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>
         .tx(move |c| {
             users::find(c, id)?.ok_or_else(|| user_not_found(id))?;
             let ended = users::revoke_user_sessions(c, id, None, "ended_by_admin")?;
-            Auditor::new(&ctx, &st.config).record(c, "user.sessions_end", "user", Some(id.to_string()), None, Some(json!({"sessions_ended": ended})))
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "user.sessions_end",
+                "user",
+                Some(id.to_string()),
+                None,
+                Some(json!({"sessions_ended": ended})),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -27,7 +27,12 @@ impl Auditor {
     pub fn anonymous(ip: Option<String>, request_id: String, config: &Config) -> Auditor {
         let anonymize = config.anonymize_audit_logs;
         let ip = ip.map(|ip| if anonymize { anonymize_ip(&ip) } else { ip });
-        Auditor { actor_id: None, ip, request_id, anonymize }
+        Auditor {
+            actor_id: None,
+            ip,
+            request_id,
+            anonymize,
+        }
     }
 
     /// Names the actor.

@@ -50,16 +50,31 @@ pub fn check_capacity(capacity: i32, pointer: &str) -> ApiResult<()> {
 
 fn parent_weights(p: &BagRow) -> (i64, i64) {
     let w = p.child_weight_or_zero();
-    (weight_g(p.child_count, w), weight_g(p.capacity_or_zero(), w))
+    (
+        weight_g(p.child_count, w),
+        weight_g(p.capacity_or_zero(), w),
+    )
 }
 
 /// The status a parent returns to when it leaves a bill.
 fn status_off_bill(p: &BagRow) -> &'static str {
-    derive_status(p.child_count, p.capacity_or_zero(), p.sealed_at.is_some(), false).as_str()
+    derive_status(
+        p.child_count,
+        p.capacity_or_zero(),
+        p.sealed_at.is_some(),
+        false,
+    )
+    .as_str()
 }
 
 /// `POST /bills/{id}/parents`.
-pub fn add_parent(c: &mut PgConnection, formats: &FormatSet, bill_id: i64, user: i64, raw_qr: &str) -> ApiResult<Written> {
+pub fn add_parent(
+    c: &mut PgConnection,
+    formats: &FormatSet,
+    bill_id: i64,
+    user: i64,
+    raw_qr: &str,
+) -> ApiResult<Written> {
     let mut bill = lock_bill(c, bill_id)?;
     refuse_completed(&bill)?;
     let qr = normalize(raw_qr, formats)?;
@@ -67,7 +82,10 @@ pub fn add_parent(c: &mut PgConnection, formats: &FormatSet, bill_id: i64, user:
         .filter(|b| b.deleted_at.is_none())
         .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))?;
     if !parent.is_parent() {
-        return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a child bag; bills hold parents.")));
+        return Err(ApiError::unprocessable(
+            "wrong_role",
+            format!("{qr} is a child bag; bills hold parents."),
+        ));
     }
     let event = |outcome: &str| EventInfo {
         qr_id: Some(qr.clone()),
@@ -78,14 +96,24 @@ pub fn add_parent(c: &mut PgConnection, formats: &FormatSet, bill_id: i64, user:
     };
     if let Some((other_id, number, _)) = tracetrack_db::bags::bill_of(c, parent.id)? {
         if other_id == bill_id {
-            return Ok((StatusCode::OK, to_json(&bill_view(&bill))?, event("already_on_bill")));
+            return Ok((
+                StatusCode::OK,
+                to_json(&bill_view(&bill))?,
+                event("already_on_bill"),
+            ));
         }
-        return Err(ApiError::conflict("already_on_bill", format!("{qr} is on bill {number}.")).with_bill(number));
+        return Err(
+            ApiError::conflict("already_on_bill", format!("{qr} is on bill {number}."))
+                .with_bill(number),
+        );
     }
     if bill.parent_count >= bill.capacity {
         return Err(ApiError::conflict(
             "bill_full",
-            format!("Bill {} already has {} of {} parents.", bill.bill_number, bill.parent_count, bill.capacity),
+            format!(
+                "Bill {} already has {} of {} parents.",
+                bill.bill_number, bill.parent_count, bill.capacity
+            ),
         ));
     }
     bills::insert_item(c, bill_id, parent.id, user)?;
@@ -97,7 +125,11 @@ pub fn add_parent(c: &mut PgConnection, formats: &FormatSet, bill_id: i64, user:
     bill.expected_weight_g += expected;
     bill.status = BillStatus::Processing.as_str().into();
     let bill = bills::save(c, &bill)?;
-    Ok((StatusCode::CREATED, to_json(&bill_view(&bill))?, event("added")))
+    Ok((
+        StatusCode::CREATED,
+        to_json(&bill_view(&bill))?,
+        event("added"),
+    ))
 }
 
 /// `DELETE /bills/{id}/parents/{qr_id}`.
@@ -140,7 +172,10 @@ pub fn free_parents(c: &mut PgConnection, bill_id: i64) -> ApiResult<usize> {
 
 /// Applies a PATCH; a completed bill only takes a scale reading.
 pub fn apply_patch(bill: &mut BillRow, p: PatchBillRequest) -> ApiResult<()> {
-    let edits_content = p.description.is_some() || p.destination.is_some() || p.vehicle_number.is_some() || p.capacity.is_some();
+    let edits_content = p.description.is_some()
+        || p.destination.is_some()
+        || p.vehicle_number.is_some()
+        || p.capacity.is_some();
     if edits_content {
         refuse_completed(bill)?;
     }
@@ -159,7 +194,10 @@ pub fn apply_patch(bill: &mut BillRow, p: PatchBillRequest) -> ApiResult<()> {
             return Err(ApiError::invalid_field(
                 "/capacity",
                 "below_parent_count",
-                format!("The bill already has {} parents; capacity cannot be lower.", bill.parent_count),
+                format!(
+                    "The bill already has {} parents; capacity cannot be lower.",
+                    bill.parent_count
+                ),
             ));
         }
         bill.capacity = capacity;
@@ -199,7 +237,10 @@ pub fn complete(bill: &mut BillRow) -> ApiResult<bool> {
 /// Reopens a completed bill.
 pub fn reopen(bill: &mut BillRow) -> ApiResult<()> {
     if bill.status != BillStatus::Completed.as_str() {
-        return Err(ApiError::conflict("bill_not_completed", format!("Bill {} is not completed.", bill.bill_number)));
+        return Err(ApiError::conflict(
+            "bill_not_completed",
+            format!("Bill {} is not completed.", bill.bill_number),
+        ));
     }
     bill.status = BillStatus::open_with(bill.parent_count).as_str().into();
     bill.completed_at = None;

@@ -90,7 +90,12 @@ pub fn run(
     op: impl FnOnce(&mut PgConnection) -> ApiResult<Written>,
 ) -> ApiResult<Answer> {
     if let Some(key) = key {
-        if let Claim::Seen { fingerprint, status, body } = idempotency::claim(conn, ctx.user.id, key, &w.fingerprint)? {
+        if let Claim::Seen {
+            fingerprint,
+            status,
+            body,
+        } = idempotency::claim(conn, ctx.user.id, key, &w.fingerprint)?
+        {
             if fingerprint != w.fingerprint {
                 return Err(ApiError::unprocessable(
                     "idempotency_key_reused",
@@ -98,7 +103,11 @@ pub fn run(
                 ));
             }
             let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-            return Ok(Answer { status, body, replayed: true });
+            return Ok(Answer {
+                status,
+                body,
+                replayed: true,
+            });
         }
     }
     let (status, body, info) = match conn.transaction(op) {
@@ -111,7 +120,8 @@ pub fn run(
                 dispatch_area: None,
                 outcome: e.code.to_string(),
             };
-            let body = serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
+            let body =
+                serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
             (e.status, body, info)
         }
         Err(e) => return Err(e),
@@ -134,7 +144,11 @@ pub fn run(
             dispatch_area: info.dispatch_area,
         },
     )?;
-    Ok(Answer { status, body, replayed: false })
+    Ok(Answer {
+        status,
+        body,
+        replayed: false,
+    })
 }
 
 /// Serialises an answer body.

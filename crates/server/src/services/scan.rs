@@ -3,7 +3,9 @@
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
-use tracetrack_api_types::scans::{ScanChildResponse, ScanParentResponse, UndoResponse, UnlinkResponse};
+use tracetrack_api_types::scans::{
+    ScanChildResponse, ScanParentResponse, UndoResponse, UnlinkResponse,
+};
 use tracetrack_db::bags;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{BagRow, NewBag};
@@ -28,7 +30,10 @@ fn invalid_qr(detail: String, formats: &FormatSet) -> ApiError {
 }
 
 pub fn unknown_format(qr: &str, formats: &FormatSet) -> ApiError {
-    invalid_qr(format!("{qr} matches none of the accepted bag formats."), formats)
+    invalid_qr(
+        format!("{qr} matches none of the accepted bag formats."),
+        formats,
+    )
 }
 
 /// 403 for a dispatcher without an area.
@@ -44,7 +49,10 @@ pub fn require_area(user: &CurrentUser) -> ApiResult<()> {
 }
 
 fn deleted(qr: &str) -> ApiError {
-    ApiError::conflict("bag_deleted", format!("Bag {qr} was deleted; an admin can restore it."))
+    ApiError::conflict(
+        "bag_deleted",
+        format!("Bag {qr} was deleted; an admin can restore it."),
+    )
 }
 
 fn not_found(qr: &str) -> ApiError {
@@ -57,18 +65,30 @@ pub fn visible(user: &CurrentUser, bag: Option<BagRow>) -> Option<BagRow> {
 }
 
 /// `POST /scans/parent`.
-pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, raw: &str) -> ApiResult<Written> {
+pub fn scan_parent(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    formats: &FormatSet,
+    raw: &str,
+) -> ApiResult<Written> {
     let qr = normalize(raw, formats)?;
     let spec = match formats.classify(&qr) {
         Classification::Parent(spec) => spec,
         Classification::Child(_) => {
-            return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a child bag, not a parent.")))
+            return Err(ApiError::unprocessable(
+                "wrong_role",
+                format!("{qr} is a child bag, not a parent."),
+            ))
         }
         Classification::Unknown => return Err(unknown_format(&qr, formats)),
     };
     require_area(user)?;
     let (status, outcome, bag) = match bags::find(conn, &qr)? {
-        Some(existing) => (StatusCode::OK, "existing", check_existing_parent(user, existing)?),
+        Some(existing) => (
+            StatusCode::OK,
+            "existing",
+            check_existing_parent(user, existing)?,
+        ),
         None => {
             let area = user.area_limit();
             let new = NewBag {
@@ -83,13 +103,23 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
             };
             match bags::insert(conn, &new)? {
                 Some(created) => {
-                    stats::record(conn, Delta { parents: 1, ..Delta::default() })?;
+                    stats::record(
+                        conn,
+                        Delta {
+                            parents: 1,
+                            ..Delta::default()
+                        },
+                    )?;
                     (StatusCode::CREATED, "created", created)
                 }
                 // Created by a concurrent scan a moment ago.
                 None => {
                     let existing = bags::find(conn, &qr)?.ok_or_else(|| not_found(&qr))?;
-                    (StatusCode::OK, "existing", check_existing_parent(user, existing)?)
+                    (
+                        StatusCode::OK,
+                        "existing",
+                        check_existing_parent(user, existing)?,
+                    )
                 }
             }
         }
@@ -101,7 +131,14 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
         outcome: outcome.into(),
         ..EventInfo::default()
     };
-    Ok((status, to_json(&ScanParentResponse { outcome: outcome.into(), parent })?, info))
+    Ok((
+        status,
+        to_json(&ScanParentResponse {
+            outcome: outcome.into(),
+            parent,
+        })?,
+        info,
+    ))
 }
 
 fn check_existing_parent(user: &CurrentUser, bag: BagRow) -> ApiResult<BagRow> {
@@ -109,10 +146,16 @@ fn check_existing_parent(user: &CurrentUser, bag: BagRow) -> ApiResult<BagRow> {
         return Err(deleted(&bag.qr_id));
     }
     if !bag.is_parent() {
-        return Err(ApiError::unprocessable("wrong_role", format!("{} is a child bag, not a parent.", bag.qr_id)));
+        return Err(ApiError::unprocessable(
+            "wrong_role",
+            format!("{} is a child bag, not a parent.", bag.qr_id),
+        ));
     }
     if !user.sees_area(bag.dispatch_area.as_deref()) {
-        return Err(ApiError::conflict("other_area", format!("{} belongs to another dispatch area.", bag.qr_id)));
+        return Err(ApiError::conflict(
+            "other_area",
+            format!("{} belongs to another dispatch area.", bag.qr_id),
+        ));
     }
     Ok(bag)
 }
@@ -123,7 +166,10 @@ pub fn lock_parent(conn: &mut PgConnection, user: &CurrentUser, qr: &str) -> Api
         .filter(|b| b.deleted_at.is_none())
         .ok_or_else(|| not_found(qr))?;
     if !parent.is_parent() {
-        return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a child bag, not a parent.")));
+        return Err(ApiError::unprocessable(
+            "wrong_role",
+            format!("{qr} is a child bag, not a parent."),
+        ));
     }
     Ok(parent)
 }
@@ -133,14 +179,25 @@ pub fn no_room(conn: &mut PgConnection, parent: &BagRow, why: NoRoom) -> ApiResu
     let qr = &parent.qr_id;
     Ok(match why {
         NoRoom::Billed => {
-            let number = bags::bill_of(conn, parent.id)?.map(|(_, n, _)| n).unwrap_or_default();
-            ApiError::conflict("parent_billed", format!("{qr} is on bill {number}; take it off the bill first."))
-                .with_bill(number)
+            let number = bags::bill_of(conn, parent.id)?
+                .map(|(_, n, _)| n)
+                .unwrap_or_default();
+            ApiError::conflict(
+                "parent_billed",
+                format!("{qr} is on bill {number}; take it off the bill first."),
+            )
+            .with_bill(number)
         }
-        NoRoom::Sealed => ApiError::conflict("parent_sealed", format!("{qr} is sealed; unseal it first.")),
+        NoRoom::Sealed => {
+            ApiError::conflict("parent_sealed", format!("{qr} is sealed; unseal it first."))
+        }
         NoRoom::Full => ApiError::conflict(
             "parent_full",
-            format!("{qr} is full: it holds {} of {} bags.", parent.child_count, parent.capacity_or_zero()),
+            format!(
+                "{qr} is full: it holds {} of {} bags.",
+                parent.child_count,
+                parent.capacity_or_zero()
+            ),
         ),
     })
 }
@@ -162,12 +219,18 @@ pub fn scan_child(
     require_area(user)?;
     let parent = lock_parent(conn, user, &parent_qr)?;
     if qr == parent_qr {
-        return Err(ApiError::unprocessable("wrong_role", format!("{qr} cannot go into itself.")));
+        return Err(ApiError::unprocessable(
+            "wrong_role",
+            format!("{qr} cannot go into itself."),
+        ));
     }
     let spec = match formats.classify(&qr) {
         Classification::Child(spec) => spec,
         Classification::Parent(_) => {
-            return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a parent bag, not a child.")))
+            return Err(ApiError::unprocessable(
+                "wrong_role",
+                format!("{qr} is a parent bag, not a child."),
+            ))
         }
         Classification::Unknown => return Err(unknown_format(&qr, formats)),
     };
@@ -177,19 +240,32 @@ pub fn scan_child(
             return Err(deleted(&qr));
         }
         if child.is_parent() {
-            return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a parent bag, not a child.")));
+            return Err(ApiError::unprocessable(
+                "wrong_role",
+                format!("{qr} is a parent bag, not a child."),
+            ));
         }
         if let Some(answer) = linked_answer(conn, user, child, &parent)? {
             return answer;
         }
         if !user.sees_area(child.dispatch_area.as_deref()) {
-            return Err(ApiError::conflict("other_area", format!("{qr} belongs to another dispatch area.")));
+            return Err(ApiError::conflict(
+                "other_area",
+                format!("{qr} belongs to another dispatch area."),
+            ));
         }
     }
-    if let Err(why) = check_room(parent_status(&parent), parent.child_count, parent.capacity_or_zero()) {
+    if let Err(why) = check_room(
+        parent_status(&parent),
+        parent.child_count,
+        parent.capacity_or_zero(),
+    ) {
         return Err(no_room(conn, &parent, why)?);
     }
-    let mut delta = Delta { links: 1, ..Delta::default() };
+    let mut delta = Delta {
+        links: 1,
+        ..Delta::default()
+    };
     let child = match existing {
         Some(child) => child,
         None => {
@@ -262,12 +338,16 @@ fn linked_answer(
         };
         return Ok(Some(Ok((StatusCode::OK, to_json(&body)?, info))));
     }
-    let shown = user.sees_area(current.dispatch_area.as_deref()).then(|| current.qr_id.clone());
+    let shown = user
+        .sees_area(current.dispatch_area.as_deref())
+        .then(|| current.qr_id.clone());
     let detail = match &shown {
         Some(q) => format!("Bag {} already belongs to {q}.", child.qr_id),
         None => format!("Bag {} already belongs to another parent.", child.qr_id),
     };
-    Ok(Some(Err(ApiError::conflict("linked_elsewhere", detail).with_parent(shown))))
+    Ok(Some(Err(
+        ApiError::conflict("linked_elsewhere", detail).with_parent(shown)
+    )))
 }
 
 /// Takes a child out of its parent; the caller checked that the link exists.
@@ -282,7 +362,13 @@ fn remove_link(conn: &mut PgConnection, child: &BagRow, parent: &BagRow) -> ApiR
     let count = parent.child_count - 1;
     let status = derive_status(count, parent.capacity_or_zero(), false, false);
     let parent = bags::set_count_and_status(conn, parent.id, count, status.as_str())?;
-    stats::record(conn, Delta { links: -1, ..Delta::default() })?;
+    stats::record(
+        conn,
+        Delta {
+            links: -1,
+            ..Delta::default()
+        },
+    )?;
     Ok(parent)
 }
 
@@ -302,17 +388,26 @@ fn lock_parent_of(conn: &mut PgConnection, child: &BagRow) -> ApiResult<Option<B
 }
 
 /// `POST /scans/unlink`.
-pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, raw: &str) -> ApiResult<Written> {
+pub fn unlink(
+    conn: &mut PgConnection,
+    user: &CurrentUser,
+    formats: &FormatSet,
+    raw: &str,
+) -> ApiResult<Written> {
     let qr = normalize(raw, formats)?;
     require_area(user)?;
     let child = visible(user, bags::find(conn, &qr)?)
         .filter(|b| b.deleted_at.is_none())
         .ok_or_else(|| not_found(&qr))?;
     if child.is_parent() {
-        return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a parent bag; unlink its children instead.")));
+        return Err(ApiError::unprocessable(
+            "wrong_role",
+            format!("{qr} is a parent bag; unlink its children instead."),
+        ));
     }
-    let parent = lock_parent_of(conn, &child)?
-        .ok_or_else(|| ApiError::not_found("not_linked", format!("Bag {qr} is not in any parent.")))?;
+    let parent = lock_parent_of(conn, &child)?.ok_or_else(|| {
+        ApiError::not_found("not_linked", format!("Bag {qr} is not in any parent."))
+    })?;
     let parent = remove_link(conn, &child, &parent)?;
     let info = EventInfo {
         qr_id: Some(qr),
@@ -321,14 +416,26 @@ pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, 
         outcome: "unlinked".into(),
         ..EventInfo::default()
     };
-    Ok((StatusCode::OK, to_json(&UnlinkResponse { parent: parent_view_with(&parent, None) })?, info))
+    Ok((
+        StatusCode::OK,
+        to_json(&UnlinkResponse {
+            parent: parent_view_with(&parent, None),
+        })?,
+        info,
+    ))
 }
 
 /// `POST /scans/undo`: unlinks the caller's most recent link within the window.
 pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> ApiResult<Written> {
     require_area(user)?;
-    let nothing = || ApiError::not_found("nothing_to_undo", "You have no link to undo from the last hour.");
-    let (child_id, parent_id) = bags::last_link_by(conn, user.id, Utc::now() - window)?.ok_or_else(nothing)?;
+    let nothing = || {
+        ApiError::not_found(
+            "nothing_to_undo",
+            "You have no link to undo from the last hour.",
+        )
+    };
+    let (child_id, parent_id) =
+        bags::last_link_by(conn, user.id, Utc::now() - window)?.ok_or_else(nothing)?;
     let child = bags::find_by_id(conn, child_id)?;
     let parent_qr = bags::find_by_id(conn, parent_id)?.qr_id;
     let parent = bags::find_for_update(conn, &parent_qr)?.ok_or_else(nothing)?;
@@ -336,7 +443,10 @@ pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> Ap
         return Err(nothing());
     }
     let parent = remove_link(conn, &child, &parent)?;
-    let body = UndoResponse { unlinked_qr_id: child.qr_id.clone(), parent: parent_view_with(&parent, None) };
+    let body = UndoResponse {
+        unlinked_qr_id: child.qr_id.clone(),
+        parent: parent_view_with(&parent, None),
+    };
     let info = EventInfo {
         qr_id: Some(child.qr_id),
         parent_qr_id: Some(parent.qr_id.clone()),

@@ -11,7 +11,7 @@ use tracetrack_domain::parent::{derive_status, NoRoom};
 use super::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite, Written};
 use super::scan::{lock_parent, no_room, require_area};
 use super::views::parent_view;
-use crate::auth::{CurrentUser, Ctx};
+use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::params::normalize_filter_qr;
 use crate::state::AppState;
@@ -40,13 +40,20 @@ pub async fn run(
                 occurred_at: None,
             };
             let key = ctx.idempotency_key.clone();
-            logged::run(c, &ctx, key.as_deref(), write, |c| apply(c, &ctx.user, &raw_qr, seal))
+            logged::run(c, &ctx, key.as_deref(), write, |c| {
+                apply(c, &ctx.user, &raw_qr, seal)
+            })
         })
         .await?;
     Ok(answer.into_response())
 }
 
-fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Option<String>>) -> ApiResult<Written> {
+fn apply(
+    c: &mut PgConnection,
+    user: &CurrentUser,
+    raw_qr: &str,
+    seal: Option<Option<String>>,
+) -> ApiResult<Written> {
     require_area(user)?;
     let qr = normalize_filter_qr(raw_qr);
     let parent = lock_parent(c, user, &qr)?;
@@ -56,9 +63,18 @@ fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Op
     let (parent, outcome) = match seal {
         Some(_) if parent.status == "sealed" => (parent, "unchanged"),
         Some(reason) => {
-            let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-            if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
-                return Err(ApiError::invalid_field("/reason", "too_long", format!("At most {MAX_REASON} characters.")));
+            let reason = reason
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty());
+            if reason
+                .as_ref()
+                .is_some_and(|r| r.chars().count() > MAX_REASON)
+            {
+                return Err(ApiError::invalid_field(
+                    "/reason",
+                    "too_long",
+                    format!("At most {MAX_REASON} characters."),
+                ));
             }
             if parent.child_count < parent.capacity_or_zero() && reason.is_none() {
                 return Err(ApiError::invalid_field(
@@ -71,12 +87,18 @@ fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Op
                     ),
                 ));
             }
-            (bags::set_seal(c, parent.id, "sealed", Some(reason.as_deref()))?, "sealed")
+            (
+                bags::set_seal(c, parent.id, "sealed", Some(reason.as_deref()))?,
+                "sealed",
+            )
         }
         None if parent.status != "sealed" => (parent, "unchanged"),
         None => {
             let status = derive_status(parent.child_count, parent.capacity_or_zero(), false, false);
-            (bags::set_seal(c, parent.id, status.as_str(), None)?, "unsealed")
+            (
+                bags::set_seal(c, parent.id, status.as_str(), None)?,
+                "unsealed",
+            )
         }
     };
     let info = EventInfo {
@@ -85,6 +107,8 @@ fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Op
         outcome: outcome.into(),
         ..EventInfo::default()
     };
-    let body = ParentResponse { parent: parent_view(c, &parent)? };
+    let body = ParentResponse {
+        parent: parent_view(c, &parent)?,
+    };
     Ok((StatusCode::OK, to_json(&body)?, info))
 }

@@ -33,13 +33,23 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// Signs an access token and stores a fresh refresh token for the session.
-pub fn issue(conn: &mut PgConnection, state: &AppState, user: &UserRow, session: &SessionRow) -> ApiResult<TokenResponse> {
+pub fn issue(
+    conn: &mut PgConnection,
+    state: &AppState,
+    user: &UserRow,
+    session: &SessionRow,
+) -> ApiResult<TokenResponse> {
     let refresh = random_token()?;
     users::insert_refresh(conn, session.id, &hash_token(&refresh))?;
     let now = Utc::now();
     // The access token never outlives the session.
     let exp = (now + Duration::minutes(state.config.access_token_minutes)).min(session.expires_at);
-    let claims = Claims { sub: user.id, sid: session.id, iat: now.timestamp(), exp: exp.timestamp() };
+    let claims = Claims {
+        sub: user.id.to_string(),
+        sid: session.id,
+        iat: now.timestamp(),
+        exp: exp.timestamp(),
+    };
     let access_token = state.jwt.sign(&claims).map_err(ApiError::internal)?;
     Ok(TokenResponse {
         access_token,
@@ -103,7 +113,9 @@ pub fn refresh(conn: &mut PgConnection, state: &AppState, token: &str) -> ApiRes
     }
     users::use_refresh(conn, &hash)?;
     users::touch_session(conn, session.id)?;
-    Ok(Refreshed::Tokens(Box::new(issue(conn, state, &user, &session)?)))
+    Ok(Refreshed::Tokens(Box::new(issue(
+        conn, state, &user, &session,
+    )?)))
 }
 
 /// The refresh-token cookie (empty value and zero age to clear it).

@@ -143,7 +143,11 @@ pub fn user_view(u: &UserRow) -> User {
 
 /// A dispatch area.
 pub fn area_view(a: &AreaRow) -> DispatchArea {
-    DispatchArea { code: a.code.clone(), name: a.name.clone(), active: a.active }
+    DispatchArea {
+        code: a.code.clone(),
+        name: a.name.clone(),
+        active: a.active,
+    }
 }
 
 /// A bag format.

@@ -1,0 +1,12 @@
+//! API tests: each test starts the real server with its own database.
+
+mod audit;
+mod auth;
+mod bags;
+mod bills;
+mod concurrency;
+mod lists;
+mod openapi;
+mod problems;
+mod scans;
+mod users;
