@@ -22,11 +22,7 @@ fn main() {
     files.sort();
     let mut h: u64 = 1469598103934665603;
     for f in files {
-        let name = f
-            .strip_prefix(&dir)
-            .unwrap_or(&f)
-            .to_string_lossy()
-            .into_owned();
+        let name = f.strip_prefix(&dir).unwrap_or(&f).to_string_lossy().into_owned();
         for b in name.bytes().chain(std::fs::read(&f).unwrap_or_default()) {
             h = (h ^ u64::from(b)).wrapping_mul(1099511628211);
         }

@@ -36,12 +36,8 @@ async fn changes_write_audit_rows_with_request_id_and_anonymised_ip() {
 async fn anonymisation_can_be_turned_off() {
     let app = spawn_app_with(|c| c.anonymize_audit_logs = false).await;
     let t = app.admin_token().await;
-    app.post(
-        "/api/v1/bills",
-        &t,
-        json!({"bill_number": "A-1", "capacity": 1}),
-    )
-    .await;
+    app.post("/api/v1/bills", &t, json!({"bill_number": "A-1", "capacity": 1}))
+        .await;
     let log = app.get("/api/v1/audit-log?entity_type=bill", &t).await.body;
     assert_eq!(log["items"][0]["ip"], "127.0.0.1");
     assert_eq!(log["items"][0]["action"], "bill.create");
@@ -70,19 +66,11 @@ async fn scans_are_in_the_event_log_not_the_audit_log() {
 async fn a_failed_change_writes_no_audit_row() {
     let app = spawn_app().await;
     let t = app.admin_token().await;
-    app.post(
-        "/api/v1/bills",
-        &t,
-        json!({"bill_number": "A-2", "capacity": 1}),
-    )
-    .await;
+    app.post("/api/v1/bills", &t, json!({"bill_number": "A-2", "capacity": 1}))
+        .await;
     let before = app.count("SELECT count(*) AS n FROM audit_log");
     let dup = app
-        .post(
-            "/api/v1/bills",
-            &t,
-            json!({"bill_number": "a-2", "capacity": 1}),
-        )
+        .post("/api/v1/bills", &t, json!({"bill_number": "a-2", "capacity": 1}))
         .await;
     assert_eq!(dup.code(), "duplicate");
     assert_eq!(app.count("SELECT count(*) AS n FROM audit_log"), before);

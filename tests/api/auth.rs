@@ -2,11 +2,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, ADMIN_PASSWORD, USER_PASSWORD};
 
-async fn login_raw(
-    app: &tracetrack_test_utils::TestApp,
-    user: &str,
-    pw: &str,
-) -> tracetrack_test_utils::Reply {
+async fn login_raw(app: &tracetrack_test_utils::TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Reply {
     app.call(
         Method::POST,
         "/api/v1/auth/login",
@@ -25,11 +21,7 @@ async fn login_returns_tokens_user_and_refresh_cookie() {
     assert_eq!(r.body["user"]["role"], "admin");
     assert!(r.body["expires_in"].as_i64().unwrap() > 800);
     let cookie = r.header("set-cookie").unwrap();
-    assert!(
-        cookie.starts_with("tt_refresh=")
-            && cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Strict")
-    );
+    assert!(cookie.starts_with("tt_refresh=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
     assert!(cookie.contains("Path=/api/v1/auth"));
     let me = app
         .get("/api/v1/auth/me", r.body["access_token"].as_str().unwrap())
@@ -71,14 +63,9 @@ async fn fifth_failure_locks_until_admin_unlocks() {
         login_raw(&app, "ghost", "wrong-password-x").await.status,
         StatusCode::LOCKED
     );
-    let r = app
-        .post(&format!("/api/v1/users/{id}/unlock"), &admin, json!({}))
-        .await;
+    let r = app.post(&format!("/api/v1/users/{id}/unlock"), &admin, json!({})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        login_raw(&app, "worker", USER_PASSWORD).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(login_raw(&app, "worker", USER_PASSWORD).await.status, StatusCode::OK);
     assert_eq!(
         app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'auth.account_locked'"),
         2
@@ -95,10 +82,7 @@ async fn success_resets_the_failure_count() {
     for _ in 0..2 {
         login_raw(&app, "admin", "wrong-password-x").await;
     }
-    assert_eq!(
-        login_raw(&app, "admin", ADMIN_PASSWORD).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(login_raw(&app, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
 }
 
 #[actix_web::test]
@@ -117,10 +101,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
     assert_eq!(r.status, StatusCode::OK);
     let new_access = r.body["access_token"].as_str().unwrap().to_string();
     assert_ne!(r.body["refresh_token"], first["refresh_token"]);
-    assert_eq!(
-        app.get("/api/v1/auth/me", &new_access).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &new_access).await.status, StatusCode::OK);
     // Reusing the old refresh token ends the whole session.
     let reuse = app
         .call(
@@ -132,10 +113,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
         .await;
     assert_eq!(reuse.status, StatusCode::UNAUTHORIZED);
     assert_eq!(reuse.code(), "refresh_reused");
-    assert_eq!(
-        app.get("/api/v1/auth/me", &new_access).await.code(),
-        "session_expired"
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &new_access).await.code(), "session_expired");
     let newer = app
         .call(
             Method::POST,
@@ -153,18 +131,10 @@ async fn refresh_accepts_the_cookie() {
     let first = app.login("admin", ADMIN_PASSWORD).await;
     let cookie = format!("tt_refresh={}", first["refresh_token"].as_str().unwrap());
     let r = app
-        .send(
-            Method::POST,
-            "/api/v1/auth/refresh",
-            None,
-            None,
-            &[("Cookie", &cookie)],
-        )
+        .send(Method::POST, "/api/v1/auth/refresh", None, None, &[("Cookie", &cookie)])
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let none = app
-        .call(Method::POST, "/api/v1/auth/refresh", None, None)
-        .await;
+    let none = app.call(Method::POST, "/api/v1/auth/refresh", None, None).await;
     assert_eq!(none.code(), "session_expired");
 }
 
@@ -174,10 +144,7 @@ async fn logout_ends_the_session_at_once() {
     let token = app.admin_token().await;
     let r = app.post("/api/v1/auth/logout", &token, json!({})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get("/api/v1/auth/me", &token).await.code(),
-        "session_expired"
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
 }
 
 #[actix_web::test]
@@ -185,10 +152,7 @@ async fn idle_sessions_expire() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     app.exec("UPDATE user_session SET last_seen_at = now() - interval '31 minutes'");
-    assert_eq!(
-        app.get("/api/v1/auth/me", &token).await.code(),
-        "session_expired"
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
 }
 
 #[actix_web::test]
@@ -238,9 +202,6 @@ async fn password_change_ends_other_sessions_and_checks_policy() {
         .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get("/api/v1/auth/me", &a).await.status, StatusCode::OK);
-    assert_eq!(
-        app.get("/api/v1/auth/me", &b).await.code(),
-        "session_expired"
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &b).await.code(), "session_expired");
     app.login("admin", "brand-new-secret-1").await;
 }

@@ -6,33 +6,21 @@ use tracetrack_test_utils::spawn_app;
 async fn register_detail_delete_and_restore() {
     let app = spawn_app().await;
     let t = app.admin_token().await;
-    let r = app
-        .post("/api/v1/bags", &t, json!({"qr_id": "sb50001"}))
-        .await;
+    let r = app.post("/api/v1/bags", &t, json!({"qr_id": "sb50001"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.body["bag"]["role"], "parent");
     assert_eq!(
-        app.post("/api/v1/bags", &t, json!({"qr_id": "SB50001"}))
-            .await
-            .code(),
+        app.post("/api/v1/bags", &t, json!({"qr_id": "SB50001"})).await.code(),
         "duplicate"
     );
     assert_eq!(
-        app.post(
-            "/api/v1/bags",
-            &t,
-            json!({"qr_id": "P00001", "role": "parent"})
-        )
-        .await
-        .code(),
+        app.post("/api/v1/bags", &t, json!({"qr_id": "P00001", "role": "parent"}))
+            .await
+            .code(),
         "wrong_role"
     );
     let child = app
-        .post(
-            "/api/v1/bags",
-            &t,
-            json!({"qr_id": "P00001", "role": "child"}),
-        )
+        .post("/api/v1/bags", &t, json!({"qr_id": "P00001", "role": "child"}))
         .await;
     assert_eq!(child.body["bag"]["status"], "unlinked");
     assert!(child.body["bag"]["capacity"].is_null());
@@ -62,27 +50,18 @@ async fn register_detail_delete_and_restore() {
             .status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(
-        app.get("/api/v1/bags/P00001", &t).await.code(),
-        "bag_not_found"
-    );
-    assert_eq!(
-        app.scan_child(&t, "SB50001", "P00001").await.code(),
-        "bag_deleted"
-    );
+    assert_eq!(app.get("/api/v1/bags/P00001", &t).await.code(), "bag_not_found");
+    assert_eq!(app.scan_child(&t, "SB50001", "P00001").await.code(), "bag_deleted");
     let list = app.get("/api/v1/bags?role=child", &t).await.body;
-    assert_eq!(
-        list["items"].as_array().unwrap().len(),
-        1,
-        "deleted bags are hidden"
-    );
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "deleted bags are hidden");
     let restored = app.post("/api/v1/bags/P00001/restore", &t, json!({})).await;
     assert_eq!(restored.status, StatusCode::OK);
     assert_eq!(
         app.scan_child(&t, "SB50001", "P00001").await.status,
         StatusCode::CREATED
     );
-    let actions = app.count("SELECT count(*) AS n FROM audit_log WHERE action IN ('bag.create', 'bag.delete', 'bag.restore')");
+    let actions =
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action IN ('bag.create', 'bag.delete', 'bag.restore')");
     assert_eq!(actions, 4);
 }
 
@@ -106,15 +85,11 @@ async fn deleting_bags_needs_biller_and_restoring_needs_admin() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        app.post("/api/v1/bags/SB50002/restore", &b, json!({}))
-            .await
-            .status,
+        app.post("/api/v1/bags/SB50002/restore", &b, json!({})).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        app.post("/api/v1/bags/SB50002/restore", &admin, json!({}))
-            .await
-            .status,
+        app.post("/api/v1/bags/SB50002/restore", &admin, json!({})).await.status,
         StatusCode::OK
     );
 }

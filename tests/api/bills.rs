@@ -34,10 +34,7 @@ async fn weights_and_counters_follow_the_parents() {
     let added = app.post(&path, &t, json!({"qr_id": "sb10001"})).await;
     assert_eq!(added.status, StatusCode::CREATED);
     assert_eq!(added.body["status"], "processing");
-    let b = app
-        .post(&path, &t, json!({"qr_id": "M444-10001"}))
-        .await
-        .body;
+    let b = app.post(&path, &t, json!({"qr_id": "M444-10001"})).await.body;
     assert_eq!(
         (b["parent_count"].as_i64(), b["child_count"].as_i64()),
         (Some(2), Some(35))
@@ -85,28 +82,14 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
     parent_with(&app, &t, "SB20001", 30).await;
     parent_with(&app, &t, "SB20002", 1).await;
     parent_with(&app, &t, "SB20003", 0).await;
-    app.post(
-        &format!("/api/v1/bills/{id}/parents"),
-        &t,
-        json!({"qr_id": "SB20001"}),
-    )
-    .await;
-    let incomplete = app
-        .post(&format!("/api/v1/bills/{id}/complete"), &t, json!({}))
+    app.post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20001"}))
         .await;
+    let incomplete = app.post(&format!("/api/v1/bills/{id}/complete"), &t, json!({})).await;
     assert_eq!(incomplete.code(), "bill_incomplete");
-    app.post(
-        &format!("/api/v1/bills/{id}/parents"),
-        &t,
-        json!({"qr_id": "SB20002"}),
-    )
-    .await;
+    app.post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20002"}))
+        .await;
     let full = app
-        .post(
-            &format!("/api/v1/bills/{id}/parents"),
-            &t,
-            json!({"qr_id": "SB20003"}),
-        )
+        .post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20003"}))
         .await;
     assert_eq!(full.code(), "bill_full");
     let taken = app
@@ -119,13 +102,9 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
     assert_eq!(taken.code(), "already_on_bill");
     assert_eq!(taken.body["bill_number"], "BILL-002");
     assert_eq!(
-        app.post(
-            &format!("/api/v1/bills/{other}/parents"),
-            &t,
-            json!({"qr_id": "ab"})
-        )
-        .await
-        .code(),
+        app.post(&format!("/api/v1/bills/{other}/parents"), &t, json!({"qr_id": "ab"}))
+            .await
+            .code(),
         "invalid_qr_id"
     );
     assert_eq!(
@@ -150,23 +129,13 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
         .code(),
         "wrong_role"
     );
-    let done = app
-        .post(&format!("/api/v1/bills/{id}/complete"), &t, json!({}))
-        .await;
+    let done = app.post(&format!("/api/v1/bills/{id}/complete"), &t, json!({})).await;
     assert_eq!(done.body["status"], "completed");
     assert!(done.body["completed_at"].is_string());
     let locked = app
-        .post(
-            &format!("/api/v1/bills/{id}/parents"),
-            &t,
-            json!({"qr_id": "SB20003"}),
-        )
+        .post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20003"}))
         .await;
-    assert_eq!(
-        locked.code(),
-        "bill_completed",
-        "bill_completed is checked first"
-    );
+    assert_eq!(locked.code(), "bill_completed", "bill_completed is checked first");
     let remove = app
         .call(
             Method::DELETE,
@@ -186,11 +155,7 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
         .await;
     assert_eq!(edit.code(), "bill_completed");
     let no_reason = app
-        .post(
-            &format!("/api/v1/bills/{id}/reopen"),
-            &t,
-            json!({"reason": "  "}),
-        )
+        .post(&format!("/api/v1/bills/{id}/reopen"), &t, json!({"reason": "  "}))
         .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     let reopened = app
@@ -249,12 +214,8 @@ async fn capacity_can_shrink_to_close_a_short_bill_but_not_below_its_parents() {
     parent_with(&app, &t, "SB30001", 2).await;
     parent_with(&app, &t, "SB30002", 0).await;
     for p in ["SB30001", "SB30002"] {
-        app.post(
-            &format!("/api/v1/bills/{id}/parents"),
-            &t,
-            json!({"qr_id": p}),
-        )
-        .await;
+        app.post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": p}))
+            .await;
     }
     let path = format!("/api/v1/bills/{id}");
     let below = app
@@ -263,12 +224,7 @@ async fn capacity_can_shrink_to_close_a_short_bill_but_not_below_its_parents() {
     assert_eq!(below.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(below.body["errors"][0]["pointer"], "/capacity");
     let out = app
-        .call(
-            Method::PATCH,
-            &path,
-            Some(&t),
-            Some(json!({"capacity": 501})),
-        )
+        .call(Method::PATCH, &path, Some(&t), Some(json!({"capacity": 501})))
         .await;
     assert_eq!(out.code(), "validation_failed");
     let ok = app
@@ -282,12 +238,13 @@ async fn capacity_can_shrink_to_close_a_short_bill_but_not_below_its_parents() {
     assert_eq!(ok.body["capacity"], 2);
     assert_eq!(ok.body["vehicle_number"], "RJ14 GA 1234");
     assert_eq!(
-        app.post(&format!("{path}/complete"), &t, json!({}))
-            .await
-            .body["status"],
+        app.post(&format!("{path}/complete"), &t, json!({})).await.body["status"],
         "completed"
     );
-    assert_eq!(app.count("SELECT count(*) AS n FROM audit_log WHERE entity_type = 'bill' AND action = 'bill.update'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE entity_type = 'bill' AND action = 'bill.update'"),
+        1
+    );
 }
 
 #[actix_web::test]
@@ -296,11 +253,7 @@ async fn bill_numbers_are_unique_case_insensitively_and_validated() {
     let t = app.admin_token().await;
     bill(&app, &t, "Bill-A1", 1).await;
     let dup = app
-        .post(
-            "/api/v1/bills",
-            &t,
-            json!({"bill_number": "BILL-a1", "capacity": 1}),
-        )
+        .post("/api/v1/bills", &t, json!({"bill_number": "BILL-a1", "capacity": 1}))
         .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(dup.code(), "duplicate");
@@ -313,10 +266,7 @@ async fn bill_numbers_are_unique_case_insensitively_and_validated() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.body["errors"][0]["pointer"], pointer);
     }
-    assert_eq!(
-        app.get("/api/v1/bills/999999", &t).await.code(),
-        "bill_not_found"
-    );
+    assert_eq!(app.get("/api/v1/bills/999999", &t).await.code(), "bill_not_found");
 }
 
 #[actix_web::test]
@@ -325,25 +275,12 @@ async fn deleting_a_bill_frees_its_parents() {
     let t = app.admin_token().await;
     let id = bill(&app, &t, "BILL-DEL", 2).await;
     parent_with(&app, &t, "SB40001", 1).await;
-    app.post(
-        "/api/v1/bags/SB40001/seal",
-        &t,
-        json!({"reason": "short lot"}),
-    )
-    .await;
-    app.post(
-        &format!("/api/v1/bills/{id}/parents"),
-        &t,
-        json!({"qr_id": "SB40001"}),
-    )
-    .await;
+    app.post("/api/v1/bags/SB40001/seal", &t, json!({"reason": "short lot"}))
+        .await;
+    app.post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB40001"}))
+        .await;
     let r = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/bills/{id}"),
-            Some(&t),
-            None,
-        )
+        .call(Method::DELETE, &format!("/api/v1/bills/{id}"), Some(&t), None)
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let bag = app.get("/api/v1/bags/SB40001", &t).await.body;
@@ -362,19 +299,12 @@ async fn dispatchers_read_bills_but_cannot_change_them() {
     let (_, d) = app.user(&admin, "disp", "dispatcher", Some("hisar")).await;
     let (_, b) = app.user(&admin, "bill-er", "biller", None).await;
     let id = bill(&app, &b, "BILL-R", 1).await;
-    assert_eq!(
-        app.get(&format!("/api/v1/bills/{id}"), &d).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get(&format!("/api/v1/bills/{id}"), &d).await.status, StatusCode::OK);
     assert_eq!(app.get("/api/v1/bills", &d).await.status, StatusCode::OK);
     assert_eq!(
-        app.post(
-            "/api/v1/bills",
-            &d,
-            json!({"bill_number": "X1", "capacity": 1})
-        )
-        .await
-        .status,
+        app.post("/api/v1/bills", &d, json!({"bill_number": "X1", "capacity": 1}))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -384,14 +314,9 @@ async fn dispatchers_read_bills_but_cannot_change_them() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        app.call(
-            Method::DELETE,
-            &format!("/api/v1/bills/{id}"),
-            Some(&b),
-            None
-        )
-        .await
-        .status,
+        app.call(Method::DELETE, &format!("/api/v1/bills/{id}"), Some(&b), None)
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 }

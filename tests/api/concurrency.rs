@@ -37,10 +37,7 @@ async fn sixty_scans_into_a_parent_of_thirty_link_exactly_thirty() {
     app.scan_parent(&t, "SB00100").await;
     let ids: Vec<String> = (0..60).map(|i| format!("K{i:05}")).collect();
     let replies = join_all(ids.iter().map(|q| app.scan_child(&t, "SB00100", q))).await;
-    let linked = replies
-        .iter()
-        .filter(|r| r.status == StatusCode::CREATED)
-        .count();
+    let linked = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
     let full = replies.iter().filter(|r| r.code() == "parent_full").count();
     assert_eq!(
         (linked, full),
@@ -64,20 +61,11 @@ async fn one_child_scanned_into_sixteen_parents_ends_in_one_link() {
         app.scan_parent(&t, p).await;
     }
     let replies = join_all(parents.iter().map(|p| app.scan_child(&t, p, "L00001"))).await;
-    let linked = replies
-        .iter()
-        .filter(|r| r.status == StatusCode::CREATED)
-        .count();
-    let elsewhere = replies
-        .iter()
-        .filter(|r| r.code() == "linked_elsewhere")
-        .count();
+    let linked = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
+    let elsewhere = replies.iter().filter(|r| r.code() == "linked_elsewhere").count();
     assert_eq!((linked, elsewhere), (1, 15));
     assert_eq!(app.count("SELECT count(*) AS n FROM bag_link"), 1);
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM bag WHERE qr_id = 'L00001'"),
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM bag WHERE qr_id = 'L00001'"), 1);
     assert_counters_match_rows(&app, &t).await;
 }
 
@@ -119,11 +107,7 @@ async fn concurrent_bill_adds_respect_capacity_and_counters() {
     let app = spawn_app().await;
     let t = app.admin_token().await;
     let bill = app
-        .post(
-            "/api/v1/bills",
-            &t,
-            json!({"bill_number": "B-RACE", "capacity": 5}),
-        )
+        .post("/api/v1/bills", &t, json!({"bill_number": "B-RACE", "capacity": 5}))
         .await
         .body;
     let id = bill["id"].as_i64().unwrap();
@@ -135,39 +119,16 @@ async fn concurrent_bill_adds_respect_capacity_and_counters() {
         }
     }
     let path = format!("/api/v1/bills/{id}/parents");
-    let replies = join_all(
-        parents
-            .iter()
-            .map(|p| app.post(&path, &t, json!({"qr_id": p}))),
-    )
-    .await;
-    assert_eq!(
-        replies
-            .iter()
-            .filter(|r| r.status == StatusCode::CREATED)
-            .count(),
-        5
-    );
-    assert_eq!(
-        replies.iter().filter(|r| r.code() == "bill_full").count(),
-        7
-    );
+    let replies = join_all(parents.iter().map(|p| app.post(&path, &t, json!({"qr_id": p})))).await;
+    assert_eq!(replies.iter().filter(|r| r.status == StatusCode::CREATED).count(), 5);
+    assert_eq!(replies.iter().filter(|r| r.code() == "bill_full").count(), 7);
     // A second bill racing for the same parents never takes one twice.
     let other = app
-        .post(
-            "/api/v1/bills",
-            &t,
-            json!({"bill_number": "B-RACE-2", "capacity": 20}),
-        )
+        .post("/api/v1/bills", &t, json!({"bill_number": "B-RACE-2", "capacity": 20}))
         .await
         .body;
     let path2 = format!("/api/v1/bills/{}/parents", other["id"]);
-    join_all(
-        parents
-            .iter()
-            .map(|p| app.post(&path2, &t, json!({"qr_id": p}))),
-    )
-    .await;
+    join_all(parents.iter().map(|p| app.post(&path2, &t, json!({"qr_id": p})))).await;
     assert_eq!(app.count("SELECT count(*) AS n FROM bill_item"), 12);
     assert_counters_match_rows(&app, &t).await;
 }

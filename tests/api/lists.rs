@@ -21,16 +21,10 @@ async fn cursor_pages_cover_everything_once_newest_first() {
     let first = app.get("/api/v1/bags?limit=3", &t).await.body;
     assert_eq!(ids(&first), ["SB60006", "SB60005", "SB60004"]);
     let c = first["next_cursor"].as_str().unwrap();
-    let second = app
-        .get(&format!("/api/v1/bags?limit=3&cursor={c}"), &t)
-        .await
-        .body;
+    let second = app.get(&format!("/api/v1/bags?limit=3&cursor={c}"), &t).await.body;
     assert_eq!(ids(&second), ["SB60003", "SB60002", "SB60001"]);
     let c = second["next_cursor"].as_str().unwrap();
-    let last = app
-        .get(&format!("/api/v1/bags?limit=3&cursor={c}"), &t)
-        .await
-        .body;
+    let last = app.get(&format!("/api/v1/bags?limit=3&cursor={c}"), &t).await.body;
     assert_eq!(ids(&last), ["SB60000"]);
     assert!(last["next_cursor"].is_null());
 }
@@ -64,36 +58,21 @@ async fn filters_narrow_the_lists() {
     app.post("/api/v1/bags", &t, serde_json::json!({"qr_id": "S00002"}))
         .await;
     assert_eq!(
-        ids(&app
-            .get("/api/v1/bags?role=child&linked=true", &t)
-            .await
-            .body),
+        ids(&app.get("/api/v1/bags?role=child&linked=true", &t).await.body),
         ["S00001"]
     );
     assert_eq!(
-        ids(&app
-            .get("/api/v1/bags?role=child&linked=false", &t)
-            .await
-            .body),
+        ids(&app.get("/api/v1/bags?role=child&linked=false", &t).await.body),
         ["S00002"]
     );
-    assert_eq!(
-        ids(&app.get("/api/v1/bags?status=open", &t).await.body),
-        ["SB80001"]
-    );
+    assert_eq!(ids(&app.get("/api/v1/bags?status=open", &t).await.body), ["SB80001"]);
     assert_eq!(
         ids(&app.get("/api/v1/bags?billed=true", &t).await.body),
         Vec::<String>::new()
     );
-    let events = app
-        .get("/api/v1/scans?kind=child&qr_id=s00001", &t)
-        .await
-        .body;
+    let events = app.get("/api/v1/scans?kind=child&qr_id=s00001", &t).await.body;
     assert_eq!(events["items"].as_array().unwrap().len(), 1);
-    let future = app
-        .get("/api/v1/scans?from=2999-01-01T00:00:00Z", &t)
-        .await
-        .body;
+    let future = app.get("/api/v1/scans?from=2999-01-01T00:00:00Z", &t).await.body;
     assert!(future["items"].as_array().unwrap().is_empty());
     let bills = app.get("/api/v1/bills?status=new", &t).await;
     assert_eq!(bills.status, StatusCode::OK);
@@ -129,12 +108,8 @@ async fn stats_count_exactly() {
     app.scan_parent(&t, "SB90001").await;
     app.scan_child(&t, "SB90001", "T00001").await;
     app.scan_child(&t, "SB90001", "T00002").await;
-    app.post(
-        "/api/v1/scans/unlink",
-        &t,
-        serde_json::json!({"qr_id": "T00002"}),
-    )
-    .await;
+    app.post("/api/v1/scans/unlink", &t, serde_json::json!({"qr_id": "T00002"}))
+        .await;
     app.post(
         "/api/v1/bills",
         &t,
@@ -143,11 +118,7 @@ async fn stats_count_exactly() {
     .await;
     let s = app.get("/api/v1/stats", &t).await.body;
     assert_eq!(
-        (
-            s["parents"].as_i64(),
-            s["children"].as_i64(),
-            s["links"].as_i64()
-        ),
+        (s["parents"].as_i64(), s["children"].as_i64(), s["links"].as_i64()),
         (Some(1), Some(2), Some(1))
     );
     assert_eq!(s["bills_by_status"]["new"], 1);

@@ -76,32 +76,16 @@ fn every_contract_route_is_documented_with_schemas() {
             .unwrap()
             .values()
             .any(|r| r["content"].is_object())
-            || op["responses"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .any(|k| k == "204");
+            || op["responses"].as_object().unwrap().keys().any(|k| k == "204");
         assert!(has_schema, "{method} {path} documents no response body");
     }
-    let problem_codes = doc["paths"]["/api/v1/scans/child"]["post"]["responses"]["409"]
-        ["description"]
+    let problem_codes = doc["paths"]["/api/v1/scans/child"]["post"]["responses"]["409"]["description"]
         .as_str()
         .unwrap();
-    for code in [
-        "linked_elsewhere",
-        "parent_full",
-        "parent_sealed",
-        "parent_billed",
-    ] {
-        assert!(
-            problem_codes.contains(code),
-            "{code} missing from the documented 409s"
-        );
+    for code in ["linked_elsewhere", "parent_full", "parent_sealed", "parent_billed"] {
+        assert!(problem_codes.contains(code), "{code} missing from the documented 409s");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     let paths = doc["paths"].as_object().unwrap();
-    assert!(
-        paths.keys().all(|p| !p.ends_with('/')),
-        "no trailing slashes"
-    );
+    assert!(paths.keys().all(|p| !p.ends_with('/')), "no trailing slashes");
 }

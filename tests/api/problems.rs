@@ -19,43 +19,26 @@ async fn malformed_wrong_typed_missing_and_oversized_bodies() {
     };
     let malformed = raw("{\"qr_id\": ").await.unwrap();
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        malformed.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(malformed.headers()["content-type"], "application/problem+json");
     assert_eq!(malformed.headers()["x-request-id"], "req-123");
     let body: serde_json::Value = malformed.json().await.unwrap();
     assert_eq!(body["code"], "malformed_json");
     assert_eq!(body["type"], "/problems/malformed_json");
     assert_eq!(body["instance"], "req-123");
-    let typed = app
-        .post("/api/v1/scans/parent", &t, json!({"qr_id": 42}))
-        .await;
+    let typed = app.post("/api/v1/scans/parent", &t, json!({"qr_id": 42})).await;
     assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(typed.code(), "validation_failed");
     let missing = app.post("/api/v1/scans/parent", &t, json!({})).await;
     assert_eq!(missing.body["errors"][0]["pointer"], "/qr_id");
     let unknown_fields = app
-        .post(
-            "/api/v1/scans/parent",
-            &t,
-            json!({"qr_id": "SB00001", "extra": true}),
-        )
+        .post("/api/v1/scans/parent", &t, json!({"qr_id": "SB00001", "extra": true}))
         .await;
-    assert_eq!(
-        unknown_fields.status,
-        StatusCode::CREATED,
-        "unknown fields are ignored"
-    );
+    assert_eq!(unknown_fields.status, StatusCode::CREATED, "unknown fields are ignored");
     let big = "x".repeat(1_100_000);
-    let oversized = app
-        .post("/api/v1/scans/parent", &t, json!({"qr_id": big}))
-        .await;
+    let oversized = app.post("/api/v1/scans/parent", &t, json!({"qr_id": big})).await;
     assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(oversized.code(), "payload_too_large");
-    let seal_big = app
-        .post("/api/v1/bags/SB00001/seal", &t, json!({"reason": big}))
-        .await;
+    let seal_big = app.post("/api/v1/bags/SB00001/seal", &t, json!({"reason": big})).await;
     assert_eq!(seal_big.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(seal_big.code(), "payload_too_large");
     let seal_bad = app
@@ -82,9 +65,7 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     assert_eq!(wrong.header("allow"), Some("GET, POST"));
     let path_type = app.get("/api/v1/bills/not-a-number", &t).await;
     assert_eq!(path_type.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let huge_id = app
-        .get(&format!("/api/v1/bags/{}", "A".repeat(500)), &t)
-        .await;
+    let huge_id = app.get(&format!("/api/v1/bags/{}", "A".repeat(500)), &t).await;
     assert_eq!(huge_id.code(), "bag_not_found");
     let odd = app.get("/api/v1/bags/%E2%80%8B%00", &t).await;
     assert!(odd.status.is_client_error(), "{:?}", odd.status);
@@ -100,17 +81,8 @@ async fn health_ready_docs_and_metrics_answer() {
     let doc = app.call(Method::GET, "/api/openapi.json", None, None).await;
     assert_eq!(doc.status, StatusCode::OK);
     assert!(doc.body["paths"]["/api/v1/scans/child"]["post"].is_object());
-    let redirect = app
-        .client
-        .get(format!("{}/api/docs", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        redirect.status(),
-        StatusCode::OK,
-        "redirect followed to the UI"
-    );
+    let redirect = app.client.get(format!("{}/api/docs", app.base)).send().await.unwrap();
+    assert_eq!(redirect.status(), StatusCode::OK, "redirect followed to the UI");
     let ui = app
         .client
         .get(format!("{}/api/docs/", app.base))
@@ -120,21 +92,14 @@ async fn health_ready_docs_and_metrics_answer() {
         .text()
         .await
         .unwrap();
-    assert!(
-        ui.contains("swagger-ui"),
-        "Swagger UI is served from the binary"
-    );
+    assert!(ui.contains("swagger-ui"), "Swagger UI is served from the binary");
     let js = app
         .client
         .get(format!("{}/api/docs/swagger-ui-bundle.js", app.base))
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        js.status(),
-        StatusCode::OK,
-        "assets are vendored: no internet needed"
-    );
+    assert_eq!(js.status(), StatusCode::OK, "assets are vendored: no internet needed");
     let metrics = app
         .client
         .get(format!("{}/metrics", app.base))

@@ -11,11 +11,7 @@ async fn parent_scan_creates_then_finds() {
     assert_eq!(r.body["outcome"], "created");
     let p = &r.body["parent"];
     assert_eq!(
-        (
-            p["qr_id"].as_str(),
-            p["capacity"].as_i64(),
-            p["remaining"].as_i64()
-        ),
+        (p["qr_id"].as_str(), p["capacity"].as_i64(), p["remaining"].as_i64()),
         (Some("SB00042"), Some(30), Some(30))
     );
     assert_eq!(p["format_code"], "SB");
@@ -33,10 +29,7 @@ async fn bad_ids_are_rejected_with_the_rule_and_formats() {
     let short = app.scan_parent(&t, "ab").await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
     assert_eq!(short.code(), "invalid_qr_id");
-    assert!(short.body["detail"]
-        .as_str()
-        .unwrap()
-        .contains("at least 4"));
+    assert!(short.body["detail"].as_str().unwrap().contains("at least 4"));
     assert_eq!(short.body["accepted_formats"].as_array().unwrap().len(), 3);
     let odd = app.scan_parent(&t, "SB-00042!").await;
     assert_eq!(odd.code(), "invalid_qr_id");
@@ -45,9 +38,7 @@ async fn bad_ids_are_rejected_with_the_rule_and_formats() {
     assert_eq!(child_as_parent.code(), "wrong_role");
     // Every attempt is an event, errors included.
     assert_eq!(
-        app.count(
-            "SELECT count(*) AS n FROM scan_event WHERE outcome IN ('invalid_qr_id', 'wrong_role')"
-        ),
+        app.count("SELECT count(*) AS n FROM scan_event WHERE outcome IN ('invalid_qr_id', 'wrong_role')"),
         3
     );
 }
@@ -121,15 +112,10 @@ async fn full_and_sealed_parents_refuse_children_but_already_linked_wins() {
     assert_eq!(sealed.status, StatusCode::OK);
     assert_eq!(sealed.body["parent"]["status"], "sealed");
     assert_eq!(
-        app.post("/api/v1/bags/SB00005/seal", &t, json!({}))
-            .await
-            .status,
+        app.post("/api/v1/bags/SB00005/seal", &t, json!({})).await.status,
         StatusCode::OK
     );
-    assert_eq!(
-        app.scan_child(&t, "SB00005", "D00002").await.code(),
-        "parent_sealed"
-    );
+    assert_eq!(app.scan_child(&t, "SB00005", "D00002").await.code(), "parent_sealed");
     assert_eq!(
         app.scan_child(&t, "SB00005", "D00001").await.body["outcome"],
         "already_linked"
@@ -156,15 +142,10 @@ async fn unlink_keeps_both_bags_and_their_history() {
     for i in 0..15 {
         app.scan_child(&t, "M444-00002", &format!("E{i:05}")).await;
     }
-    let r = app
-        .post("/api/v1/scans/unlink", &t, json!({"qr_id": "e00007"}))
-        .await;
+    let r = app.post("/api/v1/scans/unlink", &t, json!({"qr_id": "e00007"})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["parent"]["child_count"], 14);
-    assert_eq!(
-        r.body["parent"]["status"], "open",
-        "a filled parent returns to open"
-    );
+    assert_eq!(r.body["parent"]["status"], "open", "a filled parent returns to open");
     let child = app.get("/api/v1/bags/E00007", &t).await;
     assert_eq!(child.status, StatusCode::OK);
     assert_eq!(child.body["bag"]["status"], "unlinked");
@@ -176,9 +157,7 @@ async fn unlink_keeps_both_bags_and_their_history() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["unlink", "child"]);
-    let again = app
-        .post("/api/v1/scans/unlink", &t, json!({"qr_id": "E00007"}))
-        .await;
+    let again = app.post("/api/v1/scans/unlink", &t, json!({"qr_id": "E00007"})).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(again.code(), "not_linked");
     assert_eq!(app.count("SELECT count(*) AS n FROM bag"), 16);
@@ -193,9 +172,7 @@ async fn undo_unlinks_the_callers_last_link_within_the_window() {
     app.scan_parent(&t, "SB00010").await;
     app.scan_child(&t, "SB00010", "F00001").await;
     app.scan_child(&t, "SB00010", "F00002").await;
-    let r = app
-        .call(Method::POST, "/api/v1/scans/undo", Some(&t), None)
-        .await;
+    let r = app.call(Method::POST, "/api/v1/scans/undo", Some(&t), None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["unlinked_qr_id"], "F00002");
     assert_eq!(r.body["parent"]["child_count"], 1);
@@ -214,32 +191,17 @@ async fn idempotency_key_replays_the_first_answer() {
     let body = json!({"parent_qr_id": "SB00020", "qr_id": "G00001"});
     let key = [("Idempotency-Key", "scan-1"), ("X-Station-Id", "dock-3")];
     let first = app
-        .send(
-            Method::POST,
-            "/api/v1/scans/child",
-            Some(&t),
-            Some(body.clone()),
-            &key,
-        )
+        .send(Method::POST, "/api/v1/scans/child", Some(&t), Some(body.clone()), &key)
         .await;
     assert_eq!(first.status, StatusCode::CREATED);
     assert!(first.header("idempotent-replayed").is_none());
     app.scan_child(&t, "SB00020", "G00002").await;
     let replay = app
-        .send(
-            Method::POST,
-            "/api/v1/scans/child",
-            Some(&t),
-            Some(body.clone()),
-            &key,
-        )
+        .send(Method::POST, "/api/v1/scans/child", Some(&t), Some(body.clone()), &key)
         .await;
     assert_eq!(replay.status, StatusCode::CREATED);
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
-    assert_eq!(
-        replay.body, first.body,
-        "the first answer, not today's count"
-    );
+    assert_eq!(replay.body, first.body, "the first answer, not today's count");
     assert_eq!(
         app.count("SELECT count(*) AS n FROM scan_event WHERE idempotency_key = 'scan-1'"),
         1
@@ -322,31 +284,20 @@ async fn batch_applies_in_order_and_a_replay_changes_nothing() {
     let r = app.post("/api/v1/scans/batch", &t, events.clone()).await;
     assert_eq!(r.status, StatusCode::OK);
     let results = r.body["results"].as_array().unwrap();
-    let statuses: Vec<i64> = results
-        .iter()
-        .map(|x| x["status"].as_i64().unwrap())
-        .collect();
+    let statuses: Vec<i64> = results.iter().map(|x| x["status"].as_i64().unwrap()).collect();
     assert_eq!(statuses, [201, 201, 201, 422, 200]);
-    assert_eq!(
-        results[0]["body"], single.body,
-        "recognised as the same scan"
-    );
+    assert_eq!(results[0]["body"], single.body, "recognised as the same scan");
     assert_eq!(results[3]["body"]["code"], "wrong_role");
     assert_eq!(results[4]["body"]["parent"]["child_count"], 1);
     let events_before = app.count("SELECT count(*) AS n FROM scan_event");
     let replay = app.post("/api/v1/scans/batch", &t, events).await;
     assert_eq!(replay.body["results"], r.body["results"]);
-    assert_eq!(
-        app.count("SELECT count(*) AS n FROM scan_event"),
-        events_before
-    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM scan_event"), events_before);
     assert_eq!(app.count("SELECT count(*) AS n FROM bag_link"), 1);
     let too_many: Vec<_> = (0..501)
         .map(|i| json!({"kind": "parent", "qr_id": "SB00040", "idempotency_key": format!("x{i}")}))
         .collect();
-    let big = app
-        .post("/api/v1/scans/batch", &t, json!({"events": too_many}))
-        .await;
+    let big = app.post("/api/v1/scans/batch", &t, json!({"events": too_many})).await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
     let bad_kind = app
         .post(
@@ -362,28 +313,18 @@ async fn batch_applies_in_order_and_a_replay_changes_nothing() {
 async fn dispatchers_see_their_area_only() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (luck_id, luck) = app
-        .user(&admin, "d-lucknow", "dispatcher", Some("lucknow"))
-        .await;
-    let (_, jaipur) = app
-        .user(&admin, "d-jaipur", "dispatcher", Some("jaipur"))
-        .await;
+    let (luck_id, luck) = app.user(&admin, "d-lucknow", "dispatcher", Some("lucknow")).await;
+    let (_, jaipur) = app.user(&admin, "d-jaipur", "dispatcher", Some("jaipur")).await;
     let (_, none) = app.user(&admin, "d-none", "dispatcher", None).await;
     let created = app.scan_parent(&luck, "SB00050").await;
     assert_eq!(created.body["parent"]["dispatch_area"], "lucknow");
     app.scan_child(&luck, "SB00050", "J00001").await;
-    assert_eq!(
-        app.get("/api/v1/bags/SB00050", &jaipur).await.code(),
-        "bag_not_found"
-    );
+    assert_eq!(app.get("/api/v1/bags/SB00050", &jaipur).await.code(), "bag_not_found");
     assert_eq!(
         app.scan_child(&jaipur, "SB00050", "J00002").await.code(),
         "bag_not_found"
     );
-    assert_eq!(
-        app.scan_parent(&jaipur, "SB00050").await.code(),
-        "other_area"
-    );
+    assert_eq!(app.scan_parent(&jaipur, "SB00050").await.code(), "other_area");
     app.scan_parent(&jaipur, "SB00051").await;
     let elsewhere = app.scan_child(&jaipur, "SB00051", "J00001").await;
     assert_eq!(elsewhere.code(), "linked_elsewhere");
@@ -393,10 +334,7 @@ async fn dispatchers_see_their_area_only() {
     );
     // Bags created by admins have no area and are visible to every dispatcher.
     app.scan_parent(&admin, "SB00052").await;
-    assert_eq!(
-        app.get("/api/v1/bags/SB00052", &jaipur).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/api/v1/bags/SB00052", &jaipur).await.status, StatusCode::OK);
     let list = app.get("/api/v1/bags?role=parent", &jaipur).await;
     let ids: Vec<&str> = list.body["items"]
         .as_array()

@@ -70,13 +70,8 @@ async fn admin_creates_lists_and_edits_users() {
 async fn role_change_and_deactivation_end_sessions_at_once() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (id, token) = app
-        .user(&admin, "worker", "dispatcher", Some("raipur"))
-        .await;
-    assert_eq!(
-        app.get("/api/v1/auth/me", &token).await.status,
-        StatusCode::OK
-    );
+    let (id, token) = app.user(&admin, "worker", "dispatcher", Some("raipur")).await;
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.status, StatusCode::OK);
     let r = app
         .call(
             Method::PATCH,
@@ -87,10 +82,7 @@ async fn role_change_and_deactivation_end_sessions_at_once() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body["dispatch_area"].is_null(), "billers have no area");
-    assert_eq!(
-        app.get("/api/v1/auth/me", &token).await.code(),
-        "session_expired"
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
     let token = app.login("worker", USER_PASSWORD).await["access_token"]
         .as_str()
         .unwrap()
@@ -102,10 +94,7 @@ async fn role_change_and_deactivation_end_sessions_at_once() {
         Some(json!({"is_active": false})),
     )
     .await;
-    assert_eq!(
-        app.get("/api/v1/auth/me", &token).await.code(),
-        "session_expired"
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
     let refused = app
         .call(
             Method::POST,
@@ -135,19 +124,14 @@ async fn role_change_and_deactivation_end_sessions_at_once() {
         )
         .await;
     assert_eq!(ended.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get("/api/v1/auth/me", &token).await.code(),
-        "session_expired"
-    );
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
 }
 
 #[actix_web::test]
 async fn admins_cannot_remove_themselves_or_the_last_admin() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let me = app.get("/api/v1/auth/me", &admin).await.body["id"]
-        .as_i64()
-        .unwrap();
+    let me = app.get("/api/v1/auth/me", &admin).await.body["id"].as_i64().unwrap();
     let own = app
         .call(
             Method::PATCH,
@@ -158,14 +142,9 @@ async fn admins_cannot_remove_themselves_or_the_last_admin() {
         .await;
     assert_eq!(own.code(), "self_change");
     assert_eq!(
-        app.call(
-            Method::DELETE,
-            &format!("/api/v1/users/{me}"),
-            Some(&admin),
-            None
-        )
-        .await
-        .code(),
+        app.call(Method::DELETE, &format!("/api/v1/users/{me}"), Some(&admin), None)
+            .await
+            .code(),
         "self_change"
     );
     let (other, other_token) = app.user(&admin, "admin2", "admin", None).await;
@@ -179,16 +158,11 @@ async fn admins_cannot_remove_themselves_or_the_last_admin() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let biller = app
-        .login("admin", tracetrack_test_utils::ADMIN_PASSWORD)
-        .await["access_token"]
+    let biller = app.login("admin", tracetrack_test_utils::ADMIN_PASSWORD).await["access_token"]
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(
-        app.get("/api/v1/users", &biller).await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.get("/api/v1/users", &biller).await.status, StatusCode::FORBIDDEN);
     let last = app
         .call(
             Method::PATCH,
@@ -199,18 +173,11 @@ async fn admins_cannot_remove_themselves_or_the_last_admin() {
         .await;
     assert_eq!(last.code(), "self_change");
     let deleted = app
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/users/{me}"),
-            Some(&other_token),
-            None,
-        )
+        .call(Method::DELETE, &format!("/api/v1/users/{me}"), Some(&other_token), None)
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        app.get(&format!("/api/v1/users/{me}"), &other_token)
-            .await
-            .status,
+        app.get(&format!("/api/v1/users/{me}"), &other_token).await.status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
@@ -223,9 +190,7 @@ async fn admins_cannot_remove_themselves_or_the_last_admin() {
 async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     let app = spawn_app().await;
     let first = app.admin_token().await;
-    let me = app.get("/api/v1/auth/me", &first).await.body["id"]
-        .as_i64()
-        .unwrap();
+    let me = app.get("/api/v1/auth/me", &first).await.body["id"].as_i64().unwrap();
     let (second, second_token) = app.user(&first, "admin2", "admin", None).await;
     let demote = |token: String, id: i64| {
         let app = &app;
@@ -239,13 +204,11 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
             .await
         }
     };
-    let (a, b) = futures_util::join!(
-        demote(first.clone(), second),
-        demote(second_token.clone(), me)
-    );
+    let (a, b) = futures_util::join!(demote(first.clone(), second), demote(second_token.clone(), me));
     let codes = [a.status.as_u16(), b.status.as_u16()];
     assert!(codes.contains(&200), "{codes:?}");
-    let count = app.count("SELECT count(*) AS n FROM app_user WHERE role = 'admin' AND is_active AND deleted_at IS NULL");
+    let count =
+        app.count("SELECT count(*) AS n FROM app_user WHERE role = 'admin' AND is_active AND deleted_at IS NULL");
     assert_eq!(count, 1, "one admin always remains");
 }
 
@@ -260,13 +223,9 @@ async fn managed_lists_are_readable_by_all_and_editable_by_admins() {
     assert_eq!(formats["items"][0]["code"], "SB");
     assert_eq!(formats["items"][0]["child_weight_kg"], 1.0);
     assert_eq!(
-        app.post(
-            "/api/v1/dispatch-areas",
-            &d,
-            json!({"code": "pune", "name": "Pune"})
-        )
-        .await
-        .status,
+        app.post("/api/v1/dispatch-areas", &d, json!({"code": "pune", "name": "Pune"}))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -325,10 +284,7 @@ async fn managed_lists_are_readable_by_all_and_editable_by_admins() {
         Some(json!({"capacity": 40})),
     )
     .await;
-    assert_eq!(
-        app.get("/api/v1/bags/WH0001", &admin).await.body["bag"]["capacity"],
-        20
-    );
+    assert_eq!(app.get("/api/v1/bags/WH0001", &admin).await.body["bag"]["capacity"], 20);
     app.call(
         Method::PATCH,
         "/api/v1/bag-formats/WH",
@@ -341,5 +297,8 @@ async fn managed_lists_are_readable_by_all_and_editable_by_admins() {
         "wrong_role",
         "now only the child format fits"
     );
-    assert_eq!(app.count("SELECT count(*) AS n FROM audit_log WHERE entity_type IN ('bag_format', 'dispatch_area')"), 5);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE entity_type IN ('bag_format', 'dispatch_area')"),
+        5
+    );
 }

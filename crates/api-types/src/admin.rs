@@ -4,9 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use chrono::{DateTime, Utc};
 
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -35,11 +33,7 @@ pub struct PatchUserRequest {
     #[serde(default)]
     pub role: Option<String>,
     /// New area code; `null` removes it.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub dispatch_area: Option<Option<String>>,
     /// New e-mail address.

@@ -26,12 +26,7 @@ pub struct AuditFilter {
 }
 
 /// One page of audit rows, newest first, after the row id `before`.
-pub fn list(
-    conn: &mut PgConnection,
-    f: &AuditFilter,
-    before: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<AuditRow>> {
+pub fn list(conn: &mut PgConnection, f: &AuditFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<AuditRow>> {
     let mut q = audit_log::table.select(AuditRow::as_select()).into_boxed();
     if let Some(actor) = f.actor_id {
         q = q.filter(audit_log::actor_id.eq(actor));

@@ -43,12 +43,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewBag<'_>) -> QueryResult<Option<B
 }
 
 /// Sets a parent's child count and status.
-pub fn set_count_and_status(
-    conn: &mut PgConnection,
-    id: i64,
-    count: i32,
-    status: &str,
-) -> QueryResult<BagRow> {
+pub fn set_count_and_status(conn: &mut PgConnection, id: i64, count: i32, status: &str) -> QueryResult<BagRow> {
     diesel::update(bag::table.find(id))
         .set((
             bag::child_count.eq(count),
@@ -68,12 +63,7 @@ pub fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult
 }
 
 /// Seals (`Some(reason)`, reason may be empty) or unseals (`None`) a parent.
-pub fn set_seal(
-    conn: &mut PgConnection,
-    id: i64,
-    status: &str,
-    seal: Option<Option<&str>>,
-) -> QueryResult<BagRow> {
+pub fn set_seal(conn: &mut PgConnection, id: i64, status: &str, seal: Option<Option<&str>>) -> QueryResult<BagRow> {
     let (reason, at) = match seal {
         Some(reason) => (reason, Some(Utc::now())),
         None => (None, None),
@@ -109,12 +99,7 @@ pub fn parent_of(conn: &mut PgConnection, child_id: i64) -> QueryResult<Option<B
 }
 
 /// Links a child; `false` when the child was already linked (by anyone).
-pub fn insert_link(
-    conn: &mut PgConnection,
-    child_id: i64,
-    parent_id: i64,
-    user: i64,
-) -> QueryResult<bool> {
+pub fn insert_link(conn: &mut PgConnection, child_id: i64, parent_id: i64, user: i64) -> QueryResult<bool> {
     diesel::insert_into(bag_link::table)
         .values((
             bag_link::child_id.eq(child_id),
@@ -133,10 +118,7 @@ pub fn delete_link(conn: &mut PgConnection, child_id: i64) -> QueryResult<usize>
 }
 
 /// A parent's children with the time they were linked, oldest first.
-pub fn children_of(
-    conn: &mut PgConnection,
-    parent_id: i64,
-) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
+pub fn children_of(conn: &mut PgConnection, parent_id: i64) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
     bag_link::table
         .inner_join(bag::table.on(bag::id.eq(bag_link::child_id)))
         .filter(bag_link::parent_id.eq(parent_id))
@@ -146,11 +128,7 @@ pub fn children_of(
 }
 
 /// The user's most recent link made after `since`: (child id, parent id).
-pub fn last_link_by(
-    conn: &mut PgConnection,
-    user: i64,
-    since: DateTime<Utc>,
-) -> QueryResult<Option<(i64, i64)>> {
+pub fn last_link_by(conn: &mut PgConnection, user: i64, since: DateTime<Utc>) -> QueryResult<Option<(i64, i64)>> {
     bag_link::table
         .filter(bag_link::linked_by.eq(user))
         .filter(bag_link::linked_at.gt(since))
@@ -217,11 +195,7 @@ pub fn list(
         q = q.filter(bag::dispatch_area.eq(area.clone()));
     }
     if let Some(area) = &f.visible_area {
-        q = q.filter(
-            bag::dispatch_area
-                .is_null()
-                .or(bag::dispatch_area.eq(area.clone())),
-        );
+        q = q.filter(bag::dispatch_area.is_null().or(bag::dispatch_area.eq(area.clone())));
     }
     if let Some(user) = f.created_by {
         q = q.filter(bag::created_by.eq(user));

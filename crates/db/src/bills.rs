@@ -10,11 +10,7 @@ use crate::schema::{bag, bill, bill_item};
 
 /// Finds a bill by id.
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<BillRow>> {
-    bill::table
-        .find(id)
-        .select(BillRow::as_select())
-        .first(conn)
-        .optional()
+    bill::table.find(id).select(BillRow::as_select()).first(conn).optional()
 }
 
 /// Finds and row-locks a bill until the transaction ends.
@@ -64,12 +60,7 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 }
 
 /// Puts a parent on a bill; `false` when the parent is on a bill already.
-pub fn insert_item(
-    conn: &mut PgConnection,
-    bill_id: i64,
-    bag_id: i64,
-    user: i64,
-) -> QueryResult<bool> {
+pub fn insert_item(conn: &mut PgConnection, bill_id: i64, bag_id: i64, user: i64) -> QueryResult<bool> {
     diesel::insert_into(bill_item::table)
         .values((
             bill_item::bill_id.eq(bill_id),
@@ -129,12 +120,7 @@ pub struct BillFilter {
 }
 
 /// One page of bills, newest first, after the row id `before`.
-pub fn list(
-    conn: &mut PgConnection,
-    f: &BillFilter,
-    before: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<BillRow>> {
+pub fn list(conn: &mut PgConnection, f: &BillFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<BillRow>> {
     let mut q = bill::table.select(BillRow::as_select()).into_boxed();
     if let Some(status) = &f.status {
         q = q.filter(bill::status.eq(status.clone()));
@@ -160,9 +146,7 @@ pub fn list(
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Bills per status: (status, count).

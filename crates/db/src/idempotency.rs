@@ -20,18 +20,9 @@ pub enum Claim {
 
 /// Claims a key inside the caller's transaction. A concurrent claim of the same key
 /// waits on the primary key until this transaction ends, then sees the stored answer.
-pub fn claim(
-    conn: &mut PgConnection,
-    user: i64,
-    key: &str,
-    fingerprint: &str,
-) -> QueryResult<Claim> {
+pub fn claim(conn: &mut PgConnection, user: i64, key: &str, fingerprint: &str) -> QueryResult<Claim> {
     let inserted = diesel::insert_into(ir::table)
-        .values((
-            ir::user_id.eq(user),
-            ir::key.eq(key),
-            ir::fingerprint.eq(fingerprint),
-        ))
+        .values((ir::user_id.eq(user), ir::key.eq(key), ir::fingerprint.eq(fingerprint)))
         .on_conflict((ir::user_id, ir::key))
         .do_nothing()
         .execute(conn)?;

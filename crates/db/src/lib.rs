@@ -56,9 +56,7 @@ pub fn build_pool(url: &str, cfg: &PoolConfig) -> Result<PgPool, diesel::r2d2::P
 
 /// Runs pending migrations under a session advisory lock, so instances starting
 /// together migrate once. Returns the versions applied.
-pub fn run_migrations(
-    conn: &mut PgConnection,
-) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
     sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).execute(conn)?;
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
@@ -68,9 +66,7 @@ pub fn run_migrations(
 }
 
 /// Reverts every migration (used by the migration round-trip test).
-pub fn revert_all_migrations(
-    conn: &mut PgConnection,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+pub fn revert_all_migrations(conn: &mut PgConnection) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     conn.revert_all_migrations(MIGRATIONS)?;
     Ok(())
 }

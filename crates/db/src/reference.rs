@@ -24,11 +24,7 @@ pub fn area(conn: &mut PgConnection, code: &str) -> QueryResult<Option<AreaRow>>
 }
 
 /// Inserts an area; `None` when the code exists.
-pub fn insert_area(
-    conn: &mut PgConnection,
-    code: &str,
-    name: &str,
-) -> QueryResult<Option<AreaRow>> {
+pub fn insert_area(conn: &mut PgConnection, code: &str, name: &str) -> QueryResult<Option<AreaRow>> {
     diesel::insert_into(dispatch_area::table)
         .values((dispatch_area::code.eq(code), dispatch_area::name.eq(name)))
         .on_conflict_do_nothing()
@@ -109,8 +105,5 @@ pub fn setting_or_insert(conn: &mut PgConnection, key: &str, default: &str) -> Q
         .values((app_setting::key.eq(key), app_setting::value.eq(default)))
         .on_conflict_do_nothing()
         .execute(conn)?;
-    app_setting::table
-        .find(key)
-        .select(app_setting::value)
-        .first(conn)
+    app_setting::table.find(key).select(app_setting::value).first(conn)
 }

@@ -8,9 +8,7 @@ use crate::schema::scan_event;
 
 /// Appends one event.
 pub fn insert(conn: &mut PgConnection, event: &NewScanEvent) -> QueryResult<usize> {
-    diesel::insert_into(scan_event::table)
-        .values(event)
-        .execute(conn)
+    diesel::insert_into(scan_event::table).values(event).execute(conn)
 }
 
 /// Filters of `GET /scans` and a bag's history.
@@ -33,9 +31,7 @@ pub fn list(
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<ScanEventRow>> {
-    let mut q = scan_event::table
-        .select(ScanEventRow::as_select())
-        .into_boxed();
+    let mut q = scan_event::table.select(ScanEventRow::as_select()).into_boxed();
     if let Some(user) = f.user_id {
         q = q.filter(scan_event::user_id.eq(user));
     }

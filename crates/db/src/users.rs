@@ -103,12 +103,7 @@ pub struct UserFilter {
 }
 
 /// One page of users, newest first, after the row id `before`.
-pub fn list(
-    conn: &mut PgConnection,
-    f: &UserFilter,
-    before: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<UserRow>> {
+pub fn list(conn: &mut PgConnection, f: &UserFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<UserRow>> {
     let mut q = app_user::table
         .filter(app_user::deleted_at.is_null())
         .select(UserRow::as_select())
@@ -134,10 +129,7 @@ pub fn list(
 }
 
 /// Current lock state for a username: (failures, locked_until).
-pub fn failures(
-    conn: &mut PgConnection,
-    username: &str,
-) -> QueryResult<Option<(i32, Option<DateTime<Utc>>)>> {
+pub fn failures(conn: &mut PgConnection, username: &str) -> QueryResult<Option<(i32, Option<DateTime<Utc>>)>> {
     login_failure::table
         .find(username)
         .select((login_failure::failures, login_failure::locked_until))
@@ -148,10 +140,7 @@ pub fn failures(
 /// Counts one failure atomically; returns the new count.
 pub fn add_failure(conn: &mut PgConnection, username: &str) -> QueryResult<i32> {
     diesel::insert_into(login_failure::table)
-        .values((
-            login_failure::username.eq(username),
-            login_failure::failures.eq(1),
-        ))
+        .values((login_failure::username.eq(username), login_failure::failures.eq(1)))
         .on_conflict(login_failure::username)
         .do_update()
         .set((
@@ -195,10 +184,7 @@ pub fn create_session(
 }
 
 /// A session with its user, for authenticating a request.
-pub fn session_with_user(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> QueryResult<Option<(SessionRow, UserRow)>> {
+pub fn session_with_user(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(SessionRow, UserRow)>> {
     user_session::table
         .inner_join(app_user::table)
         .filter(user_session::id.eq(id))
@@ -216,16 +202,12 @@ pub fn touch_session(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
 
 /// Ends one session.
 pub fn revoke_session(conn: &mut PgConnection, id: Uuid, reason: &str) -> QueryResult<usize> {
-    diesel::update(
-        user_session::table
-            .find(id)
-            .filter(user_session::revoked_at.is_null()),
-    )
-    .set((
-        user_session::revoked_at.eq(now),
-        user_session::revoked_reason.eq(reason),
-    ))
-    .execute(conn)
+    diesel::update(user_session::table.find(id).filter(user_session::revoked_at.is_null()))
+        .set((
+            user_session::revoked_at.eq(now),
+            user_session::revoked_reason.eq(reason),
+        ))
+        .execute(conn)
 }
 
 /// Ends every session of a user, except `keep`.

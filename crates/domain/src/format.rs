@@ -138,9 +138,7 @@ mod tests {
     fn parent_formats_win_over_child_formats() {
         let set = defaults();
         assert!(matches!(set.classify("SB12345"), Classification::Parent(s) if s.code == "SB"));
-        assert!(
-            matches!(set.classify("M444-00017"), Classification::Parent(s) if s.capacity == Some(15))
-        );
+        assert!(matches!(set.classify("M444-00017"), Classification::Parent(s) if s.capacity == Some(15)));
         assert!(matches!(set.classify("0016586"), Classification::Child(s) if s.code == "CHILD"));
         assert_eq!(set.classify("BAD-ID!"), Classification::Unknown);
         assert_eq!(set.accepted().len(), 3);

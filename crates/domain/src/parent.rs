@@ -93,14 +93,8 @@ mod tests {
 
     #[test]
     fn room_is_checked_billed_then_sealed_then_full() {
-        assert_eq!(
-            check_room(ParentStatus::Billed, 30, 30),
-            Err(NoRoom::Billed)
-        );
-        assert_eq!(
-            check_room(ParentStatus::Sealed, 30, 30),
-            Err(NoRoom::Sealed)
-        );
+        assert_eq!(check_room(ParentStatus::Billed, 30, 30), Err(NoRoom::Billed));
+        assert_eq!(check_room(ParentStatus::Sealed, 30, 30), Err(NoRoom::Sealed));
         assert_eq!(check_room(ParentStatus::Filled, 30, 30), Err(NoRoom::Full));
         assert_eq!(check_room(ParentStatus::Open, 29, 30), Ok(()));
         assert_eq!(weight_g(17, 1000), 17_000);

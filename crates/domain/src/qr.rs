@@ -23,16 +23,10 @@ impl std::fmt::Display for QrError {
         match self {
             QrError::Empty => write!(f, "the code is empty"),
             QrError::TooShort(n) => {
-                write!(
-                    f,
-                    "the code has {n} characters; at least {MIN_QR_LEN} are needed"
-                )
+                write!(f, "the code has {n} characters; at least {MIN_QR_LEN} are needed")
             }
             QrError::TooLong(n) => {
-                write!(
-                    f,
-                    "the code has {n} characters; at most {MAX_QR_LEN} are allowed"
-                )
+                write!(f, "the code has {n} characters; at most {MAX_QR_LEN} are allowed")
             }
             QrError::LabelWithoutNumber => {
                 write!(f, "the label text has no number after LABEL NO.")
@@ -98,10 +92,7 @@ mod tests {
         let label = "LABEL NO.:0016586 LOT NO.:STAR44GG24611 VARIETY: X";
         assert_eq!(normalize_qr(label).unwrap(), "0016586");
         assert_eq!(normalize_qr("label no. : 123456 lot").unwrap(), "123456");
-        assert_eq!(
-            normalize_qr("LABEL NO.: LOT"),
-            Err(QrError::LabelWithoutNumber)
-        );
+        assert_eq!(normalize_qr("LABEL NO.: LOT"), Err(QrError::LabelWithoutNumber));
     }
 
     #[test]

@@ -62,9 +62,7 @@ mod tests {
     #[test]
     fn matrix_follows_the_role_order() {
         assert!(!Role::Dispatcher.manages_bills() && !Role::Dispatcher.sees_all_areas());
-        assert!(
-            Role::Biller.manages_bills() && Role::Biller.deletes_bags() && !Role::Biller.is_admin()
-        );
+        assert!(Role::Biller.manages_bills() && Role::Biller.deletes_bags() && !Role::Biller.is_admin());
         assert!(Role::Admin.is_admin() && Role::Admin.manages_bills());
         for r in [Role::Dispatcher, Role::Biller, Role::Admin] {
             assert_eq!(Role::parse(r.as_str()), Some(r));

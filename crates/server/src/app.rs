@@ -11,9 +11,7 @@ use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{
-    error::JsonPayloadError, web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError,
-};
+use actix_web::{error::JsonPayloadError, web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use tracing::Span;
 use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 use utoipa::openapi::OpenApi as Document;
@@ -44,11 +42,7 @@ impl KnownRoutes {
                     ("PATCH", item.patch.is_some()),
                     ("DELETE", item.delete.is_some()),
                 ];
-                let allowed = methods
-                    .iter()
-                    .filter(|(_, on)| *on)
-                    .map(|(m, _)| *m)
-                    .collect();
+                let allowed = methods.iter().filter(|(_, on)| *on).map(|(m, _)| *m).collect();
                 (ResourceDef::new(path.as_str()), allowed)
             })
             .collect();
@@ -64,10 +58,7 @@ impl KnownRoutes {
 }
 
 /// Unknown route (the app default service; non-API paths go to the web app first): 405 with `Allow` when the path exists with other methods, else 404.
-async fn api_fallback(
-    req: HttpRequest,
-    routes: web::Data<KnownRoutes>,
-) -> Result<HttpResponse, ApiError> {
+async fn api_fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Result<HttpResponse, ApiError> {
     Err(match routes.allowed(req.path()) {
         Some(allow) => {
             let mut err = ApiError::new(
@@ -84,23 +75,18 @@ async fn api_fallback(
 
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let api = match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("The body is larger than {MAX_BODY} bytes."),
-            )
-        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body is larger than {MAX_BODY} bytes."),
+        ),
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "Send the body as application/json.",
         ),
         JsonPayloadError::Deserialize(e) => crate::routes::common::json_error(e),
-        other => ApiError::bad_request(
-            "malformed_json",
-            format!("The body could not be read: {other}."),
-        ),
+        other => ApiError::bad_request("malformed_json", format!("The body could not be read: {other}.")),
     };
     api.into()
 }
@@ -137,8 +123,7 @@ async fn request_id(
         })
         .await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
-        res.headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
+        res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(res)
 }
@@ -151,10 +136,9 @@ fn foreign_error(status: StatusCode, message: String) -> ApiError {
             "payload_too_large",
             format!("The body is larger than {MAX_BODY} bytes."),
         ),
-        StatusCode::BAD_REQUEST => ApiError::bad_request(
-            "malformed_json",
-            format!("The request could not be read: {message}."),
-        ),
+        StatusCode::BAD_REQUEST => {
+            ApiError::bad_request("malformed_json", format!("The request could not be read: {message}."))
+        }
         s if s.is_server_error() => ApiError::internal(message),
         s => ApiError::new(s, "request_failed", message),
     }
@@ -184,10 +168,7 @@ impl RootSpanBuilder for RequestSpan {
         )
     }
 
-    fn on_request_end<B: MessageBody>(
-        span: Span,
-        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
-    ) {
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
         let _enter = span.enter();
         match outcome {
             Ok(res) => {
@@ -198,11 +179,7 @@ impl RootSpanBuilder for RequestSpan {
                     .map(|t| t.elapsed().as_secs_f64() * 1000.0);
                 let status = res.status().as_u16();
                 if status >= 500 {
-                    tracing::error!(
-                        status,
-                        latency_ms = ms.unwrap_or_default(),
-                        "request failed"
-                    );
+                    tracing::error!(status, latency_ms = ms.unwrap_or_default(), "request failed");
                 } else {
                     tracing::info!(status, latency_ms = ms.unwrap_or_default(), "request");
                 }
@@ -231,12 +208,7 @@ fn web_app(dir: PathBuf) -> Files {
 }
 
 /// Configures one App; called per worker.
-pub fn configure(
-    cfg: &mut web::ServiceConfig,
-    state: AppState,
-    doc: Arc<Document>,
-    routes: web::Data<KnownRoutes>,
-) {
+pub fn configure(cfg: &mut web::ServiceConfig, state: AppState, doc: Arc<Document>, routes: web::Data<KnownRoutes>) {
     let static_dir = state
         .config
         .static_dir
@@ -253,12 +225,10 @@ pub fn configure(
         )
         .app_data(web::PayloadConfig::default().limit(MAX_BODY))
         .app_data(
-            web::QueryConfig::default()
-                .error_handler(|e, _| ApiError::invalid_param("query", e.to_string()).into()),
+            web::QueryConfig::default().error_handler(|e, _| ApiError::invalid_param("query", e.to_string()).into()),
         )
         .app_data(
-            web::PathConfig::default()
-                .error_handler(|e, _| ApiError::invalid_param("path", e.to_string()).into()),
+            web::PathConfig::default().error_handler(|e, _| ApiError::invalid_param("path", e.to_string()).into()),
         )
         .service(web::redirect("/api/docs", "/api/docs/"))
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", (*doc).clone()));

@@ -49,8 +49,7 @@ fn split_database(url: &str) -> Option<(String, String)> {
     let slash = without_query.rfind('/')?;
     let (base, name) = without_query.split_at(slash);
     let name = name.trim_start_matches('/');
-    (!name.is_empty() && base.contains("://") && !base.ends_with('/'))
-        .then(|| (base.to_string(), name.to_string()))
+    (!name.is_empty() && base.contains("://") && !base.ends_with('/')).then(|| (base.to_string(), name.to_string()))
 }
 
 /// The signing key: `JWT_SECRET`, or one generated once and shared through the database.
@@ -59,11 +58,7 @@ pub fn jwt_secret(conn: &mut PgConnection, config: &Config) -> anyhow::Result<St
         return Ok(secret.clone());
     }
     let generated = format!("{}{}", random_token()?, random_token()?);
-    Ok(reference::setting_or_insert(
-        conn,
-        "jwt_secret",
-        &generated,
-    )?)
+    Ok(reference::setting_or_insert(conn, "jwt_secret", &generated)?)
 }
 
 fn create_user(
@@ -81,10 +76,7 @@ fn create_user(
         None => (random_token()?.chars().take(20).collect(), true),
     };
     if let Err(e) = password::check_policy(&pw, username, "/password") {
-        bail!(
-            "the configured password for {username} is too weak: {}",
-            e.detail
-        );
+        bail!("the configured password for {username} is too weak: {}", e.detail);
     }
     let hash = password::hash(&pw)?;
     let new = NewUser {
@@ -103,27 +95,18 @@ pub fn users(conn: &mut PgConnection, config: &Config) -> anyhow::Result<()> {
         if config.production && config.admin_password.is_none() {
             bail!("ENVIRONMENT=production with no users needs ADMIN_PASSWORD for the first admin");
         }
-        match create_user(
-            conn,
-            "admin",
-            Role::Admin,
-            None,
-            config.admin_password.as_deref(),
-        )? {
+        match create_user(conn, "admin", Role::Admin, None, config.admin_password.as_deref())? {
             Some(pw) => {
-                tracing::warn!("created user admin with generated password {pw} (shown once; change it after signing in)");
+                tracing::warn!(
+                    "created user admin with generated password {pw} (shown once; change it after signing in)"
+                );
             }
             None => tracing::info!("created user admin from ADMIN_PASSWORD"),
         }
     }
     if config.create_test_users {
         for (name, role, area, pw) in [
-            (
-                "biller1",
-                Role::Biller,
-                None,
-                config.biller_password.as_deref(),
-            ),
+            ("biller1", Role::Biller, None, config.biller_password.as_deref()),
             (
                 "dispatcher1",
                 Role::Dispatcher,
@@ -140,11 +123,7 @@ pub fn users(conn: &mut PgConnection, config: &Config) -> anyhow::Result<()> {
 }
 
 /// Creates (or resets the password of) an admin from the command line.
-pub fn create_admin(
-    conn: &mut PgConnection,
-    username: &str,
-    given: Option<&str>,
-) -> anyhow::Result<String> {
+pub fn create_admin(conn: &mut PgConnection, username: &str, given: Option<&str>) -> anyhow::Result<String> {
     conn.transaction(|c| {
         if let Some(mut user) = users::find_by_username(c, username)? {
             let pw = given
@@ -174,10 +153,7 @@ mod tests {
     fn splits_database_urls() {
         assert_eq!(
             split_database("postgres://postgres@127.0.0.1:5432/tracetrack?sslmode=disable"),
-            Some((
-                "postgres://postgres@127.0.0.1:5432".into(),
-                "tracetrack".into()
-            ))
+            Some(("postgres://postgres@127.0.0.1:5432".into(), "tracetrack".into()))
         );
         assert_eq!(split_database("postgres://host"), None);
         assert!(with_timeout("postgres://h/db").ends_with("?connect_timeout=5"));

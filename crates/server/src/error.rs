@@ -105,16 +105,8 @@ impl ApiError {
 
     /// 422 `validation_failed` with field problems.
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
-        let detail = errors
-            .iter()
-            .map(|e| e.detail.clone())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut err = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            detail,
-        );
+        let detail = errors.iter().map(|e| e.detail.clone()).collect::<Vec<_>>().join("; ");
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
         err.errors = Some(errors);
         err
     }
@@ -249,15 +241,10 @@ impl From<tracetrack_db::diesel::result::Error> for ApiError {
                 tracing::info!(constraint = ?info.constraint_name(), "check violation");
                 ApiError::unprocessable("validation_failed", "A value is out of the allowed range.")
             }
-            E::DatabaseError(K::SerializationFailure, _) => {
-                ApiError::unavailable("Busy; retry the request.")
-            }
+            E::DatabaseError(K::SerializationFailure, _) => ApiError::unavailable("Busy; retry the request."),
             // A NUL byte or broken encoding in some text field: the input is bad, not the server.
             E::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
-                ApiError::unprocessable(
-                    "validation_failed",
-                    "Text must not contain NUL or invalid characters.",
-                )
+                ApiError::unprocessable("validation_failed", "Text must not contain NUL or invalid characters.")
             }
             E::DatabaseError(_, info) if info.message().contains("deadlock") => {
                 tracing::warn!(error = %info.message(), "deadlock");

@@ -34,8 +34,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     let pool = tracetrack_db::build_pool(&bootstrap::with_timeout(&config.database_url), &pool_cfg)
         .context("cannot open the database pool")?;
     let mut conn = pool.get().context("cannot get a database connection")?;
-    let applied = tracetrack_db::run_migrations(&mut conn)
-        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    let applied = tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
     }
@@ -55,11 +54,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
 }
 
 /// Starts serving on a bound listener; returns the server handle to await.
-pub fn serve(
-    state: AppState,
-    listener: TcpListener,
-    workers: usize,
-) -> anyhow::Result<actix_web::dev::Server> {
+pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::Result<actix_web::dev::Server> {
     let doc = Arc::new(openapi::document());
     let routes = web::Data::new(app::KnownRoutes::from_document(&doc));
     actix_web::rt::spawn(jobs::run(state.clone()));

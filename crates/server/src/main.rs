@@ -7,11 +7,8 @@ use tracetrack_server::config::Config;
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(json: bool) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
     if json {
         builder.json().flatten_event(true).init();
     } else {
@@ -42,13 +39,14 @@ fn run() -> anyhow::Result<()> {
             tracetrack_server::bootstrap::ensure_database(&config.database_url)?;
             let url = tracetrack_server::bootstrap::with_timeout(&config.database_url);
             let mut conn = <tracetrack_db::diesel::PgConnection as tracetrack_db::diesel::Connection>::establish(&url)?;
-            let applied =
-                tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let applied = tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("applied {} migration(s)", applied.len());
             Ok(())
         }
         "create-admin" => {
-            let username = args.get(1).context("usage: tracetrack create-admin USERNAME (password from ADMIN_PASSWORD, else generated)")?;
+            let username = args
+                .get(1)
+                .context("usage: tracetrack create-admin USERNAME (password from ADMIN_PASSWORD, else generated)")?;
             let state = tracetrack_server::prepare(config.clone())?;
             let mut conn = state.pool.get()?;
             let pw = tracetrack_server::bootstrap::create_admin(
@@ -59,17 +57,13 @@ fn run() -> anyhow::Result<()> {
             println!("admin {username} ready; password: {pw}");
             Ok(())
         }
-        other => anyhow::bail!(
-            "unknown command {other:?}; use serve, migrate, create-admin USERNAME or openapi"
-        ),
+        other => anyhow::bail!("unknown command {other:?}; use serve, migrate, create-admin USERNAME or openapi"),
     }
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
     let addr = format!("{}:{}", config.bind, config.port);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2);
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     actix_web::rt::System::new().block_on(async move {
         let state = tracetrack_server::prepare(config)?;
         let listener = TcpListener::bind(&addr).with_context(|| format!("cannot listen on {addr}"))?;

@@ -66,9 +66,7 @@ impl FormatCache {
             }
         }
         let rows = tracetrack_db::reference::formats(conn)?;
-        let set = Arc::new(FormatSet::new(
-            rows.iter().filter(|r| r.active).map(spec_of).collect(),
-        ));
+        let set = Arc::new(FormatSet::new(rows.iter().filter(|r| r.active).map(spec_of).collect()));
         *self.inner.write().map_err(ApiError::internal)? = Some((Instant::now(), set.clone()));
         Ok(set)
     }

@@ -6,8 +6,7 @@ use diesel::{sql_query, Connection, PgConnection, RunQueryDsl};
 
 /// The PostgreSQL server tests use (`TEST_DATABASE_SERVER`, default local trust auth).
 pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_SERVER")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_DATABASE_SERVER").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// CREATE DATABASE … TEMPLATE refuses concurrent use of the template; serialise in-process.
@@ -19,8 +18,7 @@ fn template_name() -> String {
 }
 
 fn admin() -> PgConnection {
-    PgConnection::establish(&format!("{}/postgres", server_url()))
-        .expect("connect to PostgreSQL (is it running?)")
+    PgConnection::establish(&format!("{}/postgres", server_url())).expect("connect to PostgreSQL (is it running?)")
 }
 
 fn exists(conn: &mut PgConnection, name: &str) -> bool {
@@ -55,8 +53,7 @@ fn ensure_template(conn: &mut PgConnection) -> String {
             .execute(conn)
             .expect("create template");
         {
-            let mut t = PgConnection::establish(&format!("{}/{building}", server_url()))
-                .expect("connect template");
+            let mut t = PgConnection::establish(&format!("{}/{building}", server_url())).expect("connect template");
             tracetrack_db::run_migrations(&mut t).expect("migrate template");
         }
         sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
@@ -95,11 +92,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", server_url())) {
-            let _ = sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
+            let _ = sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
         }
     }
 }

@@ -86,13 +86,7 @@ impl Drop for TestApp {
 
 impl TestApp {
     /// Sends a request; `token` adds the bearer header, `body` a JSON body.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         self.send(method, path, token, body, &[]).await
     }
 
@@ -105,9 +99,7 @@ impl TestApp {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.base, path));
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -126,11 +118,7 @@ impl TestApp {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     /// GET.
@@ -166,22 +154,15 @@ impl TestApp {
     }
 
     /// Creates a user (as admin) and returns (id, access token).
-    pub async fn user(
-        &self,
-        admin: &str,
-        username: &str,
-        role: &str,
-        area: Option<&str>,
-    ) -> (i64, String) {
+    pub async fn user(&self, admin: &str, username: &str, role: &str, area: Option<&str>) -> (i64, String) {
         let r = self
-            .post("/api/v1/users", admin, json!({"username": username, "password": USER_PASSWORD, "role": role, "dispatch_area": area}))
+            .post(
+                "/api/v1/users",
+                admin,
+                json!({"username": username, "password": USER_PASSWORD, "role": role, "dispatch_area": area}),
+            )
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "create {username}: {:?}",
-            r.body
-        );
+        assert_eq!(r.status, StatusCode::CREATED, "create {username}: {:?}", r.body);
         let id = r.body["id"].as_i64().unwrap();
         let token = self.login(username, USER_PASSWORD).await["access_token"]
             .as_str()
@@ -192,8 +173,7 @@ impl TestApp {
 
     /// Scans a parent; returns the reply.
     pub async fn scan_parent(&self, token: &str, qr: &str) -> Reply {
-        self.post("/api/v1/scans/parent", token, json!({"qr_id": qr}))
-            .await
+        self.post("/api/v1/scans/parent", token, json!({"qr_id": qr})).await
     }
 
     /// Scans a child into a parent; returns the reply.

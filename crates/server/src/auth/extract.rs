@@ -30,10 +30,7 @@ impl CurrentUser {
         if self.role >= role {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!(
-                "This needs the {} role.",
-                role.as_str()
-            )))
+            Err(ApiError::forbidden(format!("This needs the {} role.", role.as_str())))
         }
     }
 
@@ -54,9 +51,7 @@ impl CurrentUser {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
 async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
@@ -73,9 +68,10 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             "Sign in first: send Authorization: Bearer <access token>.",
         )
     })?;
-    let claims = state.jwt.verify(&token).ok_or_else(|| {
-        ApiError::unauthorized("unauthorized", "The access token is invalid or expired.")
-    })?;
+    let claims = state
+        .jwt
+        .verify(&token)
+        .ok_or_else(|| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
     let idle = Duration::minutes(state.config.session_idle_minutes);
     let user = state
         .db(move |conn| {
@@ -96,8 +92,7 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             }
             Ok(CurrentUser {
                 id: user.id,
-                role: Role::parse(&user.role)
-                    .ok_or_else(|| ApiError::internal("unknown role in database"))?,
+                role: Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
                 username: user.username,
                 dispatch_area: user.dispatch_area,
                 session_id: session.id,
@@ -136,9 +131,7 @@ pub struct Ctx {
 pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// Client IP and headers of a request, without the user.
-pub fn request_meta(
-    req: &HttpRequest,
-) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
+pub fn request_meta(req: &HttpRequest) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
     let ip = req.connection_info().realip_remote_addr().map(strip_port);
     let header_text = |name: &str| {
         req.headers()
@@ -151,17 +144,13 @@ pub fn request_meta(
     let station = header_text("X-Station-Id").map(|s| s.chars().take(100).collect());
     let key = header_text("Idempotency-Key");
     if key.as_ref().is_some_and(|k| k.len() > MAX_IDEMPOTENCY_KEY) {
-        return Err(ApiError::validation(vec![
-            tracetrack_api_types::FieldError {
-                pointer: None,
-                parameter: None,
-                header: Some("Idempotency-Key".into()),
-                detail: format!(
-                    "Idempotency-Key may have at most {MAX_IDEMPOTENCY_KEY} characters."
-                ),
-                code: "too_long".into(),
-            },
-        ]));
+        return Err(ApiError::validation(vec![tracetrack_api_types::FieldError {
+            pointer: None,
+            parameter: None,
+            header: Some("Idempotency-Key".into()),
+            detail: format!("Idempotency-Key may have at most {MAX_IDEMPOTENCY_KEY} characters."),
+            code: "too_long".into(),
+        }]));
     }
     Ok((ip, station, key))
 }

@@ -21,9 +21,7 @@ pub fn hash(password: &str) -> ApiResult<String> {
 
 /// Checks a password against a stored hash. Slow: call on the blocking pool.
 pub fn verify(password: &str, hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
 /// A hash of a random password, to spend the same time on unknown users.
@@ -36,9 +34,7 @@ pub fn dummy_hash() -> &'static str {
 pub fn check_policy(password: &str, username: &str, pointer: &str) -> ApiResult<()> {
     let lower = password.to_lowercase();
     let problem = if password.chars().count() < MIN_PASSWORD_LEN {
-        Some(format!(
-            "The password needs at least {MIN_PASSWORD_LEN} characters."
-        ))
+        Some(format!("The password needs at least {MIN_PASSWORD_LEN} characters."))
     } else if password.len() > 1024 {
         Some("The password is longer than 1024 bytes.".to_string())
     } else if lower == username.to_lowercase() {

@@ -121,8 +121,6 @@ async fn audit_log(
         from,
         to,
     };
-    let rows = state
-        .db(move |c| Ok(audit::list(c, &filter, before, limit)?))
-        .await?;
+    let rows = state.db(move |c| Ok(audit::list(c, &filter, before, limit)?)).await?;
     Ok(web::Json(page(rows, limit, |a| id_key(a.id), audit_view)))
 }

@@ -53,15 +53,9 @@ fn locked(until: chrono::DateTime<Utc>) -> ApiError {
     )
 )]
 #[post("/login")]
-async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<LoginRequest>,
-) -> ApiResult<HttpResponse> {
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
     let LoginRequest {
-        username,
-        password: pw,
-        ..
+        username, password: pw, ..
     } = body.into_inner();
     let username = username.trim().to_lowercase();
     if username.is_empty() || username.len() > 100 || pw.len() > 1024 {
@@ -75,27 +69,20 @@ async fn login(
         .map(|s| s.chars().take(200).collect::<String>());
     let name = username.clone();
     let (lock, user) = state
-        .db(move |c| {
-            Ok((
-                users::failures(c, &name)?,
-                users::find_by_username(c, &name)?,
-            ))
-        })
+        .db(move |c| Ok((users::failures(c, &name)?, users::find_by_username(c, &name)?)))
         .await?;
     if let Some((_, Some(until))) = lock {
         if until > Utc::now() {
             return Err(locked(until));
         }
     }
-    let hash = user.as_ref().map_or_else(
-        || password::dummy_hash().to_string(),
-        |u| u.password_hash.clone(),
-    );
+    let hash = user
+        .as_ref()
+        .map_or_else(|| password::dummy_hash().to_string(), |u| u.password_hash.clone());
     let verified = web::block(move || password::verify(&pw, &hash)).await?;
     let ok = verified && user.as_ref().is_some_and(|u| u.is_active);
     let st = state.get_ref().clone();
-    let audit = Auditor::anonymous(ip.clone(), current_request_id(), &st.config)
-        .actor(user.as_ref().map(|u| u.id));
+    let audit = Auditor::anonymous(ip.clone(), current_request_id(), &st.config).actor(user.as_ref().map(|u| u.id));
     let outcome = state
         .tx(move |c| {
             let Some(user) = user.filter(|_| ok) else {
@@ -116,19 +103,11 @@ async fn login(
                     )?;
                     answer.locked_until = Some(until);
                 }
-                audit.record(
-                    c,
-                    "auth.login_failed",
-                    "user",
-                    Some(username),
-                    None,
-                    Some(after),
-                )?;
+                audit.record(c, "auth.login_failed", "user", Some(username), None, Some(after))?;
                 return Ok(Err(answer));
             };
             users::clear_failures(c, &username)?;
-            let (session, tokens) =
-                sessions::start(c, &st, &user, ip.as_deref(), user_agent.as_deref())?;
+            let (session, tokens) = sessions::start(c, &st, &user, ip.as_deref(), user_agent.as_deref())?;
             let after = json!({"session_id": session.id, "user_id": user.id});
             audit.record(
                 c,
@@ -157,19 +136,13 @@ async fn login(
     )
 )]
 #[post("/refresh")]
-async fn refresh(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> ApiResult<HttpResponse> {
+async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
     let body: RefreshRequest = super::common::optional_json(&body)?;
     let token = body
         .refresh_token
         .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
         .filter(|t| !t.is_empty() && t.len() <= 200)
-        .ok_or_else(|| {
-            ApiError::unauthorized("session_expired", "No refresh token; sign in again.")
-        })?;
+        .ok_or_else(|| ApiError::unauthorized("session_expired", "No refresh token; sign in again."))?;
     let st = state.get_ref().clone();
     match state.tx(move |c| sessions::refresh(c, &st, &token)).await? {
         Refreshed::Tokens(tokens) => Ok(HttpResponse::Ok()
@@ -217,8 +190,7 @@ async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse>
 async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<User>> {
     let row = state
         .db(move |c| {
-            users::find(c, user.id)?
-                .ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
+            users::find(c, user.id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
         })
         .await?;
     Ok(web::Json(user_view(&row)))
@@ -245,10 +217,7 @@ async fn change_password(
     password::check_policy(&body.new_password, &ctx.user.username, "/new_password")?;
     let id = ctx.user.id;
     let row = state
-        .db(move |c| {
-            users::find(c, id)?
-                .ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
-        })
+        .db(move |c| users::find(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again.")))
         .await?;
     let new_hash = web::block(move || {
         if !password::verify(&body.current_password, &row.password_hash) {
@@ -268,8 +237,7 @@ async fn change_password(
                 .ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))?;
             user.password_hash = new_hash;
             users::save(c, &user)?;
-            let ended =
-                users::revoke_user_sessions(c, id, Some(ctx.user.session_id), "password_changed")?;
+            let ended = users::revoke_user_sessions(c, id, Some(ctx.user.session_id), "password_changed")?;
             let after = json!({"other_sessions_ended": ended});
             Auditor::new(&ctx, &st.config).record(
                 c,

@@ -14,9 +14,7 @@ use tracetrack_domain::{BagRole, Classification, Role};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::common::{
-    decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, optional_json, page,
-};
+use super::common::{decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, optional_json, page};
 use super::params::{normalize_filter_qr, time_range};
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
@@ -82,14 +80,8 @@ async fn list_bags(
 ) -> ApiResult<web::Json<Page<BagView>>> {
     let q = q.into_inner();
     let limit = limit(q.limit)?;
-    if q.role
-        .as_deref()
-        .is_some_and(|r| BagRole::parse(r).is_none())
-    {
-        return Err(ApiError::invalid_param(
-            "role",
-            "role must be parent or child.",
-        ));
+    if q.role.as_deref().is_some_and(|r| BagRole::parse(r).is_none()) {
+        return Err(ApiError::invalid_param("role", "role must be parent or child."));
     }
     if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(ApiError::invalid_param(
@@ -97,10 +89,7 @@ async fn list_bags(
             format!("status must be one of {}.", STATUSES.join(", ")),
         ));
     }
-    let prefix =
-        q.q.as_deref()
-            .map(normalize_filter_qr)
-            .filter(|p| !p.is_empty());
+    let prefix = q.q.as_deref().map(normalize_filter_qr).filter(|p| !p.is_empty());
     let cursor = match &prefix {
         Some(_) => decode_cursor(q.cursor.as_deref(), 'q')?.map(BagCursor::Qr),
         None => decode_id_cursor(q.cursor.as_deref())?.map(BagCursor::Id),
@@ -190,18 +179,14 @@ async fn create_bag(
                 qr_id: &qr,
                 role: role.as_str(),
                 format_code: &spec.code,
-                status: if role == BagRole::Parent {
-                    "open"
-                } else {
-                    "unlinked"
-                },
+                status: if role == BagRole::Parent { "open" } else { "unlinked" },
                 capacity: spec.capacity,
                 child_weight_g: spec.child_weight_g,
                 dispatch_area: area.as_deref(),
                 created_by: Some(ctx.user.id),
             };
-            let bag = bags::insert(c, &new)?
-                .ok_or_else(|| ApiError::conflict("duplicate", format!("Bag {qr} exists.")))?;
+            let bag =
+                bags::insert(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", format!("Bag {qr} exists.")))?;
             let delta = match role {
                 BagRole::Parent => Delta {
                     parents: 1,
@@ -213,14 +198,7 @@ async fn create_bag(
                 },
             };
             stats::record(c, delta)?;
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "bag.create",
-                "bag",
-                Some(qr),
-                None,
-                Some(json!(bag)),
-            )?;
+            Auditor::new(&ctx, &st.config).record(c, "bag.create", "bag", Some(qr), None, Some(json!(bag)))?;
             Ok(bag_view(&bag, None))
         })
         .await?;
@@ -302,11 +280,7 @@ async fn get_bag(
     security(("bearer" = []))
 )]
 #[delete("/{qr_id}")]
-async fn delete_bag(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let qr = normalize_filter_qr(&path.into_inner());
     let st = state.get_ref().clone();
@@ -314,12 +288,9 @@ async fn delete_bag(
         .tx(move |c| {
             let bag = bags::find_for_update(c, &qr)?
                 .filter(|b| b.deleted_at.is_none())
-                .ok_or_else(|| {
-                    ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist."))
-                })?;
-            let in_use = bag.child_count > 0
-                || bags::parent_of(c, bag.id)?.is_some()
-                || bags::bill_of(c, bag.id)?.is_some();
+                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))?;
+            let in_use =
+                bag.child_count > 0 || bags::parent_of(c, bag.id)?.is_some() || bags::bill_of(c, bag.id)?.is_some();
             if in_use {
                 return Err(ApiError::conflict(
                     "in_use",
@@ -379,9 +350,7 @@ async fn restore_bag(
         .tx(move |c| {
             let bag = bags::find_for_update(c, &qr)?
                 .filter(|b| b.deleted_at.is_some())
-                .ok_or_else(|| {
-                    ApiError::not_found("bag_not_found", format!("No deleted bag {qr}."))
-                })?;
+                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("No deleted bag {qr}.")))?;
             let after = bags::set_deleted(c, bag.id, false)?;
             stats::record(c, role_delta(&bag, 1))?;
             Auditor::new(&ctx, &st.config).record(
@@ -437,11 +406,7 @@ async fn seal_bag(
     security(("bearer" = []))
 )]
 #[post("/{qr_id}/unseal")]
-async fn unseal_bag(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+async fn unseal_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<HttpResponse> {
     seal::run(state, ctx, path.into_inner(), None).await
 }
 

@@ -70,10 +70,7 @@ async fn list_bills(
     let q = q.into_inner();
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
-    if q.status
-        .as_deref()
-        .is_some_and(|s| BillStatus::parse(s).is_none())
-    {
+    if q.status.as_deref().is_some_and(|s| BillStatus::parse(s).is_none()) {
         return Err(ApiError::invalid_param(
             "status",
             "status must be new, processing or completed.",
@@ -91,15 +88,8 @@ async fn list_bills(
         created_from,
         created_to,
     };
-    let rows = state
-        .db(move |c| Ok(bills::list(c, &filter, before, limit)?))
-        .await?;
-    Ok(web::Json(page(
-        rows,
-        limit,
-        |b| id_key(b.id),
-        |b| bill_view(&b),
-    )))
+    let rows = state.db(move |c| Ok(bills::list(c, &filter, before, limit)?)).await?;
+    Ok(web::Json(page(rows, limit, |b| id_key(b.id), |b| bill_view(&b))))
 }
 
 /// Create a bill (admin, biller).
@@ -122,9 +112,8 @@ async fn create_bill(
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let b = body.into_inner();
-    let number = clean_text(Some(b.bill_number), "/bill_number", 50)?.ok_or_else(|| {
-        ApiError::invalid_field("/bill_number", "required", "bill_number must not be empty.")
-    })?;
+    let number = clean_text(Some(b.bill_number), "/bill_number", 50)?
+        .ok_or_else(|| ApiError::invalid_field("/bill_number", "required", "bill_number must not be empty."))?;
     check_capacity(b.capacity, "/capacity")?;
     let description = clean_text(b.description, "/description", 500)?;
     let destination = clean_text(b.destination, "/destination", 200)?;
@@ -141,9 +130,8 @@ async fn create_bill(
                 status: BillStatus::New.as_str(),
                 created_by: Some(ctx.user.id),
             };
-            let bill = bills::insert(c, &new)?.ok_or_else(|| {
-                ApiError::conflict("duplicate", format!("Bill number {number} exists."))
-            })?;
+            let bill = bills::insert(c, &new)?
+                .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists.")))?;
             Auditor::new(&ctx, &st.config).record(
                 c,
                 "bill.create",
@@ -262,11 +250,7 @@ async fn edit(
     security(("bearer" = []))
 )]
 #[delete("/{id}")]
-async fn delete_bill(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
+async fn delete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     let st = state.get_ref().clone();
@@ -315,11 +299,7 @@ async fn add_parent(
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let (id, raw) = (path.into_inner(), body.into_inner().qr_id);
-    let fp = fingerprint(
-        "POST",
-        "/api/v1/bills/{id}/parents",
-        &json!({"id": id, "qr_id": raw}),
-    );
+    let fp = fingerprint("POST", "/api/v1/bills/{id}/parents", &json!({"id": id, "qr_id": raw}));
     let st = state.get_ref().clone();
     let answer = state
         .tx(move |c| {
@@ -378,9 +358,7 @@ async fn remove_parent(
                 occurred_at: None,
             };
             let key = ctx.idempotency_key.clone();
-            logged::run(c, &ctx, key.as_deref(), write, |c| {
-                rules::remove_parent(c, id, &raw)
-            })
+            logged::run(c, &ctx, key.as_deref(), write, |c| rules::remove_parent(c, id, &raw))
         })
         .await?;
     Ok(answer.into_response())
@@ -399,21 +377,9 @@ async fn remove_parent(
     security(("bearer" = []))
 )]
 #[post("/{id}/complete")]
-async fn complete_bill(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<i64>,
-) -> ApiResult<web::Json<Bill>> {
+async fn complete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<web::Json<Bill>> {
     ctx.user.require(Role::Biller)?;
-    edit(
-        state,
-        ctx,
-        path.into_inner(),
-        "bill.complete",
-        None,
-        rules::complete,
-    )
-    .await
+    edit(state, ctx, path.into_inner(), "bill.complete", None, rules::complete).await
 }
 
 /// Reopen a completed bill with a reason (admin, biller).
@@ -438,16 +404,10 @@ async fn reopen_bill(
     body: web::Json<ReopenRequest>,
 ) -> ApiResult<web::Json<Bill>> {
     ctx.user.require(Role::Biller)?;
-    let reason = clean_text(Some(body.into_inner().reason), "/reason", 500)?.ok_or_else(|| {
-        ApiError::invalid_field("/reason", "required", "Say why the bill is reopened.")
-    })?;
-    edit(
-        state,
-        ctx,
-        path.into_inner(),
-        "bill.reopen",
-        Some(reason),
-        |bill| rules::reopen(bill).map(|_| true),
-    )
+    let reason = clean_text(Some(body.into_inner().reason), "/reason", 500)?
+        .ok_or_else(|| ApiError::invalid_field("/reason", "required", "Say why the bill is reopened."))?;
+    edit(state, ctx, path.into_inner(), "bill.reopen", Some(reason), |bill| {
+        rules::reopen(bill).map(|_| true)
+    })
     .await
 }

@@ -47,20 +47,14 @@ pub fn decode_cursor(cursor: Option<&str>, tag: char) -> ApiResult<Option<String
 pub fn decode_id_cursor(cursor: Option<&str>) -> ApiResult<Option<i64>> {
     decode_cursor(cursor, 'i')?
         .map(|k| {
-            k.parse().map_err(|_| {
-                ApiError::invalid_param("cursor", "The cursor is not one this list handed out.")
-            })
+            k.parse()
+                .map_err(|_| ApiError::invalid_param("cursor", "The cursor is not one this list handed out."))
         })
         .transpose()
 }
 
 /// Builds a page from `limit + 1` rows; `key` gives the cursor of the last row kept.
-pub fn page<R, T>(
-    mut rows: Vec<R>,
-    limit: i64,
-    key: impl Fn(&R) -> String,
-    view: impl FnMut(R) -> T,
-) -> Page<T> {
+pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> String, view: impl FnMut(R) -> T) -> Page<T> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(key) } else { None };
@@ -87,10 +81,9 @@ pub fn optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> ApiResult<T
 pub fn json_error(e: serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
-            "malformed_json",
-            format!("The body is not valid JSON: {e}."),
-        ),
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::bad_request("malformed_json", format!("The body is not valid JSON: {e}."))
+        }
         Category::Data => {
             let msg = e.to_string();
             let pointer = msg
@@ -98,25 +91,15 @@ pub fn json_error(e: serde_json::Error) -> ApiError {
                 .and_then(|(_, rest)| rest.split_once('`'))
                 .map(|(field, _)| format!("/{field}"))
                 .unwrap_or_default();
-            let code = if pointer.is_empty() {
-                "invalid"
-            } else {
-                "required"
-            };
-            ApiError::invalid_field(
-                &pointer,
-                code,
-                format!("The body does not fit the schema: {msg}."),
-            )
+            let code = if pointer.is_empty() { "invalid" } else { "required" };
+            ApiError::invalid_field(&pointer, code, format!("The body does not fit the schema: {msg}."))
         }
     }
 }
 
 /// Trims optional text; blank becomes `None`; checks the length.
 pub fn clean_text(value: Option<String>, pointer: &str, max: usize) -> ApiResult<Option<String>> {
-    let value = value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty());
+    let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     if let Some(v) = &value {
         if v.chars().count() > max {
             return Err(ApiError::invalid_field(

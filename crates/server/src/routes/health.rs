@@ -31,10 +31,7 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
         .await
         .is_ok();
     let mut checks = serde_json::Map::new();
-    checks.insert(
-        "postgres".into(),
-        (if db_ok { "ok" } else { "unavailable" }).into(),
-    );
+    checks.insert("postgres".into(), (if db_ok { "ok" } else { "unavailable" }).into());
     let body = HealthStatus {
         status: (if db_ok { "ok" } else { "unavailable" }).into(),
         checks: Some(checks),
@@ -57,10 +54,7 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if let Some(token) = &state.config.metrics_token {
-        let sent = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
+        let sent = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         if sent != Some(format!("Bearer {token}").as_str()) {
             return Err(ApiError::unauthorized(
                 "unauthorized",
@@ -79,7 +73,5 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
         pool.idle_connections,
         state.config.pool_size,
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(text))
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text))
 }

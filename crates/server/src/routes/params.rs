@@ -11,9 +11,7 @@ pub fn timestamp(value: Option<&str>, name: &str) -> ApiResult<Option<DateTime<U
         .map(|v| {
             DateTime::parse_from_rfc3339(v)
                 .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    ApiError::invalid_param(name, format!("{name} must be an RFC 3339 timestamp."))
-                })
+                .map_err(|_| ApiError::invalid_param(name, format!("{name} must be an RFC 3339 timestamp.")))
         })
         .transpose()
 }

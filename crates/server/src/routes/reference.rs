@@ -17,15 +17,11 @@ use crate::services::views::{area_view, format_view};
 use crate::state::AppState;
 
 pub fn configure_areas(cfg: &mut ServiceConfig) {
-    cfg.service(list_areas)
-        .service(create_area)
-        .service(patch_area);
+    cfg.service(list_areas).service(create_area).service(patch_area);
 }
 
 pub fn configure_formats(cfg: &mut ServiceConfig) {
-    cfg.service(list_formats)
-        .service(create_format)
-        .service(patch_format);
+    cfg.service(list_formats).service(create_format).service(patch_format);
 }
 
 fn required_name(name: Option<String>) -> ApiResult<String> {
@@ -36,10 +32,7 @@ fn required_name(name: Option<String>) -> ApiResult<String> {
 /// All dispatch areas (every signed-in user).
 #[utoipa::path(tag = "dispatch-areas", responses((status = 200, body = Items<DispatchArea>)), security(("bearer" = [])))]
 #[get("")]
-async fn list_areas(
-    state: web::Data<AppState>,
-    _user: CurrentUser,
-) -> ApiResult<web::Json<Items<DispatchArea>>> {
+async fn list_areas(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web::Json<Items<DispatchArea>>> {
     let rows = state.db(|c| Ok(reference::areas(c)?)).await?;
     Ok(web::Json(Items {
         items: rows.iter().map(area_view).collect(),
@@ -148,10 +141,7 @@ async fn patch_area(
 /// All bag formats, in classification order (every signed-in user).
 #[utoipa::path(tag = "bag-formats", responses((status = 200, body = Items<BagFormat>)), security(("bearer" = [])))]
 #[get("")]
-async fn list_formats(
-    state: web::Data<AppState>,
-    _user: CurrentUser,
-) -> ApiResult<web::Json<Items<BagFormat>>> {
+async fn list_formats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web::Json<Items<BagFormat>>> {
     let rows = state.db(|c| Ok(reference::formats(c)?)).await?;
     Ok(web::Json(Items {
         items: rows.iter().map(format_view).collect(),
@@ -166,13 +156,8 @@ fn check_pattern(pattern: &str) -> ApiResult<()> {
             "pattern needs 1–200 characters.",
         ));
     }
-    validate_pattern(pattern).map_err(|e| {
-        ApiError::invalid_field(
-            "/pattern",
-            "invalid",
-            format!("Not a valid regular expression: {e}"),
-        )
-    })
+    validate_pattern(pattern)
+        .map_err(|e| ApiError::invalid_field("/pattern", "invalid", format!("Not a valid regular expression: {e}")))
 }
 
 fn grams(kg: f64) -> ApiResult<i32> {
@@ -230,21 +215,16 @@ async fn create_format(
         ));
     }
     let name = required_name(Some(b.name))?;
-    let role = BagRole::parse(&b.role).ok_or_else(|| {
-        ApiError::invalid_field("/role", "invalid", "role must be parent or child.")
-    })?;
+    let role = BagRole::parse(&b.role)
+        .ok_or_else(|| ApiError::invalid_field("/role", "invalid", "role must be parent or child."))?;
     check_pattern(&b.pattern)?;
     let (capacity, weight) = match role {
         BagRole::Parent => {
-            let cap = b.capacity.ok_or_else(|| {
-                ApiError::invalid_field("/capacity", "required", "A parent format needs capacity.")
-            })?;
+            let cap = b
+                .capacity
+                .ok_or_else(|| ApiError::invalid_field("/capacity", "required", "A parent format needs capacity."))?;
             let kg = b.child_weight_kg.ok_or_else(|| {
-                ApiError::invalid_field(
-                    "/child_weight_kg",
-                    "required",
-                    "A parent format needs child_weight_kg.",
-                )
+                ApiError::invalid_field("/child_weight_kg", "required", "A parent format needs child_weight_kg.")
             })?;
             (Some(check_format_capacity(cap)?), Some(grams(kg)?))
         }

@@ -128,11 +128,7 @@ async fn scan_child(
     security(("bearer" = []))
 )]
 #[post("/unlink")]
-async fn unlink(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<UnlinkRequest>,
-) -> ApiResult<HttpResponse> {
+async fn unlink(state: web::Data<AppState>, ctx: Ctx, body: web::Json<UnlinkRequest>) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     apply(
         state,

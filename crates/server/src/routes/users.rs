@@ -74,41 +74,23 @@ async fn list_users(
         role: q.role,
         dispatch_area: q.dispatch_area,
     };
-    let rows = state
-        .db(move |c| Ok(users::list(c, &filter, before, limit)?))
-        .await?;
-    Ok(web::Json(page(
-        rows,
-        limit,
-        |u| id_key(u.id),
-        |u| user_view(&u),
-    )))
+    let rows = state.db(move |c| Ok(users::list(c, &filter, before, limit)?)).await?;
+    Ok(web::Json(page(rows, limit, |u| id_key(u.id), |u| user_view(&u))))
 }
 
 fn parse_role(value: &str) -> ApiResult<Role> {
-    Role::parse(value).ok_or_else(|| {
-        ApiError::invalid_field(
-            "/role",
-            "invalid",
-            "role must be admin, biller or dispatcher.",
-        )
-    })
+    Role::parse(value)
+        .ok_or_else(|| ApiError::invalid_field("/role", "invalid", "role must be admin, biller or dispatcher."))
 }
 
 fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
-    let email = email
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty());
+    let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
     if let Some(e) = &email {
         let valid = e.len() <= 254
             && e.split_once('@')
                 .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'));
         if !valid || e.chars().any(char::is_whitespace) {
-            return Err(ApiError::invalid_field(
-                "/email",
-                "invalid",
-                "Not an e-mail address.",
-            ));
+            return Err(ApiError::invalid_field("/email", "invalid", "Not an e-mail address."));
         }
     }
     Ok(email)
@@ -116,10 +98,7 @@ fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
 
 /// Checks the area for a role: dispatchers may have one (it must exist and be active), others none.
 fn check_area(c: &mut PgConnection, role: Role, area: Option<String>) -> ApiResult<Option<String>> {
-    let Some(code) = area
-        .map(|a| a.trim().to_lowercase())
-        .filter(|a| !a.is_empty())
-    else {
+    let Some(code) = area.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) else {
         return Ok(None);
     };
     if role != Role::Dispatcher {
@@ -190,9 +169,8 @@ async fn create_user(
                 role: role.as_str(),
                 dispatch_area: area.as_deref(),
             };
-            let user = users::insert(c, &new)?.ok_or_else(|| {
-                ApiError::conflict("duplicate", format!("Username {username} is taken."))
-            })?;
+            let user = users::insert(c, &new)?
+                .ok_or_else(|| ApiError::conflict("duplicate", format!("Username {username} is taken.")))?;
             Auditor::new(&ctx, &st.config).record(
                 c,
                 "user.create",
@@ -219,11 +197,7 @@ fn user_not_found(id: i64) -> ApiError {
     security(("bearer" = []))
 )]
 #[get("/{id}")]
-async fn get_user(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    path: web::Path<i64>,
-) -> ApiResult<web::Json<User>> {
+async fn get_user(state: web::Data<AppState>, user: CurrentUser, path: web::Path<i64>) -> ApiResult<web::Json<User>> {
     user.require(Role::Admin)?;
     let id = path.into_inner();
     let row = state
@@ -234,11 +208,7 @@ async fn get_user(
 
 /// Locks the active admins (in id order, so concurrent admin edits cannot deadlock),
 /// re-checks that the caller is still one of them, then locks the target.
-fn lock_for_admin_change(
-    c: &mut PgConnection,
-    caller: i64,
-    id: i64,
-) -> ApiResult<(UserRow, Vec<i64>)> {
+fn lock_for_admin_change(c: &mut PgConnection, caller: i64, id: i64) -> ApiResult<(UserRow, Vec<i64>)> {
     let admins = users::active_admin_ids_for_update(c)?;
     if !admins.contains(&caller) {
         return Err(ApiError::forbidden("You are no longer an active admin."));
@@ -365,18 +335,11 @@ async fn patch_user(
     security(("bearer" = []))
 )]
 #[delete("/{id}")]
-async fn delete_user(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
+async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     if id == ctx.user.id {
-        return Err(ApiError::conflict(
-            "self_change",
-            "You cannot delete yourself.",
-        ));
+        return Err(ApiError::conflict("self_change", "You cannot delete yourself."));
     }
     let st = state.get_ref().clone();
     state
@@ -411,11 +374,7 @@ async fn delete_user(
     security(("bearer" = []))
 )]
 #[post("/{id}/unlock")]
-async fn unlock_user(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
+async fn unlock_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     let st = state.get_ref().clone();
@@ -424,8 +383,7 @@ async fn unlock_user(
             let user = users::find(c, id)?.ok_or_else(|| user_not_found(id))?;
             let before = users::failures(c, &user.username)?;
             users::clear_failures(c, &user.username)?;
-            let before = before
-                .map(|(failures, until)| json!({"failures": failures, "locked_until": until}));
+            let before = before.map(|(failures, until)| json!({"failures": failures, "locked_until": until}));
             Auditor::new(&ctx, &st.config).record(
                 c,
                 "user.unlock",
@@ -447,11 +405,7 @@ async fn unlock_user(
     security(("bearer" = []))
 )]
 #[delete("/{id}/sessions")]
-async fn end_sessions(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
+async fn end_sessions(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     let st = state.get_ref().clone();

@@ -50,21 +50,12 @@ pub fn check_capacity(capacity: i32, pointer: &str) -> ApiResult<()> {
 
 fn parent_weights(p: &BagRow) -> (i64, i64) {
     let w = p.child_weight_or_zero();
-    (
-        weight_g(p.child_count, w),
-        weight_g(p.capacity_or_zero(), w),
-    )
+    (weight_g(p.child_count, w), weight_g(p.capacity_or_zero(), w))
 }
 
 /// The status a parent returns to when it leaves a bill.
 fn status_off_bill(p: &BagRow) -> &'static str {
-    derive_status(
-        p.child_count,
-        p.capacity_or_zero(),
-        p.sealed_at.is_some(),
-        false,
-    )
-    .as_str()
+    derive_status(p.child_count, p.capacity_or_zero(), p.sealed_at.is_some(), false).as_str()
 }
 
 /// `POST /bills/{id}/parents`.
@@ -96,16 +87,9 @@ pub fn add_parent(
     };
     if let Some((other_id, number, _)) = tracetrack_db::bags::bill_of(c, parent.id)? {
         if other_id == bill_id {
-            return Ok((
-                StatusCode::OK,
-                to_json(&bill_view(&bill))?,
-                event("already_on_bill"),
-            ));
+            return Ok((StatusCode::OK, to_json(&bill_view(&bill))?, event("already_on_bill")));
         }
-        return Err(
-            ApiError::conflict("already_on_bill", format!("{qr} is on bill {number}."))
-                .with_bill(number),
-        );
+        return Err(ApiError::conflict("already_on_bill", format!("{qr} is on bill {number}.")).with_bill(number));
     }
     if bill.parent_count >= bill.capacity {
         return Err(ApiError::conflict(
@@ -125,11 +109,7 @@ pub fn add_parent(
     bill.expected_weight_g += expected;
     bill.status = BillStatus::Processing.as_str().into();
     let bill = bills::save(c, &bill)?;
-    Ok((
-        StatusCode::CREATED,
-        to_json(&bill_view(&bill))?,
-        event("added"),
-    ))
+    Ok((StatusCode::CREATED, to_json(&bill_view(&bill))?, event("added")))
 }
 
 /// `DELETE /bills/{id}/parents/{qr_id}`.
@@ -172,10 +152,8 @@ pub fn free_parents(c: &mut PgConnection, bill_id: i64) -> ApiResult<usize> {
 
 /// Applies a PATCH; a completed bill only takes a scale reading.
 pub fn apply_patch(bill: &mut BillRow, p: PatchBillRequest) -> ApiResult<()> {
-    let edits_content = p.description.is_some()
-        || p.destination.is_some()
-        || p.vehicle_number.is_some()
-        || p.capacity.is_some();
+    let edits_content =
+        p.description.is_some() || p.destination.is_some() || p.vehicle_number.is_some() || p.capacity.is_some();
     if edits_content {
         refuse_completed(bill)?;
     }

@@ -120,8 +120,7 @@ pub fn run(
                 dispatch_area: None,
                 outcome: e.code.to_string(),
             };
-            let body =
-                serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
+            let body = serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
             (e.status, body, info)
         }
         Err(e) => return Err(e),

@@ -3,9 +3,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
-use tracetrack_api_types::scans::{
-    ScanChildResponse, ScanParentResponse, UndoResponse, UnlinkResponse,
-};
+use tracetrack_api_types::scans::{ScanChildResponse, ScanParentResponse, UndoResponse, UnlinkResponse};
 use tracetrack_db::bags;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{BagRow, NewBag};
@@ -30,10 +28,7 @@ fn invalid_qr(detail: String, formats: &FormatSet) -> ApiError {
 }
 
 pub fn unknown_format(qr: &str, formats: &FormatSet) -> ApiError {
-    invalid_qr(
-        format!("{qr} matches none of the accepted bag formats."),
-        formats,
-    )
+    invalid_qr(format!("{qr} matches none of the accepted bag formats."), formats)
 }
 
 /// 403 for a dispatcher without an area.
@@ -49,10 +44,7 @@ pub fn require_area(user: &CurrentUser) -> ApiResult<()> {
 }
 
 fn deleted(qr: &str) -> ApiError {
-    ApiError::conflict(
-        "bag_deleted",
-        format!("Bag {qr} was deleted; an admin can restore it."),
-    )
+    ApiError::conflict("bag_deleted", format!("Bag {qr} was deleted; an admin can restore it."))
 }
 
 fn not_found(qr: &str) -> ApiError {
@@ -65,12 +57,7 @@ pub fn visible(user: &CurrentUser, bag: Option<BagRow>) -> Option<BagRow> {
 }
 
 /// `POST /scans/parent`.
-pub fn scan_parent(
-    conn: &mut PgConnection,
-    user: &CurrentUser,
-    formats: &FormatSet,
-    raw: &str,
-) -> ApiResult<Written> {
+pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, raw: &str) -> ApiResult<Written> {
     let qr = normalize(raw, formats)?;
     let spec = match formats.classify(&qr) {
         Classification::Parent(spec) => spec,
@@ -84,11 +71,7 @@ pub fn scan_parent(
     };
     require_area(user)?;
     let (status, outcome, bag) = match bags::find(conn, &qr)? {
-        Some(existing) => (
-            StatusCode::OK,
-            "existing",
-            check_existing_parent(user, existing)?,
-        ),
+        Some(existing) => (StatusCode::OK, "existing", check_existing_parent(user, existing)?),
         None => {
             let area = user.area_limit();
             let new = NewBag {
@@ -115,11 +98,7 @@ pub fn scan_parent(
                 // Created by a concurrent scan a moment ago.
                 None => {
                     let existing = bags::find(conn, &qr)?.ok_or_else(|| not_found(&qr))?;
-                    (
-                        StatusCode::OK,
-                        "existing",
-                        check_existing_parent(user, existing)?,
-                    )
+                    (StatusCode::OK, "existing", check_existing_parent(user, existing)?)
                 }
             }
         }
@@ -179,18 +158,14 @@ pub fn no_room(conn: &mut PgConnection, parent: &BagRow, why: NoRoom) -> ApiResu
     let qr = &parent.qr_id;
     Ok(match why {
         NoRoom::Billed => {
-            let number = bags::bill_of(conn, parent.id)?
-                .map(|(_, n, _)| n)
-                .unwrap_or_default();
+            let number = bags::bill_of(conn, parent.id)?.map(|(_, n, _)| n).unwrap_or_default();
             ApiError::conflict(
                 "parent_billed",
                 format!("{qr} is on bill {number}; take it off the bill first."),
             )
             .with_bill(number)
         }
-        NoRoom::Sealed => {
-            ApiError::conflict("parent_sealed", format!("{qr} is sealed; unseal it first."))
-        }
+        NoRoom::Sealed => ApiError::conflict("parent_sealed", format!("{qr} is sealed; unseal it first.")),
         NoRoom::Full => ApiError::conflict(
             "parent_full",
             format!(
@@ -255,11 +230,7 @@ pub fn scan_child(
             ));
         }
     }
-    if let Err(why) = check_room(
-        parent_status(&parent),
-        parent.child_count,
-        parent.capacity_or_zero(),
-    ) {
+    if let Err(why) = check_room(parent_status(&parent), parent.child_count, parent.capacity_or_zero()) {
         return Err(no_room(conn, &parent, why)?);
     }
     let mut delta = Delta {
@@ -388,12 +359,7 @@ fn lock_parent_of(conn: &mut PgConnection, child: &BagRow) -> ApiResult<Option<B
 }
 
 /// `POST /scans/unlink`.
-pub fn unlink(
-    conn: &mut PgConnection,
-    user: &CurrentUser,
-    formats: &FormatSet,
-    raw: &str,
-) -> ApiResult<Written> {
+pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, raw: &str) -> ApiResult<Written> {
     let qr = normalize(raw, formats)?;
     require_area(user)?;
     let child = visible(user, bags::find(conn, &qr)?)
@@ -405,9 +371,8 @@ pub fn unlink(
             format!("{qr} is a parent bag; unlink its children instead."),
         ));
     }
-    let parent = lock_parent_of(conn, &child)?.ok_or_else(|| {
-        ApiError::not_found("not_linked", format!("Bag {qr} is not in any parent."))
-    })?;
+    let parent = lock_parent_of(conn, &child)?
+        .ok_or_else(|| ApiError::not_found("not_linked", format!("Bag {qr} is not in any parent.")))?;
     let parent = remove_link(conn, &child, &parent)?;
     let info = EventInfo {
         qr_id: Some(qr),
@@ -428,14 +393,8 @@ pub fn unlink(
 /// `POST /scans/undo`: unlinks the caller's most recent link within the window.
 pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> ApiResult<Written> {
     require_area(user)?;
-    let nothing = || {
-        ApiError::not_found(
-            "nothing_to_undo",
-            "You have no link to undo from the last hour.",
-        )
-    };
-    let (child_id, parent_id) =
-        bags::last_link_by(conn, user.id, Utc::now() - window)?.ok_or_else(nothing)?;
+    let nothing = || ApiError::not_found("nothing_to_undo", "You have no link to undo from the last hour.");
+    let (child_id, parent_id) = bags::last_link_by(conn, user.id, Utc::now() - window)?.ok_or_else(nothing)?;
     let child = bags::find_by_id(conn, child_id)?;
     let parent_qr = bags::find_by_id(conn, parent_id)?.qr_id;
     let parent = bags::find_for_update(conn, &parent_qr)?.ok_or_else(nothing)?;

@@ -32,9 +32,7 @@ impl Scan {
     /// The scan of one batch event; an unknown kind is a field problem.
     pub fn from_batch(e: &BatchEvent, index: usize) -> ApiResult<Scan> {
         let request = match e.kind.as_str() {
-            "parent" => ScanRequest::Parent {
-                qr_id: e.qr_id.clone(),
-            },
+            "parent" => ScanRequest::Parent { qr_id: e.qr_id.clone() },
             "child" => ScanRequest::Child {
                 parent_qr_id: e.parent_qr_id.clone().ok_or_else(|| {
                     ApiError::invalid_field(
@@ -45,9 +43,7 @@ impl Scan {
                 })?,
                 qr_id: e.qr_id.clone(),
             },
-            "unlink" => ScanRequest::Unlink {
-                qr_id: e.qr_id.clone(),
-            },
+            "unlink" => ScanRequest::Unlink { qr_id: e.qr_id.clone() },
             _ => {
                 return Err(ApiError::invalid_field(
                     &format!("/events/{index}/kind"),
@@ -78,10 +74,7 @@ impl Scan {
             ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => {
                 json!({"qr_id": qr_id, "occurred_at": self.occurred_at})
             }
-            ScanRequest::Child {
-                parent_qr_id,
-                qr_id,
-            } => {
+            ScanRequest::Child { parent_qr_id, qr_id } => {
                 json!({"parent_qr_id": parent_qr_id, "qr_id": qr_id, "occurred_at": self.occurred_at})
             }
             ScanRequest::Undo => json!({}),
@@ -90,22 +83,11 @@ impl Scan {
     }
 
     /// Applies the scan in the caller's transaction, with its event and key.
-    pub fn apply(
-        &self,
-        conn: &mut PgConnection,
-        state: &AppState,
-        ctx: &Ctx,
-        key: Option<&str>,
-    ) -> ApiResult<Answer> {
+    pub fn apply(&self, conn: &mut PgConnection, state: &AppState, ctx: &Ctx, key: Option<&str>) -> ApiResult<Answer> {
         let formats = state.formats.get(conn)?;
         let (raw_qr, raw_parent) = match &self.request {
-            ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => {
-                (Some(qr_id.clone()), None)
-            }
-            ScanRequest::Child {
-                parent_qr_id,
-                qr_id,
-            } => (Some(qr_id.clone()), Some(parent_qr_id.clone())),
+            ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => (Some(qr_id.clone()), None),
+            ScanRequest::Child { parent_qr_id, qr_id } => (Some(qr_id.clone()), Some(parent_qr_id.clone())),
             ScanRequest::Undo => (None, None),
         };
         let write = LoggedWrite {
@@ -120,10 +102,7 @@ impl Scan {
         let window = Duration::minutes(state.config.undo_window_minutes);
         logged::run(conn, ctx, key, write, |c| match &self.request {
             ScanRequest::Parent { qr_id } => scan::scan_parent(c, user, &formats, qr_id),
-            ScanRequest::Child {
-                parent_qr_id,
-                qr_id,
-            } => scan::scan_child(c, user, &formats, parent_qr_id, qr_id),
+            ScanRequest::Child { parent_qr_id, qr_id } => scan::scan_child(c, user, &formats, parent_qr_id, qr_id),
             ScanRequest::Unlink { qr_id } => scan::unlink(c, user, &formats, qr_id),
             ScanRequest::Undo => scan::undo(c, user, window),
         })

@@ -40,20 +40,13 @@ pub async fn run(
                 occurred_at: None,
             };
             let key = ctx.idempotency_key.clone();
-            logged::run(c, &ctx, key.as_deref(), write, |c| {
-                apply(c, &ctx.user, &raw_qr, seal)
-            })
+            logged::run(c, &ctx, key.as_deref(), write, |c| apply(c, &ctx.user, &raw_qr, seal))
         })
         .await?;
     Ok(answer.into_response())
 }
 
-fn apply(
-    c: &mut PgConnection,
-    user: &CurrentUser,
-    raw_qr: &str,
-    seal: Option<Option<String>>,
-) -> ApiResult<Written> {
+fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Option<String>>) -> ApiResult<Written> {
     require_area(user)?;
     let qr = normalize_filter_qr(raw_qr);
     let parent = lock_parent(c, user, &qr)?;
@@ -63,13 +56,8 @@ fn apply(
     let (parent, outcome) = match seal {
         Some(_) if parent.status == "sealed" => (parent, "unchanged"),
         Some(reason) => {
-            let reason = reason
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty());
-            if reason
-                .as_ref()
-                .is_some_and(|r| r.chars().count() > MAX_REASON)
-            {
+            let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+            if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
                 return Err(ApiError::invalid_field(
                     "/reason",
                     "too_long",
@@ -95,10 +83,7 @@ fn apply(
         None if parent.status != "sealed" => (parent, "unchanged"),
         None => {
             let status = derive_status(parent.child_count, parent.capacity_or_zero(), false, false);
-            (
-                bags::set_seal(c, parent.id, status.as_str(), None)?,
-                "unsealed",
-            )
+            (bags::set_seal(c, parent.id, status.as_str(), None)?, "unsealed")
         }
     };
     let info = EventInfo {

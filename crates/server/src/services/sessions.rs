@@ -113,9 +113,7 @@ pub fn refresh(conn: &mut PgConnection, state: &AppState, token: &str) -> ApiRes
     }
     users::use_refresh(conn, &hash)?;
     users::touch_session(conn, session.id)?;
-    Ok(Refreshed::Tokens(Box::new(issue(
-        conn, state, &user, &session,
-    )?)))
+    Ok(Refreshed::Tokens(Box::new(issue(conn, state, &user, &session)?)))
 }
 
 /// The refresh-token cookie (empty value and zero age to clear it).

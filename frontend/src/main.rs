@@ -1,0 +1,36 @@
+//! TraceTrack web app entry point.
+
+mod api;
+mod i18n;
+mod pages;
+mod session;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::i18n::T;
+
+#[component]
+fn App() -> impl IntoView {
+    session::provide();
+    view! {
+        <Router>
+            <header>
+                <strong>{T.app_name}</strong>
+                <pages::home::SignedInAs/>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+                    <Route path=path!("/login") view=pages::login::Login/>
+                    <Route path=path!("/") view=pages::home::Home/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, skipping what is already there.
+# Usage: scripts/ensure-tools.sh [--frontend-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+frontend_only=${1:-}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "missing Debian packages: ${missing[*]} (install them as root)" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q "${missing[@]}" >/dev/null
+}
+
+# libpq for diesel; the database servers are needed for the tests (and a local run).
+apt_install libpq-dev pkg-config
+if [ "$frontend_only" != "--frontend-only" ]; then
+  command -v pg_ctlcluster >/dev/null || command -v postgres >/dev/null || apt_install postgresql
+  command -v redis-server >/dev/null || apt_install redis-server
+  command -v chromium >/dev/null || apt_install chromium
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+# trunk 0.22 needs rustc >= 1.96.1; 0.21.14 is the last that builds on 1.95.
+[ "$(trunk --version 2>/dev/null)" = "trunk 0.21.14" ] || { log "cargo install trunk 0.21.14 (about 13 min once)"; cargo install trunk --version 0.21.14 --locked; }
+# Must equal wasm-bindgen in frontend/Cargo.lock. No --locked: the registry mirror lacks a crate its lock names.
+[ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen 0.2.130" ] || { log "cargo install wasm-bindgen-cli 0.2.130 (about 5 min once)"; cargo install wasm-bindgen-cli --version 0.2.130; }
+# wasm-opt 132 and playwright-core from npm.
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ]; then
+  log "npm install (tools/)"
+  (cd tools && npm install --no-audit --no-fund --silent)
+fi

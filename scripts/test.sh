@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every check: formatting, lints, the wasm32 build of the shared crates,
+# unit and API tests against real PostgreSQL and Redis, the web app build, and
+# the browser end-to-end tests. Installs and starts what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { printf '\n\033[1m==> %s (%ds)\033[0m\n' "$*" $(( $(date +%s) - started )); }
+
+step "tools"
+scripts/ensure-tools.sh
+step "services"
+scripts/ensure-services.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+(cd frontend && cargo fmt -- --check)
+step "clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "api-types and domain build for wasm32"
+cargo check -p tracetrack-api-types -p tracetrack-domain --target wasm32-unknown-unknown --quiet
+step "unit and API tests"
+cargo test --workspace --quiet
+step "web app build"
+scripts/build-frontend.sh
+(cd frontend && cargo clippy --target wasm32-unknown-unknown --release --quiet -- -D warnings)
+step "browser end-to-end tests"
+cargo build --bin tracetrack --quiet
+tests/e2e/run.sh
+
+step "all checks passed"

@@ -1,0 +1,47 @@
+// Tiny test harness over playwright-core and Debian's Chromium: named checks,
+// a screenshot per check, one summary line.
+import { createRequire } from 'node:module';
+const require = createRequire(process.env.NODE_PATH + '/');
+const { chromium } = require('playwright-core');
+
+export const base = process.env.E2E_BASE;
+export const adminPassword = process.env.E2E_ADMIN_PASSWORD;
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function suite(name, checks) {
+  const browser = await launch();
+  let passed = 0, failed = 0;
+  for (const [title, fn] of checks) {
+    const context = await browser.newContext({ viewport: { width: 360, height: 640 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await fn(page, context);
+      if (errors.length) throw new Error('page errors: ' + errors.join('; '));
+      passed++;
+      console.log(`  ok   ${name}: ${title}`);
+    } catch (e) {
+      failed++;
+      console.log(`  FAIL ${name}: ${title}\n       ${e.message.split('\n')[0]}`);
+    } finally {
+      const file = `artifacts/${name}-${title.replace(/[^a-z0-9]+/gi, '-')}.png`;
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+      await context.close();
+    }
+  }
+  await browser.close();
+  console.log(`${name}: ${passed} passed, ${failed} failed`);
+  if (failed) process.exitCode = 1;
+}
+
+export function expect(cond, message) {
+  if (!cond) throw new Error(message);
+}
