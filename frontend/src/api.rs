@@ -51,16 +51,25 @@ pub async fn get<T: DeserializeOwned>(path: &str, token: Option<&str>) -> Result
 
 /// POST a JSON body.
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, token: Option<&str>, body: &B) -> Result<T, ApiError> {
-    let req = with_auth(Request::post(path), token).json(body).map_err(|_| ApiError::Network)?;
+    let req = with_auth(Request::post(path), token)
+        .json(body)
+        .map_err(|_| ApiError::Network)?;
     finish(req.send().await).await
 }
 
 /// POST without a body, ignoring the answer's body (204s).
 pub async fn post_empty(path: &str, token: Option<&str>) -> Result<(), ApiError> {
-    let res = with_auth(Request::post(path), token).send().await.map_err(|_| ApiError::Network)?;
+    let res = with_auth(Request::post(path), token)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
     if res.ok() {
         Ok(())
     } else {
-        Err(res.json::<Problem>().await.map(ApiError::Problem).unwrap_or(ApiError::Network))
+        Err(res
+            .json::<Problem>()
+            .await
+            .map(ApiError::Problem)
+            .unwrap_or(ApiError::Network))
     }
 }

@@ -33,11 +33,14 @@ impl Session {
 
 /// Creates the session and restores it from the refresh cookie.
 pub fn provide() {
-    let session = Session { token: RwSignal::new(None), user: RwSignal::new(None), checked: RwSignal::new(false) };
+    let session = Session {
+        token: RwSignal::new(None),
+        user: RwSignal::new(None),
+        checked: RwSignal::new(false),
+    };
     provide_context(session);
     spawn_local(async move {
-        let refreshed: Result<TokenResponse, _> =
-            api::post("/api/v1/auth/refresh", None, &serde_json::json!({})).await;
+        let refreshed: Result<TokenResponse, _> = api::post("/api/v1/auth/refresh", None, &serde_json::json!({})).await;
         match refreshed {
             Ok(tokens) => session.accept(tokens),
             Err(_) => session.checked.set(true),

@@ -66,7 +66,7 @@ async fn api_fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Resul
                 "method_not_allowed",
                 format!("{} is not allowed here; use {allow}.", req.method()),
             );
-            err.allow = Some(allow);
+            err.extras_mut().allow = Some(allow);
             err
         }
         None => ApiError::not_found("not_found", format!("There is no {} route.", req.path())),

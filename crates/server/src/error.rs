@@ -21,12 +21,19 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: String,
+    pub retry_after: Option<u64>,
+    /// Members only some codes carry (boxed: errors travel through every `Result`).
+    pub extras: Option<Box<Extras>>,
+}
+
+/// Optional problem members and headers.
+#[derive(Debug, Default)]
+pub struct Extras {
     pub errors: Option<Vec<FieldError>>,
     pub parent_qr_id: Option<String>,
     pub bill_number: Option<String>,
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
     pub accepted_formats: Option<Vec<String>>,
-    pub retry_after: Option<u64>,
     pub allow: Option<String>,
 }
 
@@ -40,14 +47,14 @@ impl ApiError {
             status,
             code,
             detail: detail.into(),
-            errors: None,
-            parent_qr_id: None,
-            bill_number: None,
-            locked_until: None,
-            accepted_formats: None,
             retry_after: None,
-            allow: None,
+            extras: None,
         }
+    }
+
+    /// The optional members, created on first use.
+    pub fn extras_mut(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Default::default)
     }
 
     /// 400.
@@ -107,7 +114,7 @@ impl ApiError {
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
         let detail = errors.iter().map(|e| e.detail.clone()).collect::<Vec<_>>().join("; ");
         let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
-        err.errors = Some(errors);
+        err.extras_mut().errors = Some(errors);
         err
     }
 
@@ -130,18 +137,20 @@ impl ApiError {
 
     /// Adds the other parent (`linked_elsewhere`).
     pub fn with_parent(mut self, qr: Option<String>) -> ApiError {
-        self.parent_qr_id = qr;
+        self.extras_mut().parent_qr_id = qr;
         self
     }
 
     /// Adds the bill number (`parent_billed`, `already_on_bill`).
     pub fn with_bill(mut self, bill_number: String) -> ApiError {
-        self.bill_number = Some(bill_number);
+        self.extras_mut().bill_number = Some(bill_number);
         self
     }
 
     /// The problem document for this error.
     pub fn to_problem(&self, request_id: &str) -> Problem {
+        let none = Extras::default();
+        let x = self.extras.as_deref().unwrap_or(&none);
         Problem {
             problem_type: format!("/problems/{}", self.code),
             title: title(self.code, self.status),
@@ -149,11 +158,11 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_string(),
             instance: request_id.to_string(),
-            errors: self.errors.clone(),
-            parent_qr_id: self.parent_qr_id.clone(),
-            bill_number: self.bill_number.clone(),
-            locked_until: self.locked_until,
-            accepted_formats: self.accepted_formats.clone(),
+            errors: x.errors.clone(),
+            parent_qr_id: x.parent_qr_id.clone(),
+            bill_number: x.bill_number.clone(),
+            locked_until: x.locked_until,
+            accepted_formats: x.accepted_formats.clone(),
         }
     }
 }
@@ -221,7 +230,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let Some(allow) = &self.allow {
+        if let Some(allow) = self.extras.as_ref().and_then(|x| x.allow.as_ref()) {
             res.insert_header((header::ALLOW, allow.clone()));
         }
         res.json(self.to_problem(&current_request_id()))

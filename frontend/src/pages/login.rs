@@ -21,7 +21,11 @@ pub fn Login() -> impl IntoView {
         ev.prevent_default();
         busy.set(true);
         error.set(None);
-        let body = LoginRequest { username: username.get_untracked(), password: password.get_untracked(), totp_code: None };
+        let body = LoginRequest {
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+            totp_code: None,
+        };
         let navigate = navigate.clone();
         spawn_local(async move {
             let answer: Result<TokenResponse, _> = api::post("/api/v1/auth/login", None, &body).await;

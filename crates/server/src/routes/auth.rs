@@ -37,7 +37,7 @@ fn locked(until: chrono::DateTime<Utc>) -> ApiError {
             until.format("%H:%M")
         ),
     );
-    err.locked_until = Some(until);
+    err.extras_mut().locked_until = Some(until);
     err
 }
 
@@ -101,7 +101,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
                         None,
                         Some(after.clone()),
                     )?;
-                    answer.locked_until = Some(until);
+                    answer.extras_mut().locked_until = Some(until);
                 }
                 audit.record(c, "auth.login_failed", "user", Some(username), None, Some(after))?;
                 return Ok(Err(answer));

@@ -16,12 +16,11 @@ pub fn timestamp(value: Option<&str>, name: &str) -> ApiResult<Option<DateTime<U
         .transpose()
 }
 
+/// An optional time range: (from, to).
+pub type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Parses a `from`/`to` pair; `from` after `to` is a problem.
-pub fn time_range(
-    from: Option<&str>,
-    to: Option<&str>,
-    names: (&str, &str),
-) -> ApiResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+pub fn time_range(from: Option<&str>, to: Option<&str>, names: (&str, &str)) -> ApiResult<TimeRange> {
     let from = timestamp(from, names.0)?;
     let to = timestamp(to, names.1)?;
     if let (Some(f), Some(t)) = (from, to) {

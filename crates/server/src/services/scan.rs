@@ -23,7 +23,7 @@ pub fn normalize(raw: &str, formats: &FormatSet) -> ApiResult<String> {
 
 fn invalid_qr(detail: String, formats: &FormatSet) -> ApiError {
     let mut err = ApiError::bad_request("invalid_qr_id", detail);
-    err.accepted_formats = Some(formats.accepted());
+    err.extras_mut().accepted_formats = Some(formats.accepted());
     err
 }
 
