@@ -19,6 +19,9 @@ step "clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "api-types and domain build for wasm32"
 cargo check -p tracetrack-api-types -p tracetrack-domain --target wasm32-unknown-unknown --quiet
+if cargo tree -p tracetrack-api-types -p tracetrack-domain -e normal --prefix none | grep -E '^(diesel|actix|tokio|utoipa) '; then
+  echo "the shared crates must not depend on server crates" >&2; exit 1
+fi
 step "unit and API tests"
 cargo test --workspace --quiet
 step "web app build"

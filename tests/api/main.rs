@@ -7,6 +7,7 @@ mod bills;
 mod concurrency;
 mod lists;
 mod openapi;
+mod operations;
 mod problems;
 mod scans;
 mod users;

@@ -40,16 +40,27 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     }
     let secret = bootstrap::jwt_secret(&mut conn, &config)?;
     bootstrap::users(&mut conn, &config)?;
+    // Hash the dummy password now, so the first unknown-user login is not faster than the rest.
+    auth::password::dummy_hash();
     drop(conn);
-    if config.redis_url.is_none() {
-        tracing::info!("REDIS_URL is not set: using in-process fallbacks (single instance)");
-    }
+    let redis = match &config.redis_url {
+        Some(url) => Some(
+            deadpool_redis::Config::from_url(url)
+                .create_pool(Some(deadpool_redis::Runtime::Tokio1))
+                .context("REDIS_URL is not a valid Redis URL")?,
+        ),
+        None => {
+            tracing::info!("REDIS_URL is not set: using in-process fallbacks (single instance)");
+            None
+        }
+    };
     Ok(AppState {
         pool,
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
         config: Arc::new(config),
         formats: Arc::new(FormatCache::default()),
         started_at: Instant::now(),
+        redis,
     })
 }
 

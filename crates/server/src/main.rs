@@ -31,6 +31,9 @@ fn run() -> anyhow::Result<()> {
         print!("{}", tracetrack_server::openapi::document_json());
         return Ok(());
     }
+    if command == "healthcheck" {
+        return healthcheck();
+    }
     let config = Config::from_env()?;
     init_logging(config.log_json);
     match command {
@@ -57,7 +60,9 @@ fn run() -> anyhow::Result<()> {
             println!("admin {username} ready; password: {pw}");
             Ok(())
         }
-        other => anyhow::bail!("unknown command {other:?}; use serve, migrate, create-admin USERNAME or openapi"),
+        other => anyhow::bail!(
+            "unknown command {other:?}; use serve, migrate, create-admin USERNAME, openapi or healthcheck"
+        ),
     }
 }
 
@@ -72,4 +77,20 @@ fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// `GET /health` on the local port, for container health checks (no curl in the image).
+fn healthcheck() -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>()?))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
+    stream.write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    anyhow::ensure!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "unhealthy: {answer}"
+    );
+    Ok(())
 }

@@ -24,6 +24,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub formats: Arc<FormatCache>,
     pub started_at: Instant,
+    /// Redis, when `REDIS_URL` is set.
+    pub redis: Option<deadpool_redis::Pool>,
 }
 
 impl AppState {

@@ -30,13 +30,31 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
         .db(|c| sql_query("SELECT 1").execute(c).map_err(ApiError::from))
         .await
         .is_ok();
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     let mut checks = serde_json::Map::new();
-    checks.insert("postgres".into(), (if db_ok { "ok" } else { "unavailable" }).into());
+    checks.insert("postgres".into(), word(db_ok).into());
+    let mut ok = db_ok;
+    if let Some(redis) = &state.redis {
+        let ping = async {
+            let mut conn = redis.get().await.ok()?;
+            deadpool_redis::redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .ok()
+        };
+        let redis_ok = tokio::time::timeout(std::time::Duration::from_secs(2), ping)
+            .await
+            .ok()
+            .flatten()
+            .is_some();
+        checks.insert("redis".into(), word(redis_ok).into());
+        ok &= redis_ok;
+    }
     let body = HealthStatus {
-        status: (if db_ok { "ok" } else { "unavailable" }).into(),
+        status: word(ok).into(),
         checks: Some(checks),
     };
-    if db_ok {
+    if ok {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable()

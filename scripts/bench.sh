@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmark: a release server on a scratch database, the load generator against it,
+# and the CPU the server and PostgreSQL used. Usage: scripts/bench.sh [clients] [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+clients=${1:-32}
+seconds=${2:-20}
+port=18282
+db="tracetrack_bench_$$"
+server="${TEST_DATABASE_SERVER:-postgres://postgres@127.0.0.1:5432}"
+cargo build --release --quiet --bin tracetrack -p tracetrack-server
+cargo build --release --quiet --bin load -p tracetrack-tests
+mkdir -p artifacts
+DATABASE_URL="$server/$db" PORT=$port ADMIN_PASSWORD=bench-admin-password POOL_SIZE=${POOL_SIZE:-8} RUST_LOG=warn \
+  target/release/tracetrack serve > artifacts/bench-server.log 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pg_cpu() { ps -C postgres -o times= | awk '{s += $1} END {print s}'; }
+s0=$(cpu $pid); p0=$(pg_cpu)
+target/release/load --base "http://127.0.0.1:$port" --password bench-admin-password --clients "$clients" --seconds "$seconds"
+s1=$(cpu $pid); p1=$(pg_cpu)
+tick=$(getconf CLK_TCK)
+echo "cpu seconds: server $(( (s1 - s0) / tick )), postgres $(( p1 - p0 )) (of $((seconds * $(nproc)))) available)"

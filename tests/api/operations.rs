@@ -1,0 +1,74 @@
+//! Migrations, pool exhaustion, bootstrap.
+
+use reqwest::StatusCode;
+use tracetrack_test_utils::{spawn_app_with, TestDatabase};
+
+#[test]
+fn every_migration_has_a_working_down() {
+    use diesel::Connection;
+    let db = TestDatabase::create();
+    let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
+    tracetrack_db::revert_all_migrations(&mut conn).expect("all downs run");
+    let applied = tracetrack_db::run_migrations(&mut conn).expect("all ups run again");
+    assert_eq!(applied.len(), 3);
+}
+
+#[actix_web::test]
+async fn a_pool_wait_past_the_timeout_answers_503_with_retry_after() {
+    let app = spawn_app_with(|c| {
+        c.pool_size = 1;
+        c.pool_min_idle = 1;
+        c.pool_timeout = std::time::Duration::from_millis(200);
+    })
+    .await;
+    let token = app.admin_token().await;
+    let held = app.pool.get().expect("the only connection");
+    let r = app.get("/api/v1/auth/me", &token).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.code(), "unavailable");
+    assert_eq!(r.header("retry-after"), Some("1"));
+    drop(held);
+    assert_eq!(app.get("/api/v1/auth/me", &token).await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn test_users_are_created_on_request() {
+    let app = spawn_app_with(|c| {
+        c.create_test_users = true;
+        c.biller_password = Some("biller-password-1".into());
+        c.dispatcher_password = Some("dispatcher-password-1".into());
+    })
+    .await;
+    let d = app.login("dispatcher1", "dispatcher-password-1").await;
+    assert_eq!(d["user"]["dispatch_area"], "lucknow");
+    assert_eq!(
+        app.login("biller1", "biller-password-1").await["user"]["role"],
+        "biller"
+    );
+}
+
+#[test]
+fn production_refuses_weak_settings() {
+    let mut c = tracetrack_server::config::Config::for_tests("postgres://x/y");
+    c.production = true;
+    assert!(c.check().is_err(), "no JWT_SECRET");
+    c.jwt_secret = Some("short".into());
+    assert!(c.check().is_err(), "short JWT_SECRET");
+    c.jwt_secret = Some("x".repeat(32));
+    assert!(c.check().is_ok());
+    c.create_test_users = true;
+    assert!(c.check().is_err(), "test users in production");
+}
+
+#[actix_web::test]
+async fn ready_checks_redis_when_configured() {
+    let up = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:6379".into())).await;
+    let r = up.call(reqwest::Method::GET, "/ready", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["checks"]["redis"], "ok");
+    let down = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:1".into())).await;
+    let r = down.call(reqwest::Method::GET, "/ready", None, None).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.body["checks"]["redis"], "unavailable");
+    assert_eq!(r.body["checks"]["postgres"], "ok");
+}
