@@ -320,3 +320,35 @@ async fn dispatchers_read_bills_but_cannot_change_them() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[actix_web::test]
+async fn creating_a_bill_with_a_key_is_safe_to_retry() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let body = json!({"bill_number": "INT-7", "capacity": 4});
+    let key = [("Idempotency-Key", "erp-42")];
+    let first = app
+        .send(Method::POST, "/api/v1/bills", Some(&t), Some(body.clone()), &key)
+        .await;
+    let again = app
+        .send(Method::POST, "/api/v1/bills", Some(&t), Some(body), &key)
+        .await;
+    assert_eq!((first.status, again.status), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(first.body["id"], again.body["id"]);
+    assert_eq!(app.count("SELECT count(*) AS n FROM bill"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'bill.create'"),
+        1
+    );
+    let other = app
+        .send(
+            Method::POST,
+            "/api/v1/bills",
+            Some(&t),
+            Some(json!({"bill_number": "INT-8", "capacity": 4})),
+            &key,
+        )
+        .await;
+    assert_eq!(other.code(), "idempotency_key_reused");
+}

@@ -260,3 +260,8 @@ pub fn use_refresh(conn: &mut PgConnection, hash: &str) -> QueryResult<usize> {
         .set(refresh_token::used_at.eq(now))
         .execute(conn)
 }
+
+/// Deletes sessions (and their refresh tokens) that ended before `before`.
+pub fn purge_sessions(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(user_session::table.filter(user_session::expires_at.lt(before))).execute(conn)
+}

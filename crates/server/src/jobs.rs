@@ -20,6 +20,7 @@ pub async fn run(state: AppState) {
                 let folded = tracetrack_db::stats::fold(c)?;
                 let purged = if purge {
                     tracetrack_db::idempotency::purge(c, Utc::now() - chrono::Duration::days(days))?
+                        + tracetrack_db::users::purge_sessions(c, Utc::now() - chrono::Duration::days(1))?
                 } else {
                     0
                 };
@@ -27,7 +28,7 @@ pub async fn run(state: AppState) {
             })
             .await;
         match result {
-            Ok((_, purged)) if purged > 0 => tracing::info!(purged, "forgot old idempotency keys"),
+            Ok((_, purged)) if purged > 0 => tracing::info!(purged, "forgot old idempotency keys and sessions"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "upkeep failed"),
         }

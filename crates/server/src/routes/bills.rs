@@ -1,5 +1,6 @@
 //! `/api/v1/bills`: dispatches and their parents.
 
+use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -18,7 +19,7 @@ use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
 use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock_bill};
-use crate::services::logged::{self, fingerprint, LoggedWrite};
+use crate::services::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite};
 use crate::services::views::{bill_parent, bill_view};
 use crate::state::AppState;
 
@@ -95,6 +96,7 @@ async fn list_bills(
 /// Create a bill (admin, biller).
 #[utoipa::path(
     tag = "bills",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
     request_body = CreateBillRequest,
     responses(
         (status = 201, body = Bill),
@@ -112,6 +114,7 @@ async fn create_bill(
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let b = body.into_inner();
+    let fp = fingerprint("POST", "/api/v1/bills", &json!(b));
     let number = clean_text(Some(b.bill_number), "/bill_number", 50)?
         .ok_or_else(|| ApiError::invalid_field("/bill_number", "required", "bill_number must not be empty."))?;
     check_capacity(b.capacity, "/capacity")?;
@@ -119,31 +122,29 @@ async fn create_bill(
     let destination = clean_text(b.destination, "/destination", 200)?;
     let vehicle = clean_text(b.vehicle_number, "/vehicle_number", 50)?;
     let st = state.get_ref().clone();
-    let bill = state
+    let answer = state
         .tx(move |c| {
-            let new = NewBill {
-                bill_number: &number,
-                description: description.as_deref(),
-                destination: destination.as_deref(),
-                vehicle_number: vehicle.as_deref(),
-                capacity: b.capacity,
-                status: BillStatus::New.as_str(),
-                created_by: Some(ctx.user.id),
-            };
-            let bill = bills::insert(c, &new)?
-                .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists.")))?;
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "bill.create",
-                "bill",
-                Some(bill.id.to_string()),
-                None,
-                Some(json!(bill)),
-            )?;
-            Ok(bill_view(&bill))
+            let key = ctx.idempotency_key.clone();
+            let write = LoggedWrite::plain(fp);
+            logged::run(c, &ctx, key.as_deref(), write, |c| {
+                let new = NewBill {
+                    bill_number: &number,
+                    description: description.as_deref(),
+                    destination: destination.as_deref(),
+                    vehicle_number: vehicle.as_deref(),
+                    capacity: b.capacity,
+                    status: BillStatus::New.as_str(),
+                    created_by: Some(ctx.user.id),
+                };
+                let bill = bills::insert(c, &new)?
+                    .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists.")))?;
+                let id = Some(bill.id.to_string());
+                Auditor::new(&ctx, &st.config).record(c, "bill.create", "bill", id, None, Some(json!(bill)))?;
+                Ok((StatusCode::CREATED, to_json(&bill_view(&bill))?, EventInfo::default()))
+            })
         })
         .await?;
-    Ok(HttpResponse::Created().json(bill))
+    Ok(answer.into_response())
 }
 
 /// A bill with its parents.
@@ -305,7 +306,7 @@ async fn add_parent(
         .tx(move |c| {
             let formats = st.formats.get(c)?;
             let write = LoggedWrite {
-                kind: "bill_add",
+                kind: Some("bill_add"),
                 fingerprint: fp,
                 raw_qr: Some(raw.clone()),
                 raw_parent: None,
@@ -350,7 +351,7 @@ async fn remove_parent(
     let answer = state
         .tx(move |c| {
             let write = LoggedWrite {
-                kind: "bill_remove",
+                kind: Some("bill_remove"),
                 fingerprint: fp,
                 raw_qr: Some(raw.clone()),
                 raw_parent: None,

@@ -28,8 +28,8 @@ pub type Written = (StatusCode, Value, EventInfo);
 
 /// One logged write.
 pub struct LoggedWrite {
-    /// Scan event kind.
-    pub kind: &'static str,
+    /// Scan event kind; `None` for writes recorded by the audit log instead.
+    pub kind: Option<&'static str>,
     /// Fingerprint of method, route and body.
     pub fingerprint: String,
     /// Raw ids for the event when the write fails before normalising them.
@@ -37,6 +37,20 @@ pub struct LoggedWrite {
     pub raw_parent: Option<String>,
     pub bill_id: Option<i64>,
     pub occurred_at: Option<DateTime<Utc>>,
+}
+
+impl LoggedWrite {
+    /// A write with an idempotency key but no scan event (the audit log records it).
+    pub fn plain(fingerprint: String) -> LoggedWrite {
+        LoggedWrite {
+            kind: None,
+            fingerprint,
+            raw_qr: None,
+            raw_parent: None,
+            bill_id: None,
+            occurred_at: None,
+        }
+    }
 }
 
 /// The answer, possibly replayed.
@@ -79,7 +93,7 @@ fn short(raw: Option<&String>) -> Option<String> {
     })
 }
 
-/// Runs `op` in a savepoint inside the caller's transaction; records the event and,
+/// Runs `op` in a savepoint inside the caller's transaction; records the scan event (if any) and,
 /// with a key, the answer. Client errors are answers too (stored and committed);
 /// server errors roll everything back so a retry runs again.
 pub fn run(
@@ -128,21 +142,23 @@ pub fn run(
     if let Some(key) = key {
         idempotency::store(conn, ctx.user.id, key, status.as_u16(), &body)?;
     }
-    tracetrack_db::scan_events::insert(
-        conn,
-        &NewScanEvent {
-            occurred_at: w.occurred_at,
-            user_id: Some(ctx.user.id),
-            station_id: ctx.station_id.clone(),
-            kind: w.kind.to_string(),
-            qr_id: info.qr_id,
-            parent_qr_id: info.parent_qr_id,
-            bill_id: info.bill_id.or(w.bill_id),
-            outcome: info.outcome,
-            idempotency_key: key.map(String::from),
-            dispatch_area: info.dispatch_area,
-        },
-    )?;
+    if let Some(kind) = w.kind {
+        tracetrack_db::scan_events::insert(
+            conn,
+            &NewScanEvent {
+                occurred_at: w.occurred_at,
+                user_id: Some(ctx.user.id),
+                station_id: ctx.station_id.clone(),
+                kind: kind.to_string(),
+                qr_id: info.qr_id,
+                parent_qr_id: info.parent_qr_id,
+                bill_id: info.bill_id.or(w.bill_id),
+                outcome: info.outcome,
+                idempotency_key: key.map(String::from),
+                dispatch_area: info.dispatch_area,
+            },
+        )?;
+    }
     Ok(Answer {
         status,
         body,

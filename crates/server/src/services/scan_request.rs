@@ -91,7 +91,7 @@ impl Scan {
             ScanRequest::Undo => (None, None),
         };
         let write = LoggedWrite {
-            kind: self.kind(),
+            kind: Some(self.kind()),
             fingerprint: self.fingerprint(),
             raw_qr,
             raw_parent,

@@ -32,7 +32,7 @@ pub async fn run(
     let answer = state
         .tx(move |c| {
             let write = LoggedWrite {
-                kind,
+                kind: Some(kind),
                 fingerprint: fp,
                 raw_qr: Some(raw_qr.clone()),
                 raw_parent: None,
