@@ -1,8 +1,11 @@
 //! TraceTrack web app entry point.
 
 mod api;
+mod feedback;
 mod i18n;
 mod pages;
+mod queue;
+mod scanner;
 mod session;
 
 use leptos::prelude::*;
@@ -24,6 +27,7 @@ fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                     <Route path=path!("/login") view=pages::login::Login/>
                     <Route path=path!("/") view=pages::home::Home/>
+                    <Route path=path!("/station") view=pages::station::StationPage/>
                 </Routes>
             </main>
         </Router>

@@ -14,38 +14,67 @@ pub struct Session {
     pub user: RwSignal<Option<User>>,
     /// False until the start-up refresh has answered.
     pub checked: RwSignal<bool>,
+    /// When the access token expires (ms since epoch).
+    pub expires_at: RwSignal<f64>,
+    /// Set when the session ended by itself (not by signing out): the login page says so.
+    pub expired: RwSignal<bool>,
 }
 
 impl Session {
     /// Stores a fresh token pair.
     pub fn accept(&self, tokens: TokenResponse) {
+        self.expires_at.set(js_sys::Date::now() + tokens.expires_in as f64 * 1000.0);
         self.token.set(Some(tokens.access_token));
         self.user.set(Some(tokens.user));
+        self.expired.set(false);
         self.checked.set(true);
     }
 
-    /// Forgets the user (after sign-out or expiry).
+    /// Forgets the user (after sign-out).
     pub fn clear(&self) {
         self.token.set(None);
         self.user.set(None);
     }
+
+    /// The session ended on the server: back to sign-in, keeping queued scans.
+    pub fn expire(&self) {
+        self.clear();
+        self.expired.set(true);
+    }
+
+    /// The signed-in user's role, if any.
+    pub fn role(&self) -> Option<String> {
+        self.user.get().map(|u| u.role)
+    }
+
+    /// True for billers and admins.
+    pub fn is_biller(&self) -> bool {
+        matches!(self.role().as_deref(), Some("biller" | "admin"))
+    }
+
+    /// True for admins.
+    pub fn is_admin(&self) -> bool {
+        self.role().as_deref() == Some("admin")
+    }
 }
 
 /// Creates the session and restores it from the refresh cookie.
-pub fn provide() {
+pub fn provide() -> Session {
     let session = Session {
         token: RwSignal::new(None),
         user: RwSignal::new(None),
         checked: RwSignal::new(false),
+        expires_at: RwSignal::new(0.0),
+        expired: RwSignal::new(false),
     };
     provide_context(session);
     spawn_local(async move {
-        let refreshed: Result<TokenResponse, _> = api::post("/api/v1/auth/refresh", None, &serde_json::json!({})).await;
-        match refreshed {
+        match api::refresh().await {
             Ok(tokens) => session.accept(tokens),
             Err(_) => session.checked.set(true),
         }
     });
+    session
 }
 
 /// The session of this page.

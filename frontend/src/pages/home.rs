@@ -1,39 +1,68 @@
-//! The start page: who is signed in (the dashboard arrives with the web-app issue).
+//! The start page: who is signed in, live counts (polled until the event stream
+//! exists) and recent scans.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::Redirect;
+use tracetrack_api_types::admin::Stats;
 use tracetrack_api_types::auth::User;
+use tracetrack_api_types::scans::ScanEvent;
+use tracetrack_api_types::Page;
 
-use crate::api;
 use crate::i18n::T;
+use crate::pages::guard::RequireSignIn;
 use crate::session::use_session;
 
 #[component]
 pub fn Home() -> impl IntoView {
+    view! { <RequireSignIn><Dashboard/></RequireSignIn> }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
     let session = use_session();
-    // Reads /auth/me with the current token, so the page shows the server's view.
-    let me = LocalResource::new(move || async move {
-        match session.token.get() {
-            Some(t) => api::get::<User>("/api/v1/auth/me", Some(&t)).await.ok(),
-            None => None,
-        }
+    let tick = RwSignal::new(0u32);
+    if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(10)) {
+        on_cleanup(move || handle.clear());
+    }
+    let me = LocalResource::new(move || async move { session.get::<User>("/api/v1/auth/me").await.ok() });
+    let stats = LocalResource::new(move || {
+        tick.track();
+        async move { session.get::<Stats>("/api/v1/stats").await.ok() }
+    });
+    let recent = LocalResource::new(move || {
+        tick.track();
+        async move { session.get::<Page<ScanEvent>>("/api/v1/scans?limit=10").await.ok() }
     });
     view! {
-        <Show when=move || session.checked.get() fallback=|| view! { <p>{T.loading}</p> }>
-            <Show when=move || session.token.get().is_some() fallback=|| view! { <Redirect path="/login"/> }>
-                <h1>{T.app_name}</h1>
-                <Suspense fallback=|| view! { <p>{T.loading}</p> }>
-                    {move || me.get().flatten().map(|u| view! {
-                        <div class="card" data-testid="me">
-                            <p>{T.signed_in_as}" "<strong>{u.username.clone()}</strong></p>
-                            <p>{T.role}": "{u.role.clone()}</p>
-                            <p>{T.area}": "{u.dispatch_area.clone().unwrap_or_else(|| T.no_area.to_string())}</p>
-                        </div>
-                    })}
-                </Suspense>
-            </Show>
-        </Show>
+        <h1>{T.dashboard}</h1>
+        <p><a class="big-link" href="/station">{T.open_station}</a></p>
+        <Suspense fallback=|| view! { <p>{T.loading}</p> }>
+            {move || me.get().flatten().map(|u| view! {
+                <div class="card" data-testid="me">
+                    <p>{T.signed_in_as}" "<strong>{u.username.clone()}</strong>" · "{u.role.clone()}
+                       " · "{T.area}": "{u.dispatch_area.clone().unwrap_or_else(|| T.no_area.to_string())}</p>
+                </div>
+            })}
+            {move || stats.get().flatten().map(|s| view! {
+                <div class="tiles" data-testid="stats">
+                    <div class="tile"><b>{s.parents}</b>{T.parents}</div>
+                    <div class="tile"><b>{s.children}</b>{T.children}</div>
+                    <div class="tile"><b>{s.scans_today}</b>{T.scans_today}</div>
+                    <div class="tile"><b>{s.scans_last_hour}</b>{T.scans_last_hour}</div>
+                    <div class="tile"><b>{s.bills_by_status.processing}</b>{T.bills_open}</div>
+                    <div class="tile"><b>{s.bills_by_status.completed}</b>{T.bills_completed}</div>
+                </div>
+            })}
+            <h2>{T.recent_activity}</h2>
+            <ul class="recent">
+                {move || recent.get().flatten().map(|p| p.items.into_iter().map(|e| view! {
+                    <li>{format!("{} · {} {} → {}", e.recorded_at.format("%H:%M:%S"), e.kind,
+                        e.qr_id.unwrap_or_default(), e.outcome)}</li>
+                }).collect_view())}
+            </ul>
+        </Suspense>
     }
 }
 
@@ -42,9 +71,8 @@ pub fn Home() -> impl IntoView {
 pub fn SignedInAs() -> impl IntoView {
     let session = use_session();
     let sign_out = move |_| {
-        let token = session.token.get_untracked();
         spawn_local(async move {
-            let _ = api::post_empty("/api/v1/auth/logout", token.as_deref()).await;
+            let _ = session.send(gloo_net::http::Method::POST, "/api/v1/auth/logout", None, &[]).await;
             session.clear();
         });
     };

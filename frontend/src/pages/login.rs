@@ -1,9 +1,9 @@
-//! Sign-in page.
+//! Sign-in page, with the TOTP step when the account asks for it.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
-use tracetrack_api_types::auth::{LoginRequest, TokenResponse};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use tracetrack_api_types::auth::LoginRequest;
 
 use crate::api;
 use crate::i18n::T;
@@ -14,9 +14,13 @@ pub fn Login() -> impl IntoView {
     let session = use_session();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let needs_code = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    let next = use_query_map().get_untracked().get("next").filter(|n| n.starts_with('/') && !n.starts_with("//"));
+    let next = StoredValue::new(next.unwrap_or_else(|| "/".into()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
@@ -24,23 +28,27 @@ pub fn Login() -> impl IntoView {
         let body = LoginRequest {
             username: username.get_untracked(),
             password: password.get_untracked(),
-            totp_code: None,
+            totp_code: needs_code.get_untracked().then(|| code.get_untracked()),
         };
         let navigate = navigate.clone();
         spawn_local(async move {
-            let answer: Result<TokenResponse, _> = api::post("/api/v1/auth/login", None, &body).await;
+            let answer = api::login(&body).await;
             busy.set(false);
             match answer {
                 Ok(tokens) => {
                     session.accept(tokens);
-                    navigate("/", Default::default());
+                    navigate(&next.get_value(), Default::default());
                 }
+                Err(e) if e.code() == "totp_required" => needs_code.set(true),
                 Err(e) => error.set(Some(e.message())),
             }
         });
     };
     view! {
         <h1>{T.sign_in}</h1>
+        <Show when=move || session.expired.get()>
+            <p class="notice" role="status">{T.session_ended}</p>
+        </Show>
         <form on:submit=submit>
             <label>{T.username}
                 <input name="username" autocomplete="username" required
@@ -50,6 +58,13 @@ pub fn Login() -> impl IntoView {
                 <input name="password" type="password" autocomplete="current-password" required
                     on:input=move |ev| password.set(event_target_value(&ev)) prop:value=password/>
             </label>
+            <Show when=move || needs_code.get()>
+                <label>{T.code}
+                    <input name="code" inputmode="numeric" autocomplete="one-time-code" required
+                        on:input=move |ev| code.set(event_target_value(&ev)) prop:value=code/>
+                    <small>{T.code_hint}</small>
+                </label>
+            </Show>
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
