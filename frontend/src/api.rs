@@ -51,12 +51,20 @@ impl Reply {
         if (200..300).contains(&self.status) {
             serde_json::from_value(self.body).map_err(|_| ApiError::Network)
         } else {
-            Err(serde_json::from_value(self.body).map(ApiError::Problem).unwrap_or(ApiError::Network))
+            Err(serde_json::from_value(self.body)
+                .map(ApiError::Problem)
+                .unwrap_or(ApiError::Network))
         }
     }
 }
 
-async fn raw(method: Method, path: &str, token: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Result<Reply, ApiError> {
+async fn raw(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> Result<Reply, ApiError> {
     let mut req = RequestBuilder::new(path).method(method);
     if let Some(t) = token {
         req = req.header("Authorization", &format!("Bearer {t}"));
@@ -76,18 +84,34 @@ async fn raw(method: Method, path: &str, token: Option<&str>, body: Option<&Valu
 
 /// Renews the access token with the refresh cookie.
 pub async fn refresh() -> Result<TokenResponse, ApiError> {
-    raw(Method::POST, "/api/v1/auth/refresh", None, Some(&serde_json::json!({})), &[]).await?.into_result()
+    raw(
+        Method::POST,
+        "/api/v1/auth/refresh",
+        None,
+        Some(&serde_json::json!({})),
+        &[],
+    )
+    .await?
+    .into_result()
 }
 
 /// Signs in.
 pub async fn login(body: &impl Serialize) -> Result<TokenResponse, ApiError> {
     let body = serde_json::to_value(body).map_err(|_| ApiError::Network)?;
-    raw(Method::POST, "/api/v1/auth/login", None, Some(&body), &[]).await?.into_result()
+    raw(Method::POST, "/api/v1/auth/login", None, Some(&body), &[])
+        .await?
+        .into_result()
 }
 
 impl Session {
     /// Sends a request as the signed-in user; on an expired token refreshes once and retries.
-    pub async fn send(&self, method: Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Result<Reply, ApiError> {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, ApiError> {
         let token = self.token.get_untracked();
         let reply = raw(method.clone(), path, token.as_deref(), body.as_ref(), headers).await?;
         if reply.status != 401 || token.is_none() {

@@ -38,7 +38,10 @@ pub async fn push(item: &Queued) -> Result<(), JsValue> {
 /// Everything waiting, oldest first.
 pub async fn all() -> Vec<Queued> {
     match JsFuture::from(queue_all()).await {
-        Ok(v) => v.as_string().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+        Ok(v) => v
+            .as_string()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
         Err(_) => Vec::new(),
     }
 }

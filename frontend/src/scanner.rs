@@ -11,7 +11,10 @@ use tracetrack_domain::scanner::{Capture, CaptureConfig, Captured, Key};
 
 /// Milliseconds since the page loaded (monotonic).
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(js_sys::Date::now)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
 }
 
 fn in_field(ev: &web_sys::KeyboardEvent) -> bool {
@@ -41,7 +44,10 @@ pub fn use_scanner(on_code: impl Fn(Captured) + 'static, on_key: Option<Rc<dyn F
         let now = now_ms();
         let key = ev.key();
         if let Some(f) = &on_key {
-            f(RawKey { key: key.clone(), at_ms: now });
+            f(RawKey {
+                key: key.clone(),
+                at_ms: now,
+            });
         }
         let parsed = Key::from_dom(&key);
         let burst = cap.borrow().in_burst(now);

@@ -18,15 +18,19 @@ pub struct Session {
     pub expires_at: RwSignal<f64>,
     /// Set when the session ended by itself (not by signing out): the login page says so.
     pub expired: RwSignal<bool>,
+    /// Started without a network: pages that work offline (the station) may open.
+    pub offline: RwSignal<bool>,
 }
 
 impl Session {
     /// Stores a fresh token pair.
     pub fn accept(&self, tokens: TokenResponse) {
-        self.expires_at.set(js_sys::Date::now() + tokens.expires_in as f64 * 1000.0);
+        self.expires_at
+            .set(js_sys::Date::now() + tokens.expires_in as f64 * 1000.0);
         self.token.set(Some(tokens.access_token));
         self.user.set(Some(tokens.user));
         self.expired.set(false);
+        self.offline.set(false);
         self.checked.set(true);
     }
 
@@ -66,15 +70,39 @@ pub fn provide() -> Session {
         checked: RwSignal::new(false),
         expires_at: RwSignal::new(0.0),
         expired: RwSignal::new(false),
+        offline: RwSignal::new(false),
     };
     provide_context(session);
-    spawn_local(async move {
+    spawn_local(async move { restore(session).await });
+    session
+}
+
+/// Signs in again from the refresh cookie; without a network, retries until it can.
+async fn restore(session: Session) {
+    loop {
         match api::refresh().await {
-            Ok(tokens) => session.accept(tokens),
-            Err(_) => session.checked.set(true),
+            Ok(tokens) => return session.accept(tokens),
+            Err(api::ApiError::Network) => {
+                session.offline.set(true);
+                session.checked.set(true);
+                gloo_timers_sleep(5000).await;
+            }
+            Err(_) => {
+                session.offline.set(false);
+                session.checked.set(true);
+                return;
+            }
+        }
+    }
+}
+
+async fn gloo_timers_sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });
-    session
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// The session of this page.

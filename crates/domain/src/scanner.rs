@@ -17,7 +17,12 @@ pub struct CaptureConfig {
 
 impl Default for CaptureConfig {
     fn default() -> Self {
-        CaptureConfig { max_gap_ms: 50.0, silence_ms: 100.0, min_len: 4, repeat_ms: 1000.0 }
+        CaptureConfig {
+            max_gap_ms: 50.0,
+            silence_ms: 100.0,
+            min_len: 4,
+            repeat_ms: 1000.0,
+        }
     }
 }
 
@@ -65,7 +70,10 @@ pub struct Capture {
 impl Capture {
     /// A capture with the given settings.
     pub fn new(config: CaptureConfig) -> Capture {
-        Capture { config, ..Capture::default() }
+        Capture {
+            config,
+            ..Capture::default()
+        }
     }
 
     /// Feeds one key pressed at `now_ms`.
@@ -144,7 +152,10 @@ mod tests {
     fn two_codes_in_one_burst_are_two_scans() {
         let mut cap = Capture::default();
         let (out, _) = burst(&mut cap, "SB00042\nC00001\n", 0.0, 5.0);
-        assert_eq!(out, vec![Captured::Code("SB00042".into()), Captured::Code("C00001".into())]);
+        assert_eq!(
+            out,
+            vec![Captured::Code("SB00042".into()), Captured::Code("C00001".into())]
+        );
     }
 
     #[test]

@@ -8,16 +8,17 @@ use crate::i18n::T;
 use crate::session::use_session;
 
 /// Renders children only for a signed-in user; otherwise sends them to sign in
-/// and back here afterwards.
+/// and back here afterwards. With `offline_ok`, a page opened without a network
+/// (the station) renders too and signs in again when the network returns.
 #[component]
-pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
+pub fn RequireSignIn(#[prop(optional)] offline_ok: bool, children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let location = use_location();
     let children = StoredValue::new(children);
     view! {
         <Show when=move || session.checked.get() fallback=|| view! { <p>{T.loading}</p> }>
             <Show
-                when=move || session.token.get().is_some()
+                when=move || session.token.get().is_some() || (offline_ok && session.offline.get())
                 fallback=move || {
                     let next = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
                     view! { <Redirect path=format!("/login?next={}", js_sys::encode_uri_component(&next)) /> }
@@ -34,7 +35,13 @@ pub fn RequireSignIn(children: ChildrenFn) -> impl IntoView {
 pub fn RequireRole(#[prop(optional)] admin_only: bool, children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     let children = StoredValue::new(children);
-    let allowed = move || if admin_only { session.is_admin() } else { session.is_biller() };
+    let allowed = move || {
+        if admin_only {
+            session.is_admin()
+        } else {
+            session.is_biller()
+        }
+    };
     view! {
         <RequireSignIn>
             <Show when=allowed fallback=|| view! { <NotAllowed/> }>

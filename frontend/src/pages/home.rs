@@ -72,7 +72,9 @@ pub fn SignedInAs() -> impl IntoView {
     let session = use_session();
     let sign_out = move |_| {
         spawn_local(async move {
-            let _ = session.send(gloo_net::http::Method::POST, "/api/v1/auth/logout", None, &[]).await;
+            let _ = session
+                .send(gloo_net::http::Method::POST, "/api/v1/auth/logout", None, &[])
+                .await;
             session.clear();
         });
     };

@@ -19,7 +19,10 @@ pub fn Login() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
-    let next = use_query_map().get_untracked().get("next").filter(|n| n.starts_with('/') && !n.starts_with("//"));
+    let next = use_query_map()
+        .get_untracked()
+        .get("next")
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"));
     let next = StoredValue::new(next.unwrap_or_else(|| "/".into()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

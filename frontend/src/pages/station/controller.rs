@@ -1,6 +1,8 @@
 //! The scan station's state machine: SCAN PARENT → SCAN CHILDREN → back, with
 //! feedback before the server answers and an offline queue when it cannot.
 
+use std::collections::VecDeque;
+
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -42,6 +44,16 @@ pub struct Station {
     pub last_activity: RwSignal<f64>,
     pub station_id: StoredValue<String>,
     replaying: RwSignal<bool>,
+    /// Scans waiting to be sent, in scan order: a child must never overtake its parent.
+    jobs: StoredValue<VecDeque<Job>>,
+    sending: RwSignal<bool>,
+}
+
+/// One scan to send.
+#[derive(Clone, Debug)]
+enum Job {
+    Parent(String),
+    Child(String, String),
 }
 
 const PARENT_KEY: &str = "tt_station_parent";
@@ -64,11 +76,16 @@ impl Station {
             last_activity: RwSignal::new(js_sys::Date::now()),
             station_id: StoredValue::new(station_id),
             replaying: RwSignal::new(false),
+            jobs: StoredValue::new(VecDeque::new()),
+            sending: RwSignal::new(false),
         }
     }
 
     fn headers(&self, key: &str) -> Vec<(String, String)> {
-        vec![("Idempotency-Key".into(), key.into()), ("X-Station-Id".into(), self.station_id.get_value())]
+        vec![
+            ("Idempotency-Key".into(), key.into()),
+            ("X-Station-Id".into(), self.station_id.get_value()),
+        ]
     }
 
     fn say(&self, text: impl Into<String>, ok: bool) {
@@ -102,8 +119,8 @@ impl Station {
 
     fn set_parent(&self, p: Option<ParentView>) {
         if let Some(s) = storage() {
-            let _ = match &p {
-                Some(p) => s.set_item(PARENT_KEY, &p.qr_id),
+            let _ = match p.as_ref().and_then(|p| serde_json::to_string(p).ok()) {
+                Some(json) => s.set_item(PARENT_KEY, &json),
                 None => s.remove_item(PARENT_KEY),
             };
         }
@@ -111,8 +128,8 @@ impl Station {
     }
 
     /// The parent the station had before a reload or a new sign-in.
-    pub fn remembered_parent() -> Option<String> {
-        storage()?.get_item(PARENT_KEY).ok()?
+    pub fn remembered_parent() -> Option<ParentView> {
+        serde_json::from_str(&storage()?.get_item(PARENT_KEY).ok()??).ok()
     }
 
     /// Back to SCAN PARENT.
@@ -128,12 +145,14 @@ impl Station {
             Ok(qr) => qr,
             Err(e) => return self.error(format!("{}: {e}", T.not_a_bag_code)),
         };
-        let class = self.formats.with_untracked(|f| match f.as_ref().map(|f| f.classify(&qr)) {
-            Some(Classification::Parent(spec)) => Some(Some(spec.capacity.unwrap_or(0))),
-            Some(Classification::Child(_)) => Some(None),
-            Some(Classification::Unknown) => None,
-            None => Some(None),
-        });
+        let class = self
+            .formats
+            .with_untracked(|f| match f.as_ref().map(|f| f.classify(&qr)) {
+                Some(Classification::Parent(spec)) => Some(Some(spec.capacity.unwrap_or(0))),
+                Some(Classification::Child(_)) => Some(None),
+                Some(Classification::Unknown) => None,
+                None => Some(None),
+            });
         match (class, self.parent.get_untracked()) {
             (None, _) => self.error(format!("{qr}: {}", T.unknown_code)),
             (Some(Some(capacity)), _) => self.start_parent(qr, capacity),
@@ -157,28 +176,63 @@ impl Station {
             bill_number: None,
         };
         self.set_parent(Some(placeholder));
+        self.submit(Job::Parent(qr));
+    }
+
+    /// Queues a scan for sending and starts the sender if it is idle.
+    fn submit(&self, job: Job) {
+        self.jobs.update_value(|q| q.push_back(job));
+        if self.sending.get_untracked() {
+            return;
+        }
+        self.sending.set(true);
         let st = *self;
         spawn_local(async move {
-            let key = queue::new_key();
-            let answer = st.send_scan("/api/v1/scans/parent", json!({"qr_id": qr, "occurred_at": queue::now_rfc3339()}), &key).await;
-            match answer {
-                Ok(body) => match serde_json::from_value::<ScanParentResponse>(body) {
-                    Ok(r) => st.parent_opened(r.parent),
-                    Err(_) => st.error(T.unexpected_answer),
-                },
-                Err(ApiError::Network) => st.enqueue("parent", &qr, None, key).await,
-                Err(e) => {
-                    st.set_parent(None);
-                    st.error(e.message());
+            while let Some(job) = st.jobs.try_update_value(|q| q.pop_front()).flatten() {
+                match job {
+                    Job::Parent(qr) => st.send_parent(qr).await,
+                    Job::Child(parent, qr) => st.send_child(parent, qr).await,
                 }
             }
+            st.sending.set(false);
         });
+    }
+
+    async fn send_parent(&self, qr: String) {
+        let key = queue::new_key();
+        if self.waiting.get_untracked() > 0 {
+            // Older scans still wait: keep the order, queue behind them.
+            return self.enqueue("parent", &qr, None, key).await;
+        }
+        let answer = self
+            .send_scan(
+                "/api/v1/scans/parent",
+                json!({"qr_id": qr, "occurred_at": queue::now_rfc3339()}),
+                &key,
+            )
+            .await;
+        match answer {
+            Ok(body) => match serde_json::from_value::<ScanParentResponse>(body) {
+                Ok(r) => self.parent_opened(r.parent),
+                Err(_) => self.error(T.unexpected_answer),
+            },
+            Err(ApiError::Network) => self.enqueue("parent", &qr, None, key).await,
+            Err(e) => {
+                if self.parent.get_untracked().is_some_and(|p| p.qr_id == qr) {
+                    self.set_parent(None);
+                }
+                self.error(e.message());
+            }
+        }
     }
 
     fn parent_opened(&self, parent: ParentView) {
         if parent.remaining <= 0 || parent.status != "open" {
             self.set_parent(None);
-            self.error(format!("{} {} ({}/{})", parent.qr_id, T.takes_no_more, parent.child_count, parent.capacity));
+            self.error(format!(
+                "{} {} ({}/{})",
+                parent.qr_id, T.takes_no_more, parent.child_count, parent.capacity
+            ));
             return;
         }
         self.say(format!("{} · {}", parent.qr_id, T.scan_children), true);
@@ -188,19 +242,23 @@ impl Station {
     fn scan_child(&self, parent: ParentView, qr: String) {
         self.signal(Signal::Child);
         self.say(format!("{qr} → {}", parent.qr_id), true);
-        let st = *self;
-        spawn_local(async move {
-            let key = queue::new_key();
-            let body = json!({"parent_qr_id": parent.qr_id, "qr_id": qr, "occurred_at": queue::now_rfc3339()});
-            match st.send_scan("/api/v1/scans/child", body, &key).await {
-                Ok(body) => match serde_json::from_value::<ScanChildResponse>(body) {
-                    Ok(r) => st.child_linked(r),
-                    Err(_) => st.error(T.unexpected_answer),
-                },
-                Err(ApiError::Network) => st.enqueue("child", &qr, Some(parent.qr_id.clone()), key).await,
-                Err(e) => st.error(e.message()),
-            }
-        });
+        self.submit(Job::Child(parent.qr_id, qr));
+    }
+
+    async fn send_child(&self, parent: String, qr: String) {
+        let key = queue::new_key();
+        if self.waiting.get_untracked() > 0 {
+            return self.enqueue("child", &qr, Some(parent), key).await;
+        }
+        let body = json!({"parent_qr_id": parent, "qr_id": qr, "occurred_at": queue::now_rfc3339()});
+        match self.send_scan("/api/v1/scans/child", body, &key).await {
+            Ok(body) => match serde_json::from_value::<ScanChildResponse>(body) {
+                Ok(r) => self.child_linked(r),
+                Err(_) => self.error(T.unexpected_answer),
+            },
+            Err(ApiError::Network) => self.enqueue("child", &qr, Some(parent), key).await,
+            Err(e) => self.error(e.message()),
+        }
     }
 
     fn child_linked(&self, r: ScanChildResponse) {
@@ -216,7 +274,13 @@ impl Station {
         if current.as_deref() == Some(r.parent.qr_id.as_str()) {
             if r.parent.remaining <= 0 {
                 self.set_parent(None);
-                self.say(format!("{} {} {}/{}", r.parent.qr_id, T.is_full, r.parent.child_count, r.parent.capacity), true);
+                self.say(
+                    format!(
+                        "{} {} {}/{}",
+                        r.parent.qr_id, T.is_full, r.parent.child_count, r.parent.capacity
+                    ),
+                    true,
+                );
             } else {
                 self.set_parent(Some(r.parent));
             }
@@ -248,6 +312,8 @@ impl Station {
         }
         self.refresh_waiting().await;
         self.push_line(format!("{qr} · {}", T.waiting_for_network), true);
+        let st = *self;
+        spawn_local(async move { st.replay().await });
     }
 
     /// Re-reads the queue length.
@@ -266,11 +332,24 @@ impl Station {
             return;
         }
         self.replaying.set(true);
-        let events: Vec<_> = items.iter().take(200).cloned().map(|mut q| {
-            q.seq = None;
-            q
-        }).collect();
-        let reply = self.session.send(Method::POST, "/api/v1/scans/batch", Some(json!({"events": events})), &[]).await;
+        let events: Vec<_> = items
+            .iter()
+            .take(200)
+            .cloned()
+            .map(|mut q| {
+                q.seq = None;
+                q
+            })
+            .collect();
+        let reply = self
+            .session
+            .send(
+                Method::POST,
+                "/api/v1/scans/batch",
+                Some(json!({"events": events})),
+                &[],
+            )
+            .await;
         if let Ok(reply) = reply {
             if reply.status == 200 {
                 let results = reply.body["results"].as_array().cloned().unwrap_or_default();
@@ -299,11 +378,21 @@ impl Station {
     pub fn undo(&self) {
         let st = *self;
         spawn_local(async move {
-            match st.session.post::<_, UndoResponse>("/api/v1/scans/undo", &json!({})).await {
+            match st
+                .session
+                .post::<_, UndoResponse>("/api/v1/scans/undo", &json!({}))
+                .await
+            {
                 Ok(r) => {
                     play(Signal::Parent);
                     st.push_line(format!("{} {}", T.undone, r.unlinked_qr_id), true);
-                    st.say(format!("{} {} · {}/{}", T.undone, r.unlinked_qr_id, r.parent.child_count, r.parent.capacity), true);
+                    st.say(
+                        format!(
+                            "{} {} · {}/{}",
+                            T.undone, r.unlinked_qr_id, r.parent.child_count, r.parent.capacity
+                        ),
+                        true,
+                    );
                     if r.parent.status == "open" {
                         st.set_parent(Some(r.parent));
                     }
@@ -315,11 +404,17 @@ impl Station {
 
     /// Seals the current parent with a reason.
     pub fn seal(&self, reason: String) {
-        let Some(parent) = self.parent.get_untracked() else { return };
+        let Some(parent) = self.parent.get_untracked() else {
+            return;
+        };
         let st = *self;
         spawn_local(async move {
             let path = format!("/api/v1/bags/{}/seal", parent.qr_id);
-            match st.session.post::<_, serde_json::Value>(&path, &json!({"reason": reason})).await {
+            match st
+                .session
+                .post::<_, serde_json::Value>(&path, &json!({"reason": reason}))
+                .await
+            {
                 Ok(_) => {
                     play(Signal::Parent);
                     st.push_line(format!("{} {}", parent.qr_id, T.sealed), true);
@@ -361,23 +456,24 @@ impl Station {
             .collect();
         self.formats.set(Some(FormatSet::new(specs)));
         self.refresh_waiting().await;
-        if let Some(qr) = Station::remembered_parent() {
-            let path = format!("/api/v1/bags/{qr}");
+        if let Some(remembered) = Station::remembered_parent() {
+            // Shown at once (also offline), then refreshed from the server.
+            self.parent.set(Some(remembered.clone()));
+            let path = format!("/api/v1/bags/{}", remembered.qr_id);
             if let Ok(detail) = self.session.get::<tracetrack_api_types::bags::BagDetail>(&path).await {
                 let b = detail.bag;
-                if b.status == "open" {
-                    self.parent.set(Some(ParentView {
-                        qr_id: b.qr_id,
-                        format_code: b.format_code,
-                        status: b.status,
-                        child_count: b.child_count.unwrap_or(0),
-                        capacity: b.capacity.unwrap_or(0),
-                        weight_kg: b.weight_kg.unwrap_or(0.0),
-                        remaining: b.remaining.unwrap_or(0),
-                        dispatch_area: b.dispatch_area,
-                        bill_number: b.bill_number,
-                    }));
-                }
+                let view = ParentView {
+                    qr_id: b.qr_id,
+                    format_code: b.format_code,
+                    status: b.status,
+                    child_count: b.child_count.unwrap_or(0),
+                    capacity: b.capacity.unwrap_or(0),
+                    weight_kg: b.weight_kg.unwrap_or(0.0),
+                    remaining: b.remaining.unwrap_or(0),
+                    dispatch_area: b.dispatch_area,
+                    bill_number: b.bill_number,
+                };
+                self.set_parent((view.status == "open").then_some(view));
             }
         }
         self.replay().await;

@@ -29,14 +29,18 @@ fn station_name() -> String {
             name
         }
         (Some(name), None) => name,
-        (None, Some(s)) => s.get_item("tt_station_name").ok().flatten().unwrap_or_else(|| "station".into()),
+        (None, Some(s)) => s
+            .get_item("tt_station_name")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "station".into()),
         (None, None) => "station".into(),
     }
 }
 
 #[component]
 pub fn StationPage() -> impl IntoView {
-    view! { <RequireSignIn><StationView/></RequireSignIn> }
+    view! { <RequireSignIn offline_ok=true><StationView/></RequireSignIn> }
 }
 
 #[component]
@@ -58,7 +62,9 @@ fn StationView() -> impl IntoView {
             st.undo();
         }
     });
-    let online = window_event_listener(leptos::ev::online, move |_| spawn_local(async move { st.replay().await }));
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        spawn_local(async move { st.replay().await })
+    });
     let timer = set_interval_with_handle(
         move || {
             if st.parent.get_untracked().is_some() && js_sys::Date::now() - st.last_activity.get_untracked() > IDLE_MS {
