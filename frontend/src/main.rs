@@ -9,25 +9,65 @@ mod scanner;
 mod session;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::i18n::T;
+use crate::pages::admin::{AdminPage, AreasPage, AuditPage, ComingPage, FormatsPage, UsersPage};
+use crate::pages::bills::{BillDetailPage, BillPrintPage, BillStationPage, BillsPage};
+
+/// Navigation for the signed-in user; admin links only for admins.
+#[component]
+fn Nav() -> impl IntoView {
+    let session = session::use_session();
+    view! {
+        <Show when=move || session.user.get().is_some()>
+            <nav class="no-print">
+                <A href="/">{T.menu_home}</A>
+                <A href="/station">{T.menu_station}</A>
+                <A href="/bags">{T.menu_bags}</A>
+                <A href="/bills">{T.menu_bills}</A>
+                <Show when=move || session.is_admin()><A href="/admin">{T.menu_admin}</A></Show>
+                <A href="/profile">{T.menu_profile}</A>
+                <A href="/scanner-test">{T.menu_scanner_test}</A>
+            </nav>
+        </Show>
+    }
+}
 
 #[component]
 fn App() -> impl IntoView {
     session::provide();
     view! {
         <Router>
-            <header>
+            <header class="no-print">
                 <strong>{T.app_name}</strong>
                 <pages::home::SignedInAs/>
             </header>
+            <Nav/>
             <main>
                 <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                     <Route path=path!("/login") view=pages::login::Login/>
                     <Route path=path!("/") view=pages::home::Home/>
                     <Route path=path!("/station") view=pages::station::StationPage/>
+                    <Route path=path!("/scanner-test") view=pages::scanner_test::ScannerTest/>
+                    <Route path=path!("/bags") view=pages::bags::BagsPage/>
+                    <Route path=path!("/bags/:qr_id") view=pages::bags::BagDetailPage/>
+                    <Route path=path!("/bills") view=BillsPage/>
+                    <Route path=path!("/bills/:id") view=BillDetailPage/>
+                    <Route path=path!("/bills/:id/station") view=BillStationPage/>
+                    <Route path=path!("/bills/:id/print") view=BillPrintPage/>
+                    <Route path=path!("/profile") view=pages::profile::ProfilePage/>
+                    <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/admin/users") view=UsersPage/>
+                    <Route path=path!("/admin/areas") view=AreasPage/>
+                    <Route path=path!("/admin/formats") view=FormatsPage/>
+                    <Route path=path!("/admin/audit") view=AuditPage/>
+                    <Route path=path!("/admin/promotions") view=|| view! { <ComingPage title=T.promotions/> }/>
+                    <Route path=path!("/admin/imports") view=|| view! { <ComingPage title=T.imports/> }/>
+                    <Route path=path!("/admin/exports") view=|| view! { <ComingPage title=T.exports/> }/>
+                    <Route path=path!("/admin/eod") view=|| view! { <ComingPage title=T.eod_report/> }/>
+                    <Route path=path!("/admin/health") view=|| view! { <ComingPage title=T.system_health/> }/>
                 </Routes>
             </main>
         </Router>

@@ -1,10 +1,14 @@
 // API helpers for test setup (through Playwright's request context).
-import { base, adminPassword } from './harness.mjs';
+import { base, adminPassword, apiContext } from './harness.mjs';
 
-export async function token(request, username = 'admin', password = adminPassword) {
+// Signs in on a separate request context (the page's own cookies stay untouched).
+export async function token(_request, username = 'admin', password = adminPassword) {
+  const request = await apiContext();
   const res = await request.post(base + '/api/v1/auth/login', { data: { username, password } });
   if (!res.ok()) throw new Error(`login ${username}: ${res.status()}`);
-  return (await res.json()).access_token;
+  const body = await res.json();
+  await request.dispose();
+  return body.access_token;
 }
 
 export async function api(request, tok, method, path, data) {

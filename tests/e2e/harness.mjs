@@ -2,7 +2,7 @@
 // a screenshot per check, one summary line.
 import { createRequire } from 'node:module';
 const require = createRequire(process.env.NODE_PATH + '/');
-const { chromium } = require('playwright-core');
+const { chromium, request: requestFactory } = require('playwright-core');
 
 export const base = process.env.E2E_BASE;
 export const adminPassword = process.env.E2E_ADMIN_PASSWORD;
@@ -44,4 +44,9 @@ export async function suite(name, checks) {
 
 export function expect(cond, message) {
   if (!cond) throw new Error(message);
+}
+
+// A request context of its own, so API setup never signs the page in.
+export async function apiContext() {
+  return requestFactory.newContext();
 }

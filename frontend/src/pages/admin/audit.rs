@@ -1,0 +1,77 @@
+//! Audit log viewer with filters and cursor paging.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tracetrack_api_types::admin::AuditEntry;
+use tracetrack_api_types::Page;
+
+use crate::i18n::T;
+use crate::pages::guard::RequireRole;
+use crate::session::use_session;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    view! { <RequireRole admin_only=true><AuditList/></RequireRole> }
+}
+
+#[component]
+fn AuditList() -> impl IntoView {
+    let session = use_session();
+    let entity = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let rows = RwSignal::new(Vec::<AuditEntry>::new());
+    let cursor = RwSignal::new(None::<String>);
+    let load = move |reset: bool| {
+        let mut params = vec!["limit=50".to_string()];
+        if !entity.get_untracked().is_empty() {
+            params.push(format!("entity_type={}", entity.get_untracked()));
+        }
+        if !action.get_untracked().trim().is_empty() {
+            params.push(format!(
+                "action={}",
+                js_sys::encode_uri_component(action.get_untracked().trim())
+            ));
+        }
+        if !reset {
+            if let Some(c) = cursor.get_untracked() {
+                params.push(format!("cursor={c}"));
+            }
+        }
+        spawn_local(async move {
+            if let Ok(p) = session
+                .get::<Page<AuditEntry>>(&format!("/api/v1/audit-log?{}", params.join("&")))
+                .await
+            {
+                cursor.set(p.next_cursor);
+                rows.update(|r| {
+                    if reset {
+                        r.clear();
+                    }
+                    r.extend(p.items);
+                });
+            }
+        });
+    };
+    load(true);
+    view! {
+
+            <h1>{T.audit_log}</h1>
+            <form class="filters" on:submit=move |ev| { ev.prevent_default(); load(true); }>
+                <label>{T.entity}<select on:change=move |ev| entity.set(event_target_value(&ev))>
+                    <option value="">{T.all}</option>
+                    {["user", "bill", "bag", "bag_format", "dispatch_area", "session"].into_iter()
+                        .map(|e| view! { <option value=e>{e}</option> }).collect_view()}
+                </select></label>
+                <label>{T.action}<input on:input=move |ev| action.set(event_target_value(&ev)) placeholder="bill.complete"/></label>
+                <button type="submit">{T.search}</button>
+            </form>
+            <ul class="list" data-testid="audit">
+                <For each=move || rows.get() key=|r| r.id let:r>
+                    <li>{format!("{} · {} · {} {} · #{}", r.occurred_at.format("%d %b %H:%M:%S"), r.action, r.entity_type,
+                        r.entity_id.clone().unwrap_or_default(), r.actor_id.map(|a| a.to_string()).unwrap_or_default())}</li>
+                </For>
+            </ul>
+            <Show when=move || cursor.get().is_some()><button on:click=move |_| load(false)>{T.load_more}</button></Show>
+
+    }
+}

@@ -1,0 +1,47 @@
+//! Admin pages (hidden from other roles).
+
+mod audit;
+mod lists;
+mod users;
+
+pub use audit::AuditPage;
+pub use lists::{AreasPage, FormatsPage};
+pub use users::UsersPage;
+
+use leptos::prelude::*;
+
+use crate::i18n::T;
+use crate::pages::guard::RequireRole;
+
+/// The admin index.
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <RequireRole admin_only=true>
+            <h1>{T.menu_admin}</h1>
+            <ul class="list big-links">
+                <li><a href="/admin/users">{T.users}</a></li>
+                <li><a href="/admin/areas">{T.areas}</a></li>
+                <li><a href="/admin/formats">{T.formats}</a></li>
+                <li><a href="/admin/audit">{T.audit_log}</a></li>
+                <li><a href="/admin/promotions">{T.promotions}</a></li>
+                <li><a href="/admin/imports">{T.imports}</a></li>
+                <li><a href="/admin/exports">{T.exports}</a></li>
+                <li><a href="/admin/eod">{T.eod_report}</a></li>
+                <li><a href="/admin/health">{T.system_health}</a></li>
+            </ul>
+        </RequireRole>
+    }
+}
+
+/// Admin pages whose API is not on this server yet: they say so plainly.
+#[component]
+pub fn ComingPage(title: &'static str) -> impl IntoView {
+    view! {
+        <RequireRole admin_only=true>
+            <h1>{title}</h1>
+            <p class="notice">{T.not_available_yet}</p>
+            <a href="/admin">{T.menu_admin}</a>
+        </RequireRole>
+    }
+}

@@ -1,0 +1,98 @@
+// Every page opens for the roles that may use it, with screenshots; the bill
+// station fills and completes a bill; dispatchers do not see admin pages.
+import { suite, base, adminPassword, expect } from './harness.mjs';
+import { token, api, parentId, childIds, tag } from './api.mjs';
+
+async function signIn(page, username, password, next = '/') {
+  await page.goto(base + '/login?next=' + encodeURIComponent(next));
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+async function scan(page, code) {
+  await page.keyboard.type(code, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
+
+async function noHorizontalScroll(page) {
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  expect(!wide, 'no horizontal scrolling at 360 px');
+}
+
+await suite('pages', [
+  ['dashboard shows counts and recent activity', async (page) => {
+    await signIn(page, 'admin', adminPassword);
+    await page.getByTestId('stats').waitFor();
+    await noHorizontalScroll(page);
+  }],
+  ['the bill station fills a bill and completes it', async (page) => {
+    const t = await token(page.request);
+    const parents = [parentId(), parentId()];
+    for (const p of parents) {
+      await api(page.request, t, 'POST', '/api/v1/scans/parent', { qr_id: p });
+      for (const c of childIds(3, 'V' + tag())) await api(page.request, t, 'POST', '/api/v1/scans/child', { parent_qr_id: p, qr_id: c });
+    }
+    const bill = await api(page.request, t, 'POST', '/api/v1/bills', { bill_number: 'E2E-' + tag(), capacity: 2 });
+    await signIn(page, 'admin', adminPassword, `/bills/${bill.body.id}/station`);
+    await page.getByTestId('bill-figures').waitFor();
+    for (const p of parents) {
+      await scan(page, p);
+      await page.getByTestId('message').filter({ hasText: 'added to the bill' }).waitFor();
+      await page.waitForTimeout(200);
+    }
+    await page.getByTestId('bill-figures').filter({ hasText: '2/2' }).waitFor();
+    expect((await page.getByTestId('bill-figures').textContent()).includes('6.0'), 'actual kg shown');
+    await page.getByRole('button', { name: 'Complete bill' }).click();
+    await page.getByTestId('bill-status').filter({ hasText: 'completed' }).waitFor();
+    const after = await api(page.request, t, 'GET', `/api/v1/bills/${bill.body.id}`);
+    expect(after.body.status === 'completed', 'completed on the server');
+    await page.goto(base + `/bills/${bill.body.id}/print`);
+    await page.locator('.qr svg').waitFor();
+  }],
+  ['bags search and detail', async (page) => {
+    const t = await token(page.request);
+    const p = parentId();
+    await api(page.request, t, 'POST', '/api/v1/scans/parent', { qr_id: p });
+    await signIn(page, 'admin', adminPassword, '/bags');
+    await page.getByLabel('Bag id starts with').fill(p.toLowerCase());
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: p }).click();
+    await page.getByTestId('bag-summary').filter({ hasText: 'parent' }).waitFor();
+    await noHorizontalScroll(page);
+  }],
+  ['bills list, admin pages, profile and scanner test open', async (page) => {
+    await signIn(page, 'admin', adminPassword, '/bills');
+    await page.getByTestId('bills').waitFor();
+    for (const [path, testid] of [['/admin/users', 'users'], ['/admin/areas', 'areas'], ['/admin/formats', 'formats'], ['/admin/audit', 'audit']]) {
+      await page.goto(base + path);
+      await page.getByTestId(testid).locator('li').first().waitFor();
+      await noHorizontalScroll(page);
+    }
+    await page.goto(base + '/admin/imports');
+    await page.getByText('not available on this server yet').waitFor();
+    await page.goto(base + '/profile');
+    await page.getByLabel('Current password').waitFor();
+    await page.goto(base + '/scanner-test');
+    await scan(page, 'label no.:0016586 lot');
+    await page.getByTestId('scan-result').filter({ hasText: '0016586' }).waitFor();
+    expect((await page.getByTestId('scan-result').textContent()).includes('Enter'), 'terminator shown');
+  }],
+  ['a dispatcher does not see admin pages', async (page) => {
+    const t = await token(page.request);
+    const name = 'disp' + tag().toLowerCase();
+    await api(page.request, t, 'POST', '/api/v1/users', { username: name, password: 'dispatcher-pass-1', role: 'dispatcher', dispatch_area: 'lucknow' });
+    await signIn(page, name, 'dispatcher-pass-1');
+    expect(await page.getByRole('link', { name: 'Admin' }).count() === 0, 'no admin link');
+    await page.goto(base + '/admin/users');
+    await page.getByText('Not allowed').waitFor();
+    await page.goto(base + '/station');
+    await page.getByTestId('state').filter({ hasText: 'SCAN PARENT' }).waitFor();
+  }],
+  ['signed-out visitors are sent to sign in', async (page) => {
+    await page.goto(base + '/bills');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(page.url().includes('next=%2Fbills'), 'comes back afterwards');
+  }],
+]);
