@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the built server (target/debug/tracetrack) on a fresh database with the
-# built web app, then runs every *.spec.mjs here in headless Chromium (Playwright).
+# built web app, then runs every *.spec.mjs here (or the files given) in headless
+# Chromium (Playwright).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port=${E2E_PORT:-18181}
@@ -25,7 +26,9 @@ done
 export E2E_BASE="http://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 export NODE_PATH="$PWD/tools/node_modules"
 failed=0
-for spec in tests/e2e/*.spec.mjs; do
+specs=("$@")
+[ ${#specs[@]} -gt 0 ] || specs=(tests/e2e/*.spec.mjs)
+for spec in "${specs[@]}"; do
   node "$spec" || failed=1
 done
 exit $failed
