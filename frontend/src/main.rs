@@ -35,9 +35,31 @@ fn Nav() -> impl IntoView {
     }
 }
 
+/// The two-minute warning before the session's absolute end.
+#[component]
+fn ExpiryWarning() -> impl IntoView {
+    let session = session::use_session();
+    let now = RwSignal::new(0u32);
+    if let Ok(h) = set_interval_with_handle(move || now.update(|n| *n += 1), std::time::Duration::from_secs(1)) {
+        on_cleanup(move || h.clear());
+    }
+    let left = move || {
+        now.track();
+        session::ending_soon(session)
+    };
+    view! {
+        <Show when=move || left().is_some()>
+            <p class="notice expiry" role="alert" data-testid="expiry-warning">
+                {move || format!("{} {} s", T.session_ends_in, left().unwrap_or(0))}
+            </p>
+        </Show>
+    }
+}
+
 #[component]
 fn App() -> impl IntoView {
-    session::provide();
+    let session = session::provide();
+    provide_context(pages::station::Station::new(session, "station".into()));
     view! {
         <Router>
             <header class="no-print">
@@ -45,6 +67,7 @@ fn App() -> impl IntoView {
                 <pages::home::SignedInAs/>
             </header>
             <Nav/>
+            <ExpiryWarning/>
             <main>
                 <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                     <Route path=path!("/login") view=pages::login::Login/>

@@ -20,6 +20,8 @@ pub struct Session {
     pub expired: RwSignal<bool>,
     /// Started without a network: pages that work offline (the station) may open.
     pub offline: RwSignal<bool>,
+    /// When the server ends the session for good (ms since epoch).
+    pub ends_at: RwSignal<f64>,
 }
 
 impl Session {
@@ -27,6 +29,7 @@ impl Session {
     pub fn accept(&self, tokens: TokenResponse) {
         self.expires_at
             .set(js_sys::Date::now() + tokens.expires_in as f64 * 1000.0);
+        self.ends_at.set(tokens.session_expires_at.timestamp_millis() as f64);
         self.token.set(Some(tokens.access_token));
         self.user.set(Some(tokens.user));
         self.expired.set(false);
@@ -71,10 +74,44 @@ pub fn provide() -> Session {
         expires_at: RwSignal::new(0.0),
         expired: RwSignal::new(false),
         offline: RwSignal::new(false),
+        ends_at: RwSignal::new(0.0),
     };
     provide_context(session);
     spawn_local(async move { restore(session).await });
+    keep_alive(session);
     session
+}
+
+/// Renews the access token shortly before it expires (so a scan burst never meets a
+/// 401), and ends the session cleanly when the server's absolute limit is reached.
+fn keep_alive(session: Session) {
+    let _ = set_interval_with_handle(
+        move || {
+            if session.token.get_untracked().is_none() {
+                return;
+            }
+            let now = js_sys::Date::now();
+            if now >= session.ends_at.get_untracked() {
+                session.expire();
+            } else if session.expires_at.get_untracked() - now < 60_000.0 {
+                spawn_local(async move {
+                    match api::refresh().await {
+                        Ok(tokens) => session.accept(tokens),
+                        Err(api::ApiError::Network) => {}
+                        Err(_) => session.expire(),
+                    }
+                });
+            }
+        },
+        std::time::Duration::from_secs(10),
+    );
+}
+
+/// Seconds until the session ends, when that is under two minutes.
+pub fn ending_soon(session: Session) -> Option<i64> {
+    session.token.get()?;
+    let left = (session.ends_at.get() - js_sys::Date::now()) / 1000.0;
+    (left < 120.0).then_some(left.max(0.0) as i64)
 }
 
 /// Signs in again from the refresh cookie; without a network, retries until it can.

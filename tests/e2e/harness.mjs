@@ -23,6 +23,10 @@ export async function suite(name, checks) {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    if (process.env.E2E_DEBUG) {
+      page.on('console', (m) => console.log('    console:', m.text()));
+      page.on('response', (r) => { if (r.url().includes('/api/')) console.log('    ', r.status(), r.url()); });
+    }
     try {
       await fn(page, context);
       if (errors.length) throw new Error('page errors: ' + errors.join('; '));
@@ -30,7 +34,7 @@ export async function suite(name, checks) {
       console.log(`  ok   ${name}: ${title}`);
     } catch (e) {
       failed++;
-      console.log(`  FAIL ${name}: ${title}\n       ${e.message.split('\n')[0]}`);
+      console.log(`  FAIL ${name}: ${title}\n       ${e.message.split('\n')[0]}\n       at ${page.url()}`);
     } finally {
       const file = `artifacts/${name}-${title.replace(/[^a-z0-9]+/gi, '-')}.png`;
       await page.screenshot({ path: file, fullPage: true }).catch(() => {});

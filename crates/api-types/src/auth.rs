@@ -54,6 +54,8 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// Opaque, single-use refresh token.
     pub refresh_token: String,
+    /// When the session ends for good (absolute limit); clients warn before it.
+    pub session_expires_at: DateTime<Utc>,
     /// The signed-in user.
     pub user: User,
 }

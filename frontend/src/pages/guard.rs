@@ -20,7 +20,9 @@ pub fn RequireSignIn(#[prop(optional)] offline_ok: bool, children: ChildrenFn) -
             <Show
                 when=move || session.token.get().is_some() || (offline_ok && session.offline.get())
                 fallback=move || {
-                    let next = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+                    let search = location.search.get_untracked();
+                    let query = if search.is_empty() { String::new() } else { format!("?{}", search.trim_start_matches('?')) };
+                    let next = format!("{}{query}", location.pathname.get_untracked());
                     view! { <Redirect path=format!("/login?next={}", js_sys::encode_uri_component(&next)) /> }
                 }
             >

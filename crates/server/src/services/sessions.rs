@@ -56,6 +56,7 @@ pub fn issue(
         token_type: "Bearer".into(),
         expires_in: (exp - now).num_seconds().max(0),
         refresh_token: refresh,
+        session_expires_at: session.expires_at,
         user: user_view(user),
     })
 }

@@ -15,7 +15,6 @@ pub use controller::{Flash, Station};
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
 use crate::scanner::use_scanner;
-use crate::session::use_session;
 
 /// Idle time after which the station returns to SCAN PARENT.
 const IDLE_MS: f64 = 10.0 * 60.0 * 1000.0;
@@ -45,7 +44,10 @@ pub fn StationPage() -> impl IntoView {
 
 #[component]
 fn StationView() -> impl IntoView {
-    let st = Station::new(use_session(), station_name());
+    // The station's state lives with the app, not this view: scans still in flight
+    // when the view goes (sign-out, navigation) finish safely, and coming back keeps it.
+    let st = expect_context::<Station>();
+    st.station_id.set_value(station_name());
     spawn_local(async move { st.start().await });
     use_scanner(
         move |c| match c {
