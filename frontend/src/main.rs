@@ -7,6 +7,7 @@ mod pages;
 mod queue;
 mod scanner;
 mod session;
+mod time;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};

@@ -130,11 +130,11 @@ fn Detail() -> impl IntoView {
                         {d.bill.map(|bill| view! { <p>{T.bill}": "<a href=format!("/bills/{}", bill.id)>{bill.bill_number.clone()}</a></p> })}
                         <h2>{T.children}</h2>
                         <ul class="list">{d.children.into_iter().map(|c| view! {
-                            <li><a href=format!("/bags/{}", c.qr_id)>{c.qr_id.clone()}</a>{format!(" · {}", c.linked_at.format("%d %b %H:%M"))}</li>
+                            <li><a href=format!("/bags/{}", c.qr_id)>{c.qr_id.clone()}</a>{format!(" · {}", crate::time::stamp(&c.linked_at))}</li>
                         }).collect_view()}</ul>
                         <h2>{T.history}</h2>
                         <ul class="list">{d.events.into_iter().map(|e| view! {
-                            <li>{format!("{} · {} · {} {} → {}", e.recorded_at.format("%d %b %H:%M:%S"), e.kind,
+                            <li>{format!("{} · {} · {} {} → {}", crate::time::stamp(&e.recorded_at), e.kind,
                                 e.qr_id.unwrap_or_default(), e.parent_qr_id.unwrap_or_default(), e.outcome)}</li>
                         }).collect_view()}</ul>
                     }.into_any()

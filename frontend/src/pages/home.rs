@@ -58,7 +58,7 @@ fn Dashboard() -> impl IntoView {
             <h2>{T.recent_activity}</h2>
             <ul class="recent">
                 {move || recent.get().flatten().map(|p| p.items.into_iter().map(|e| view! {
-                    <li>{format!("{} · {} {} → {}", e.recorded_at.format("%H:%M:%S"), e.kind,
+                    <li>{format!("{} · {} {} → {}", crate::time::clock(&e.recorded_at), e.kind,
                         e.qr_id.unwrap_or_default(), e.outcome)}</li>
                 }).collect_view())}
             </ul>

@@ -67,7 +67,7 @@ fn AuditList() -> impl IntoView {
             </form>
             <ul class="list" data-testid="audit">
                 <For each=move || rows.get() key=|r| r.id let:r>
-                    <li>{format!("{} · {} · {} {} · #{}", r.occurred_at.format("%d %b %H:%M:%S"), r.action, r.entity_type,
+                    <li>{format!("{} · {} · {} {} · #{}", crate::time::stamp(&r.occurred_at), r.action, r.entity_type,
                         r.entity_id.clone().unwrap_or_default(), r.actor_id.map(|a| a.to_string()).unwrap_or_default())}</li>
                 </For>
             </ul>
