@@ -5,9 +5,10 @@
 /// Capture settings.
 #[derive(Debug, Clone, Copy)]
 pub struct CaptureConfig {
-    /// Longest gap between two keys of one burst; a slower key starts afresh.
-    pub max_gap_ms: f64,
-    /// Silence that ends a code without a terminator.
+    /// Largest average gap between the keys of one code: scanners send a key every
+    /// few ms, people type one every 100 ms or more.
+    pub max_avg_gap_ms: f64,
+    /// Silence that ends a code without a terminator (and drops a short stray buffer).
     pub silence_ms: f64,
     /// Fewest characters a code needs when it ends by silence.
     pub min_len: usize,
@@ -18,7 +19,7 @@ pub struct CaptureConfig {
 impl Default for CaptureConfig {
     fn default() -> Self {
         CaptureConfig {
-            max_gap_ms: 50.0,
+            max_avg_gap_ms: 50.0,
             silence_ms: 100.0,
             min_len: 4,
             repeat_ms: 1000.0,
@@ -63,6 +64,7 @@ pub enum Captured {
 pub struct Capture {
     config: CaptureConfig,
     buffer: String,
+    first_key_ms: f64,
     last_key_ms: Option<f64>,
     last_code: Option<(String, f64)>,
 }
@@ -76,21 +78,29 @@ impl Capture {
         }
     }
 
+    /// True when the buffered keys came at scanner speed. The average, not each gap,
+    /// decides: a phone's hiccup in the middle of a burst must not lose characters.
+    fn scanner_speed(&self, end_ms: f64) -> bool {
+        let n = self.buffer.chars().count() as f64;
+        (end_ms - self.first_key_ms) / n.max(1.0) <= self.config.max_avg_gap_ms
+    }
+
     /// Feeds one key pressed at `now_ms`.
     pub fn key(&mut self, key: Key<'_>, now_ms: f64) -> Option<Captured> {
         let gap = self.last_key_ms.map_or(f64::INFINITY, |t| now_ms - t);
         match key {
             Key::Char(c) => {
-                if gap > self.config.max_gap_ms {
-                    // Too slow for a scanner: a person typing, or a new burst.
+                if gap >= self.config.silence_ms {
+                    // A new burst (or a person typing): start afresh.
                     self.buffer.clear();
+                    self.first_key_ms = now_ms;
                 }
                 self.buffer.push(c);
                 self.last_key_ms = Some(now_ms);
                 None
             }
             Key::Terminator => {
-                let fast = gap <= self.config.max_gap_ms * 2.0;
+                let fast = gap < self.config.silence_ms && self.scanner_speed(now_ms);
                 self.last_key_ms = None;
                 let code = std::mem::take(&mut self.buffer);
                 (fast && !code.is_empty()).then(|| self.emit(code, now_ms))
@@ -106,13 +116,14 @@ impl Capture {
             return None;
         }
         self.last_key_ms = None;
+        let fast = self.scanner_speed(last);
         let code = std::mem::take(&mut self.buffer);
-        (code.chars().count() >= self.config.min_len).then(|| self.emit(code, now_ms))
+        (fast && code.chars().count() >= self.config.min_len).then(|| self.emit(code, now_ms))
     }
 
     /// True while a burst is being received (the page must not treat keys as shortcuts).
     pub fn in_burst(&self, now_ms: f64) -> bool {
-        self.last_key_ms.is_some_and(|t| now_ms - t <= self.config.max_gap_ms)
+        self.last_key_ms.is_some_and(|t| now_ms - t < self.config.silence_ms) && !self.buffer.is_empty()
     }
 
     fn emit(&mut self, code: String, now_ms: f64) -> Captured {
@@ -167,6 +178,14 @@ mod tests {
         assert_eq!(cap.tick(t + 120.0), Some(Captured::Code("C00001".into())));
         let (_, t) = burst(&mut cap, "AB", t + 500.0, 5.0);
         assert_eq!(cap.tick(t + 200.0), None, "too short to be a code");
+    }
+
+    #[test]
+    fn a_hiccup_inside_a_burst_loses_nothing() {
+        let mut cap = Capture::default();
+        assert_eq!(cap.key(Key::Char('W'), 0.0), None);
+        let (out, _) = burst(&mut cap, "H82A01\n", 85.0, 5.0);
+        assert_eq!(out, vec![Captured::Code("WH82A01".into())]);
     }
 
     #[test]
