@@ -111,3 +111,36 @@ async fn health_ready_docs_and_metrics_answer() {
         .unwrap();
     assert!(metrics.contains("tracetrack_db_pool_connections"));
 }
+
+#[actix_web::test]
+async fn every_answer_carries_security_headers_and_api_answers_are_not_cached() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    for (path, token) in [
+        ("/api/v1/auth/me", Some(t.as_str())),
+        ("/api/v1/nothing", None),
+        ("/health", None),
+    ] {
+        let r = app.call(Method::GET, path, token, None).await;
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(r.header("x-frame-options"), Some("DENY"), "{path}");
+        assert!(
+            r.header("content-security-policy")
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert!(
+            r.header("referrer-policy").is_some() && r.header("permissions-policy").is_some(),
+            "{path}"
+        );
+        assert!(
+            r.header("strict-transport-security").is_none(),
+            "no HSTS outside production"
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/auth/me", &t).await.header("cache-control"),
+        Some("no-store")
+    );
+}

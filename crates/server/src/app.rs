@@ -251,9 +251,12 @@ pub fn build(
         InitError = (),
     >,
 > {
+    // The last `wrap` is the outermost: security headers go on every answer, even
+    // the problem documents made by the request-id layer.
     App::new()
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(request_id))
+        .wrap(from_fn(crate::security::headers))
         .into_utoipa_app()
         .configure(crate::routes::documented)
         .into_app()

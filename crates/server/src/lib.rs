@@ -8,6 +8,7 @@ pub mod error;
 pub mod jobs;
 pub mod openapi;
 pub mod routes;
+pub mod security;
 pub mod services;
 pub mod state;
 
@@ -68,11 +69,21 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
 pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::Result<actix_web::dev::Server> {
     let doc = Arc::new(openapi::document());
     let routes = web::Data::new(app::KnownRoutes::from_document(&doc));
+    let index = state
+        .config
+        .static_dir
+        .as_ref()
+        .and_then(|d| std::fs::read_to_string(std::path::Path::new(d).join("index.html")).ok());
+    let security = web::Data::new(security::SecurityHeaders::new(
+        index.as_deref(),
+        state.config.production,
+    ));
     actix_web::rt::spawn(jobs::run(state.clone()));
-    let server = HttpServer::new(move || app::build(state.clone(), doc.clone(), routes.clone()))
-        .workers(workers)
-        .shutdown_timeout(30)
-        .listen(listener)?
-        .run();
+    let server =
+        HttpServer::new(move || app::build(state.clone(), doc.clone(), routes.clone()).app_data(security.clone()))
+            .workers(workers)
+            .shutdown_timeout(30)
+            .listen(listener)?
+            .run();
     Ok(server)
 }
