@@ -72,3 +72,27 @@ async fn ready_checks_redis_when_configured() {
     assert_eq!(r.body["checks"]["redis"], "unavailable");
     assert_eq!(r.body["checks"]["postgres"], "ok");
 }
+
+#[actix_web::test]
+async fn cors_allows_only_listed_origins() {
+    let app = spawn_app_with(|c| c.cors_origins = vec!["https://erp.example.com".into()]).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/api/v1/bags", app.base))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .send()
+    };
+    let ok = preflight("https://erp.example.com").await.unwrap();
+    assert_eq!(
+        ok.headers().get("access-control-allow-origin").unwrap(),
+        "https://erp.example.com"
+    );
+    let other = preflight("https://evil.example.com").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    let mut c = tracetrack_server::config::Config::for_tests("postgres://x/y");
+    c.production = true;
+    c.jwt_secret = Some("x".repeat(32));
+    c.cors_origins = vec!["*".into()];
+    assert!(c.check().is_err(), "* is refused in production");
+}

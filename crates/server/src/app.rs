@@ -237,6 +237,29 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState, doc: Arc<Documen
     }
 }
 
+/// CORS: only the configured origins; none by default (the web app is same-origin).
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "x-station-id",
+            "x-request-id",
+        ])
+        .expose_headers(["x-request-id", "idempotent-replayed", "retry-after"])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
 /// Builds the application for one worker.
 pub fn build(
     state: AppState,
@@ -253,10 +276,12 @@ pub fn build(
 > {
     // The last `wrap` is the outermost: security headers go on every answer, even
     // the problem documents made by the request-id layer.
+    let cors = cors(&state.config.cors_origins);
     App::new()
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(request_id))
         .wrap(from_fn(crate::security::headers))
+        .wrap(cors)
         .into_utoipa_app()
         .configure(crate::routes::documented)
         .into_app()

@@ -32,6 +32,8 @@ pub struct Config {
     pub static_dir: Option<String>,
     pub log_json: bool,
     pub metrics_token: Option<String>,
+    /// Origins allowed to call the API from a browser (`CORS_ORIGINS`, comma list).
+    pub cors_origins: Vec<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -101,6 +103,14 @@ impl Config {
             static_dir: var("STATIC_DIR"),
             log_json: var("LOG_FORMAT").map_or(production, |f| f.eq_ignore_ascii_case("json")),
             metrics_token: var("METRICS_TOKEN"),
+            cors_origins: var("CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         cfg.check()?;
         Ok(cfg)
@@ -121,6 +131,9 @@ impl Config {
             }
             if self.create_test_users {
                 bail!("CREATE_TEST_USERS=true is refused in production");
+            }
+            if self.cors_origins.iter().any(|o| o == "*") {
+                bail!("CORS_ORIGINS=* is refused in production; list the origins");
             }
         }
         Ok(())
@@ -154,6 +167,7 @@ impl Config {
             static_dir: None,
             log_json: false,
             metrics_token: None,
+            cors_origins: Vec::new(),
         }
     }
 }
