@@ -10,4 +10,5 @@ mod openapi;
 mod operations;
 mod problems;
 mod scans;
+mod tokens;
 mod users;
