@@ -5,6 +5,7 @@ mod auth;
 mod bags;
 mod bills;
 mod concurrency;
+mod limits;
 mod lists;
 mod openapi;
 mod operations;

@@ -34,6 +34,14 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Origins allowed to call the API from a browser (`CORS_ORIGINS`, comma list).
     pub cors_origins: Vec<String>,
+    /// Sign-ins per minute per (client IP, username).
+    pub rate_login: u64,
+    /// Sign-ins per minute per client IP (a whole shift shares one NAT address).
+    pub rate_login_ip: u64,
+    /// API calls per minute per user.
+    pub rate_api: u64,
+    /// Namespace of this deployment's Redis keys.
+    pub redis_prefix: String,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -103,6 +111,10 @@ impl Config {
             static_dir: var("STATIC_DIR"),
             log_json: var("LOG_FORMAT").map_or(production, |f| f.eq_ignore_ascii_case("json")),
             metrics_token: var("METRICS_TOKEN"),
+            rate_login: parse("RATE_LIMIT_LOGIN", 10)?,
+            rate_login_ip: parse("RATE_LIMIT_LOGIN_IP", 300)?,
+            rate_api: parse("RATE_LIMIT_API", 1200)?,
+            redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "tracetrack".into()),
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -168,6 +180,10 @@ impl Config {
             log_json: false,
             metrics_token: None,
             cors_origins: Vec::new(),
+            rate_login: 10,
+            rate_login_ip: 300,
+            rate_api: 1200,
+            redis_prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
         }
     }
 }

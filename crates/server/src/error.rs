@@ -35,6 +35,8 @@ pub struct Extras {
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
     pub accepted_formats: Option<Vec<String>>,
     pub allow: Option<String>,
+    /// `RateLimit-Limit`, `-Remaining`, `-Reset` of a 429.
+    pub rate_limit: Option<(u64, u64, u64)>,
 }
 
 /// Result of a handler or service.
@@ -205,6 +207,7 @@ fn title(code: &str, status: StatusCode) -> String {
         "method_not_allowed" => "Method not allowed",
         "unsupported_media_type" => "Unsupported media type",
         "unavailable" => "Service busy",
+        "rate_limited" => "Too many requests",
         "last_admin" => "The last active admin must stay",
         "self_change" => "Admins cannot change their own role or delete themselves",
         "weak_password" => "Password too weak",
@@ -229,6 +232,11 @@ impl ResponseError for ApiError {
         res.content_type("application/problem+json");
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some((limit, remaining, reset)) = self.extras.as_ref().and_then(|x| x.rate_limit) {
+            res.insert_header(("RateLimit-Limit", limit.to_string()));
+            res.insert_header(("RateLimit-Remaining", remaining.to_string()));
+            res.insert_header(("RateLimit-Reset", reset.to_string()));
         }
         if let Some(allow) = self.extras.as_ref().and_then(|x| x.allow.as_ref()) {
             res.insert_header((header::ALLOW, allow.clone()));

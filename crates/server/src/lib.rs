@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod jobs;
 pub mod openapi;
+pub mod ratelimit;
 pub mod routes;
 pub mod security;
 pub mod services;
@@ -44,6 +45,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     // Hash the dummy password now, so the first unknown-user login is not faster than the rest.
     auth::password::dummy_hash();
     drop(conn);
+    let config_prefix = config.redis_prefix.clone();
     let redis = match &config.redis_url {
         Some(url) => Some(
             deadpool_redis::Config::from_url(url)
@@ -61,6 +63,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         formats: Arc::new(FormatCache::default()),
         started_at: Instant::now(),
+        limiter: Arc::new(ratelimit::Limiter::new(redis.clone(), config_prefix)),
         redis,
     })
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub started_at: Instant,
     /// Redis, when `REDIS_URL` is set.
     pub redis: Option<deadpool_redis::Pool>,
+    /// Rate limits (Redis, else in-process).
+    pub limiter: Arc<crate::ratelimit::Limiter>,
 }
 
 impl AppState {

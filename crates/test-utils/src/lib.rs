@@ -25,7 +25,8 @@ pub struct TestApp {
     pub pool: PgPool,
     pub config: Config,
     handle: actix_web::dev::ServerHandle,
-    _db: TestDatabase,
+    /// The database, owned by the first instance (twins share it).
+    _db: Option<TestDatabase>,
 }
 
 /// An answer: status, headers and JSON body (`Null` when empty).
@@ -59,6 +60,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_tests(&db.url);
     config.admin_password = Some(ADMIN_PASSWORD.into());
     tweak(&mut config);
+    start(config, Some(db))
+}
+
+fn start(config: Config, db: Option<TestDatabase>) -> TestApp {
     let state = tracetrack_server::prepare(config.clone()).expect("prepare app");
     let pool = state.pool.clone();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -85,6 +90,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A second instance on the same database (and Redis, when configured).
+    pub fn twin(&self) -> TestApp {
+        start(self.config.clone(), None)
+    }
+
     /// Sends a request; `token` adds the bearer header, `body` a JSON body.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         self.send(method, path, token, body, &[]).await
@@ -151,6 +161,16 @@ impl TestApp {
             .as_str()
             .unwrap()
             .to_string()
+    }
+
+    /// An admin token from a third instance on the same database with login limits
+    /// off, for tests that exhausted the limit on purpose.
+    pub async fn admin_token_unlimited(&self) -> String {
+        let mut config = self.config.clone();
+        config.rate_login = 0;
+        config.rate_login_ip = 0;
+        let other = start(config, None);
+        other.admin_token().await
     }
 
     /// Creates a user (as admin) and returns (id, access token).

@@ -100,6 +100,10 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         })
         .await?;
     tracing::Span::current().record("user_id", user.id);
+    state
+        .limiter
+        .hit("api", &user.id.to_string(), state.config.rate_api)
+        .await?;
     req.extensions_mut().insert(user.clone());
     Ok(user)
 }

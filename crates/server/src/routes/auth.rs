@@ -50,6 +50,7 @@ fn locked(until: chrono::DateTime<Utc>) -> ApiError {
         (status = 401, description = "invalid_credentials", body = Problem),
         (status = 422, description = "validation_failed", body = Problem),
         (status = 423, description = "account_locked (with locked_until)", body = Problem),
+        (status = 429, description = "rate_limited (Retry-After, RateLimit-* headers)", body = Problem),
     )
 )]
 #[post("/login")]
@@ -62,6 +63,17 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
         return Err(invalid_credentials());
     }
     let (ip, _, _) = request_meta(&req)?;
+    let client = ip.clone().unwrap_or_default();
+    // Per address and username: a whole shift signs in from one NAT address, so the
+    // address alone only gets a generous limit.
+    state
+        .limiter
+        .hit("login_ip", &client, state.config.rate_login_ip)
+        .await?;
+    state
+        .limiter
+        .hit("login", &format!("{client}|{username}"), state.config.rate_login)
+        .await?;
     let user_agent = req
         .headers()
         .get("User-Agent")

@@ -1,0 +1,100 @@
+//! Per-minute rate limits (operations.md), counted in Redis so they hold across
+//! instances, with an in-process fallback when Redis is absent or fails (one log
+//! line, never a 5xx). A window's whole quota may come as a burst.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use actix_web::http::StatusCode;
+use chrono::Utc;
+
+use crate::error::ApiError;
+
+/// Window length in seconds.
+const WINDOW: i64 = 60;
+
+/// The limiter of one instance.
+pub struct Limiter {
+    redis: Option<deadpool_redis::Pool>,
+    prefix: String,
+    local: Mutex<HashMap<String, (i64, u64)>>,
+    warned: AtomicBool,
+}
+
+impl Limiter {
+    /// A limiter using Redis when given.
+    pub fn new(redis: Option<deadpool_redis::Pool>, prefix: String) -> Limiter {
+        Limiter {
+            redis,
+            prefix,
+            local: Mutex::new(HashMap::new()),
+            warned: AtomicBool::new(false),
+        }
+    }
+
+    async fn count_redis(&self, key: &str) -> Option<u64> {
+        let pool = self.redis.as_ref()?;
+        let attempt = async {
+            let mut conn = pool.get().await.ok()?;
+            let (count,): (u64,) = deadpool_redis::redis::pipe()
+                .atomic()
+                .incr(key, 1)
+                .expire(key, WINDOW * 2)
+                .ignore()
+                .query_async(&mut conn)
+                .await
+                .ok()?;
+            Some(count)
+        };
+        let result = tokio::time::timeout(std::time::Duration::from_millis(250), attempt)
+            .await
+            .ok()
+            .flatten();
+        if result.is_none() && !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!("Redis is unreachable: rate limits fall back to this instance's memory");
+        } else if result.is_some() {
+            self.warned.store(false, Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn count_local(&self, key: &str, window: i64) -> u64 {
+        let mut map = self.local.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (w, _)| *w == window);
+        }
+        let entry = map.entry(key.to_string()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 += 1;
+        entry.1
+    }
+
+    /// Counts one hit of `name` for `who`; `429 rate_limited` past `limit` per minute.
+    pub async fn hit(&self, name: &str, who: &str, limit: u64) -> Result<(), ApiError> {
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = Utc::now().timestamp();
+        let window = now / WINDOW;
+        let key = format!("{}:rl:{name}:{who}:{window}", self.prefix);
+        let count = match self.count_redis(&key).await {
+            Some(n) => n,
+            None => self.count_local(&key, window),
+        };
+        if count <= limit {
+            return Ok(());
+        }
+        let reset = (WINDOW - now % WINDOW).max(1) as u64;
+        let mut err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Too many requests; try again in {reset} s."),
+        );
+        err.retry_after = Some(reset);
+        err.extras_mut().rate_limit = Some((limit, 0, reset));
+        Err(err)
+    }
+}

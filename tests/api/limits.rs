@@ -1,0 +1,86 @@
+//! Rate limits and two instances sharing PostgreSQL and Redis.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tracetrack_test_utils::{spawn_app_with, TestApp, ADMIN_PASSWORD};
+
+async fn login(app: &TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Reply {
+    app.call(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"username": user, "password": pw})),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn login_is_limited_per_address_and_username_with_headers() {
+    let app = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:6379".into())).await;
+    for _ in 0..10 {
+        assert_eq!(login(&app, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
+    }
+    let limited = login(&app, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.code(), "rate_limited");
+    assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited.header("ratelimit-limit"), Some("10"));
+    assert_eq!(limited.header("ratelimit-remaining"), Some("0"));
+    assert!(limited.header("ratelimit-reset").is_some());
+    // Another username from the same address is not limited (one NAT, many workers).
+    assert_eq!(
+        login(&app, "someone", "wrong-password-1").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_web::test]
+async fn api_calls_are_limited_per_user() {
+    let app = spawn_app_with(|c| c.rate_api = 5).await;
+    let t = app.admin_token().await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/api/v1/auth/me", &t).await.status, StatusCode::OK);
+    }
+    let r = app.get("/api/v1/auth/me", &t).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.header("ratelimit-limit"), Some("5"));
+}
+
+#[actix_web::test]
+async fn limits_lockouts_and_logouts_hold_across_two_instances() {
+    let a = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:6379".into())).await;
+    let b = a.twin();
+    for _ in 0..6 {
+        assert_eq!(login(&a, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
+    }
+    for _ in 0..4 {
+        assert_eq!(login(&b, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        login(&b, "admin", ADMIN_PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the 11th, on the other instance"
+    );
+    // Lockout reached through one instance holds on the other.
+    for _ in 0..5 {
+        login(&a, "ghost", "wrong-password-1").await;
+    }
+    assert_eq!(login(&b, "ghost", "wrong-password-1").await.status, StatusCode::LOCKED);
+    // A token from one instance works on the other, and a logout on one is honoured by both.
+    let token = a.admin_token_unlimited().await;
+    assert_eq!(b.get("/api/v1/auth/me", &token).await.status, StatusCode::OK);
+    a.post("/api/v1/auth/logout", &token, json!({})).await;
+    assert_eq!(b.get("/api/v1/auth/me", &token).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn a_dead_redis_falls_back_to_local_limits_without_errors() {
+    let app = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:1".into())).await;
+    for _ in 0..10 {
+        assert_eq!(login(&app, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        login(&app, "admin", ADMIN_PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
