@@ -12,4 +12,5 @@ mod operations;
 mod problems;
 mod scans;
 mod tokens;
+mod two_factor;
 mod users;

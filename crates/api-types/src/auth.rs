@@ -78,3 +78,37 @@ pub struct ChangePasswordRequest {
     /// At least 10 characters, not the username, not a common password.
     pub new_password: String,
 }
+
+/// `POST /auth/2fa/setup`: a new secret to enter in an authenticator app.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpSetup {
+    /// RFC 4648 base32, no padding.
+    pub secret: String,
+    /// `otpauth://totp/...` for a QR code.
+    pub otpauth_url: String,
+}
+
+/// `POST /auth/2fa/enable`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TotpCodeRequest {
+    /// The current 6-digit code.
+    pub code: String,
+}
+
+/// The one-time recovery codes, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecoveryCodes {
+    /// Ten codes; each signs in once instead of a TOTP code.
+    pub recovery_codes: Vec<String>,
+}
+
+/// `POST /auth/2fa/disable`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordConfirmRequest {
+    /// The account's password.
+    pub password: String,
+}

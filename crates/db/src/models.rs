@@ -23,6 +23,7 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub totp_last_step: Option<i64>,
 }
 
 impl UserRow {

@@ -23,6 +23,16 @@ diesel::table! {
         updated_at -> Timestamptz,
         last_login_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
+        totp_last_step -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    recovery_code (user_id, code_hash) {
+        user_id -> Int8,
+        code_hash -> Text,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::models::{NewUser, SessionRow, UserRow};
-use crate::schema::{app_user, login_failure, refresh_token, user_session};
+use crate::schema::{app_user, login_failure, recovery_code, refresh_token, user_session};
 
 /// Finds a user that is not deleted by id.
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<UserRow>> {
@@ -264,4 +264,59 @@ pub fn use_refresh(conn: &mut PgConnection, hash: &str) -> QueryResult<usize> {
 /// Deletes sessions (and their refresh tokens) that ended before `before`.
 pub fn purge_sessions(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
     diesel::delete(user_session::table.filter(user_session::expires_at.lt(before))).execute(conn)
+}
+
+/// Stores TOTP state: the secret (pending or active), whether it is enabled, the last step used.
+pub fn set_totp(
+    conn: &mut PgConnection,
+    id: i64,
+    secret: Option<&str>,
+    enabled: bool,
+    last_step: Option<i64>,
+) -> QueryResult<usize> {
+    diesel::update(app_user::table.find(id))
+        .set((
+            app_user::totp_secret.eq(secret),
+            app_user::totp_enabled.eq(enabled),
+            app_user::totp_last_step.eq(last_step),
+            app_user::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Records the step of an accepted code, only if it is newer (each code works once).
+pub fn use_totp_step(conn: &mut PgConnection, id: i64, step: i64) -> QueryResult<bool> {
+    diesel::update(
+        app_user::table
+            .find(id)
+            .filter(app_user::totp_last_step.is_null().or(app_user::totp_last_step.lt(step))),
+    )
+    .set(app_user::totp_last_step.eq(step))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Replaces a user's recovery codes with these hashes.
+pub fn replace_recovery_codes(conn: &mut PgConnection, user: i64, hashes: &[String]) -> QueryResult<()> {
+    diesel::delete(recovery_code::table.filter(recovery_code::user_id.eq(user))).execute(conn)?;
+    let rows: Vec<_> = hashes
+        .iter()
+        .map(|h| (recovery_code::user_id.eq(user), recovery_code::code_hash.eq(h)))
+        .collect();
+    diesel::insert_into(recovery_code::table)
+        .values(&rows)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Uses a recovery code once; `false` when unknown or used.
+pub fn use_recovery_code(conn: &mut PgConnection, user: i64, hash: &str) -> QueryResult<bool> {
+    diesel::update(
+        recovery_code::table
+            .find((user, hash))
+            .filter(recovery_code::used_at.is_null()),
+    )
+    .set(recovery_code::used_at.eq(now))
+    .execute(conn)
+    .map(|n| n == 1)
 }

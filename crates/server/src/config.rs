@@ -42,6 +42,8 @@ pub struct Config {
     pub rate_api: u64,
     /// Namespace of this deployment's Redis keys.
     pub redis_prefix: String,
+    /// Admins must enrol in TOTP before anything else (`REQUIRE_ADMIN_2FA`).
+    pub require_admin_2fa: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -115,6 +117,7 @@ impl Config {
             rate_login_ip: parse("RATE_LIMIT_LOGIN_IP", 300)?,
             rate_api: parse("RATE_LIMIT_API", 1200)?,
             redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "tracetrack".into()),
+            require_admin_2fa: flag("REQUIRE_ADMIN_2FA", false)?,
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -184,6 +187,7 @@ impl Config {
             rate_login_ip: 300,
             rate_api: 1200,
             redis_prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
+            require_admin_2fa: false,
         }
     }
 }

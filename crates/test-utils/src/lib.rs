@@ -191,6 +191,24 @@ impl TestApp {
         (id, token)
     }
 
+    /// Tries to create a user; `(status, token)` with a token only when it worked.
+    pub async fn user_unchecked(&self, admin: &str, username: &str, role: &str) -> (StatusCode, Option<String>) {
+        let r = self
+            .post(
+                "/api/v1/users",
+                admin,
+                json!({"username": username, "password": USER_PASSWORD, "role": role}),
+            )
+            .await;
+        if r.status != StatusCode::CREATED {
+            return (r.status, None);
+        }
+        let token = self.login(username, USER_PASSWORD).await["access_token"]
+            .as_str()
+            .map(String::from);
+        (r.status, token)
+    }
+
     /// Scans a parent; returns the reply.
     pub async fn scan_parent(&self, token: &str, qr: &str) -> Reply {
         self.post("/api/v1/scans/parent", token, json!({"qr_id": qr})).await

@@ -73,6 +73,14 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         .verify(&token)
         .ok_or_else(|| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
     let idle = Duration::minutes(state.config.session_idle_minutes);
+    // With REQUIRE_ADMIN_2FA, an admin without TOTP may only enrol (or sign out).
+    let exempt = [
+        "/api/v1/auth/2fa/setup",
+        "/api/v1/auth/2fa/enable",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/me",
+    ];
+    let must_enrol = state.config.require_admin_2fa && !exempt.contains(&req.path());
     let user = state
         .db(move |conn| {
             let found = tracetrack_db::users::session_with_user(conn, claims.sid)?;
@@ -86,6 +94,13 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
                 && user.deleted_at.is_none();
             if !alive {
                 return Err(expired());
+            }
+            if must_enrol && user.role == "admin" && !user.totp_enabled {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::FORBIDDEN,
+                    "totp_enrolment_required",
+                    "Admins must set up two-factor sign-in first (POST /api/v1/auth/2fa/setup).",
+                ));
             }
             if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
                 tracetrack_db::users::touch_session(conn, session.id)?;

@@ -3,5 +3,6 @@
 pub mod extract;
 pub mod jwt;
 pub mod password;
+pub mod totp;
 
 pub use extract::{Ctx, CurrentUser};

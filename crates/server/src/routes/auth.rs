@@ -47,7 +47,7 @@ fn locked(until: chrono::DateTime<Utc>) -> ApiError {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "signed in; also sets the refresh cookie", body = TokenResponse),
-        (status = 401, description = "invalid_credentials", body = Problem),
+        (status = 401, description = "invalid_credentials, totp_required, totp_invalid", body = Problem),
         (status = 422, description = "validation_failed", body = Problem),
         (status = 423, description = "account_locked (with locked_until)", body = Problem),
         (status = 429, description = "rate_limited (Retry-After, RateLimit-* headers)", body = Problem),
@@ -56,7 +56,9 @@ fn locked(until: chrono::DateTime<Utc>) -> ApiError {
 #[post("/login")]
 async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
     let LoginRequest {
-        username, password: pw, ..
+        username,
+        password: pw,
+        totp_code,
     } = body.into_inner();
     let username = username.trim().to_lowercase();
     if username.is_empty() || username.len() > 100 || pw.len() > 1024 {
@@ -118,6 +120,22 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
                 audit.record(c, "auth.login_failed", "user", Some(username), None, Some(after))?;
                 return Ok(Err(answer));
             };
+            if user.totp_enabled {
+                let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
+                    return Ok(Err(ApiError::unauthorized(
+                        "totp_required",
+                        "Enter the code from your authenticator app.",
+                    )));
+                };
+                if !super::two_factor::verify_second_factor(c, &user, &code)? {
+                    users::add_failure(c, &username)?;
+                    audit.record(c, "auth.totp_failed", "user", Some(username), None, None)?;
+                    return Ok(Err(ApiError::unauthorized(
+                        "totp_invalid",
+                        "The code is wrong or was already used.",
+                    )));
+                }
+            }
             users::clear_failures(c, &username)?;
             let (session, tokens) = sessions::start(c, &st, &user, ip.as_deref(), user_agent.as_deref())?;
             let after = json!({"session_id": session.id, "user_id": user.id});

@@ -10,6 +10,7 @@ pub mod health;
 pub mod params;
 pub mod reference;
 pub mod scans;
+pub mod two_factor;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -17,15 +18,19 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Everything under `/api/v1`.
 pub fn api_v1(cfg: &mut ServiceConfig) {
-    cfg.service(scope::scope("/auth").configure(auth::configure))
-        .service(scope::scope("/scans").configure(scans::configure))
-        .service(scope::scope("/bags").configure(bags::configure))
-        .service(scope::scope("/bills").configure(bills::configure))
-        .service(scope::scope("/users").configure(users::configure))
-        .service(scope::scope("/dispatch-areas").configure(reference::configure_areas))
-        .service(scope::scope("/bag-formats").configure(reference::configure_formats))
-        .service(scope::scope("/stats").configure(admin::configure_stats))
-        .service(scope::scope("/audit-log").configure(admin::configure_audit));
+    cfg.service(
+        scope::scope("/auth")
+            .configure(auth::configure)
+            .configure(two_factor::configure),
+    )
+    .service(scope::scope("/scans").configure(scans::configure))
+    .service(scope::scope("/bags").configure(bags::configure))
+    .service(scope::scope("/bills").configure(bills::configure))
+    .service(scope::scope("/users").configure(users::configure))
+    .service(scope::scope("/dispatch-areas").configure(reference::configure_areas))
+    .service(scope::scope("/bag-formats").configure(reference::configure_formats))
+    .service(scope::scope("/stats").configure(admin::configure_stats))
+    .service(scope::scope("/audit-log").configure(admin::configure_audit));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.
