@@ -1,6 +1,8 @@
 // Service worker: keeps the app shell so a reload in a dead zone still opens the
 // station. API calls always go to the network (the page queues scans itself).
-const CACHE = 'tracetrack-shell-v1';
+const CACHE = 'tracetrack-shell-v2';
+// Responses vary on Origin (CORS); a module preload sends one, the precache did not.
+const MATCH = { ignoreVary: true };
 
 async function precache() {
   const cache = await caches.open(CACHE);
@@ -32,11 +34,11 @@ self.addEventListener('fetch', (event) => {
       const copy = res.clone();
       caches.open(CACHE).then((c) => c.put('/', copy));
       return res;
-    }).catch(() => caches.match('/')));
+    }).catch(() => caches.match('/', MATCH)));
     return;
   }
   // Hashed assets: the cache first, then the network (and keep a copy).
-  event.respondWith(caches.match(req).then((hit) => hit || fetch(req).then((res) => {
+  event.respondWith(caches.match(req, MATCH).then((hit) => hit || fetch(req).then((res) => {
     if (res.ok) {
       const copy = res.clone();
       caches.open(CACHE).then((c) => c.put(req, copy));

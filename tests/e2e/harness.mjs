@@ -26,6 +26,7 @@ export async function suite(name, checks) {
     if (process.env.E2E_DEBUG) {
       page.on('console', (m) => console.log('    console:', m.text()));
       page.on('response', (r) => { if (r.url().includes('/api/')) console.log('    ', r.status(), r.url()); });
+      page.on('requestfailed', (r) => console.log('    failed:', r.url(), r.failure() && r.failure().errorText));
     }
     try {
       await fn(page, context);

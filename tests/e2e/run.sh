@@ -9,7 +9,8 @@ db="tracetrack_e2e_$$"
 server="${TEST_DATABASE_SERVER:-postgres://postgres@127.0.0.1:5432}"
 mkdir -p artifacts
 export DATABASE_URL="$server/$db" STATIC_DIR="$PWD/frontend/dist" PORT="$port" \
-  ADMIN_PASSWORD="e2e-admin-password-1" RUST_LOG="${RUST_LOG:-warn}"
+  ADMIN_PASSWORD="e2e-admin-password-1" RUST_LOG="${RUST_LOG:-warn}" \
+  RATE_LIMIT_LOGIN=1000   # the specs sign the same user in many times a minute from one address
 target/debug/tracetrack serve > artifacts/e2e-server.log 2>&1 &
 pid=$!
 cleanup() {

@@ -1,8 +1,11 @@
-//! Profile: change password (2FA, promotion requests and notifications arrive with their API).
+//! Profile: change password, two-factor sign-in with a QR drawn in the browser and
+//! one-time recovery codes (promotion requests and notifications arrive with their API).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
+
+use tracetrack_api_types::auth::{RecoveryCodes, TotpSetup};
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
@@ -41,6 +44,107 @@ pub fn ProfilePage() -> impl IntoView {
                 <button type="submit">{T.change_password}</button>
             </form>
             {move || message.get().map(|(text, ok)| view! { <p class=if ok { "notice" } else { "error" } role="status">{text}</p> })}
+            <TwoFactor/>
         </RequireSignIn>
+    }
+}
+
+fn qr_svg(text: &str) -> String {
+    qrcode::QrCode::new(text.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+#[component]
+fn TwoFactor() -> impl IntoView {
+    let session = use_session();
+    let setup = RwSignal::new(None::<TotpSetup>);
+    let codes = RwSignal::new(None::<Vec<String>>);
+    let code = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let enabled = move || session.user.get().is_some_and(|u| u.two_factor_enabled) || codes.get().is_some();
+    let start = move |_| {
+        spawn_local(async move {
+            match session.post::<_, TotpSetup>("/api/v1/auth/2fa/setup", &json!({})).await {
+                Ok(s) => setup.set(Some(s)),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        spawn_local(async move {
+            match session
+                .post::<_, RecoveryCodes>("/api/v1/auth/2fa/enable", &json!({"code": code.get_untracked()}))
+                .await
+            {
+                Ok(r) => {
+                    codes.set(Some(r.recovery_codes));
+                    setup.set(None);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    let turn_off = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = json!({"password": password.get_untracked()});
+        spawn_local(async move {
+            match session
+                .send(
+                    gloo_net::http::Method::POST,
+                    "/api/v1/auth/2fa/disable",
+                    Some(body),
+                    &[],
+                )
+                .await
+            {
+                Ok(r) if r.status == 204 => {
+                    codes.set(None);
+                    session.user.update(|u| {
+                        if let Some(u) = u {
+                            u.two_factor_enabled = false;
+                        }
+                    });
+                }
+                Ok(r) => error.set(r.into_result::<()>().err().map(|e| e.message())),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+    view! {
+        <h2>{T.two_factor}</h2>
+        <Show when=move || error.get().is_some()><p class="error" role="alert">{move || error.get().unwrap_or_default()}</p></Show>
+        <Show when=enabled fallback=move || view! {
+            <Show when=move || setup.get().is_some() fallback=move || view! { <button on:click=start>{T.set_up_two_factor}</button> }>
+                {move || setup.get().map(|s| view! {
+                    <p>{T.scan_this_qr}</p>
+                    <div class="qr" data-testid="totp-qr" inner_html=qr_svg(&s.otpauth_url)></div>
+                    <p><code data-testid="totp-secret">{s.secret.clone()}</code></p>
+                })}
+                <form on:submit=confirm>
+                    <label>{T.code}<input inputmode="numeric" autocomplete="one-time-code" required
+                        on:input=move |ev| code.set(event_target_value(&ev))/></label>
+                    <button type="submit">{T.turn_on}</button>
+                </form>
+            </Show>
+        }>
+            <p class="notice">{T.two_factor_on}</p>
+            {move || codes.get().map(|c| view! {
+                <p>{T.recovery_codes_help}</p>
+                <ul class="list" data-testid="recovery-codes">{c.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}</ul>
+            })}
+            <form on:submit=turn_off>
+                <label>{T.password}<input type="password" autocomplete="current-password" required
+                    on:input=move |ev| password.set(event_target_value(&ev))/></label>
+                <button type="submit">{T.turn_off}</button>
+            </form>
+        </Show>
     }
 }
