@@ -1,5 +1,6 @@
 //! API tests: each test starts the real server with its own database.
 
+mod account;
 mod audit;
 mod auth;
 mod bags;

@@ -112,3 +112,49 @@ pub struct PasswordConfirmRequest {
     /// The account's password.
     pub password: String,
 }
+
+/// `POST /auth/password/forgot`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForgotPasswordRequest {
+    /// The account's e-mail address.
+    pub email: String,
+}
+
+/// `POST /auth/password/reset`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetPasswordRequest {
+    /// The token from the e-mail (valid one hour, once).
+    pub token: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// `POST /auth/register` (only with `ALLOW_REGISTRATION=true`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterRequest {
+    /// Login name: 3–50 of `a-z 0-9 . _ -`.
+    pub username: String,
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A mail kept in the outbox (no SMTP relay configured).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutboxMail {
+    /// Row id.
+    pub id: i64,
+    /// Recipient.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bags;
 pub mod bills;
 pub mod idempotency;
+pub mod mail;
 pub mod models;
 pub mod reference;
 pub mod scan_events;

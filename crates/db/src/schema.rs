@@ -28,6 +28,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_reset (token_hash) {
+        token_hash -> Text,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox_mail (id) {
+        id -> Int8,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     recovery_code (user_id, code_hash) {
         user_id -> Int8,
         code_hash -> Text,

@@ -44,6 +44,12 @@ pub struct Config {
     pub redis_prefix: String,
     /// Admins must enrol in TOTP before anything else (`REQUIRE_ADMIN_2FA`).
     pub require_admin_2fa: bool,
+    /// Self-registration as a dispatcher without area (`ALLOW_REGISTRATION`).
+    pub allow_registration: bool,
+    /// Per-address limits per minute: forgot-password, reset, register.
+    pub rate_forgot: u64,
+    pub rate_reset: u64,
+    pub rate_register: u64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -118,6 +124,10 @@ impl Config {
             rate_api: parse("RATE_LIMIT_API", 1200)?,
             redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "tracetrack".into()),
             require_admin_2fa: flag("REQUIRE_ADMIN_2FA", false)?,
+            allow_registration: flag("ALLOW_REGISTRATION", false)?,
+            rate_forgot: parse("RATE_LIMIT_FORGOT", 3)?,
+            rate_reset: parse("RATE_LIMIT_RESET", 5)?,
+            rate_register: parse("RATE_LIMIT_REGISTER", 5)?,
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -188,6 +198,10 @@ impl Config {
             rate_api: 1200,
             redis_prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
             require_admin_2fa: false,
+            allow_registration: false,
+            rate_forgot: 3,
+            rate_reset: 5,
+            rate_register: 5,
         }
     }
 }

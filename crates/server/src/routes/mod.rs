@@ -1,6 +1,7 @@
 //! Route registration: every handler carries its `#[utoipa::path]`, so the
 //! OpenAPI document is generated from exactly what is served.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod bags;
@@ -21,7 +22,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     cfg.service(
         scope::scope("/auth")
             .configure(auth::configure)
-            .configure(two_factor::configure),
+            .configure(two_factor::configure)
+            .configure(account::configure_auth),
     )
     .service(scope::scope("/scans").configure(scans::configure))
     .service(scope::scope("/bags").configure(bags::configure))
@@ -30,7 +32,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/dispatch-areas").configure(reference::configure_areas))
     .service(scope::scope("/bag-formats").configure(reference::configure_formats))
     .service(scope::scope("/stats").configure(admin::configure_stats))
-    .service(scope::scope("/audit-log").configure(admin::configure_audit));
+    .service(scope::scope("/audit-log").configure(admin::configure_audit))
+    .service(scope::scope("/outbox").configure(account::configure_outbox));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

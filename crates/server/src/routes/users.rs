@@ -83,7 +83,7 @@ fn parse_role(value: &str) -> ApiResult<Role> {
         .ok_or_else(|| ApiError::invalid_field("/role", "invalid", "role must be admin, biller or dispatcher."))
 }
 
-fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
+pub(crate) fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
     let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
     if let Some(e) = &email {
         let valid = e.len() <= 254
@@ -118,7 +118,7 @@ fn check_area(c: &mut PgConnection, role: Role, area: Option<String>) -> ApiResu
     }
 }
 
-fn valid_username(name: &str) -> bool {
+pub(crate) fn valid_username(name: &str) -> bool {
     (3..=50).contains(&name.len())
         && name
             .chars()

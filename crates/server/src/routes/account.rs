@@ -1,0 +1,228 @@
+//! Password reset by e-mail (kept in the outbox when no SMTP relay is set),
+//! optional self-registration, and the outbox for admins.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use tracetrack_api_types::auth::{ForgotPasswordRequest, OutboxMail, RegisterRequest, ResetPasswordRequest, User};
+use tracetrack_api_types::{Page, Problem};
+use tracetrack_db::models::NewUser;
+use tracetrack_db::{mail, users};
+use tracetrack_domain::Role;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::common::{decode_id_cursor, id_key, limit, page};
+use super::users::{check_email, valid_username};
+use crate::auth::extract::request_meta;
+use crate::auth::{password, CurrentUser};
+use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::services::audit::Auditor;
+use crate::services::sessions::{hash_token, random_token};
+use crate::services::views::user_view;
+use crate::state::AppState;
+
+pub fn configure_auth(cfg: &mut ServiceConfig) {
+    cfg.service(forgot).service(reset).service(register);
+}
+
+pub fn configure_outbox(cfg: &mut ServiceConfig) {
+    cfg.service(list_outbox);
+}
+
+fn client(req: &HttpRequest) -> ApiResult<(Option<String>, String)> {
+    let (ip, _, _) = request_meta(req)?;
+    let key = ip.clone().unwrap_or_default();
+    Ok((ip, key))
+}
+
+/// Ask for a reset link; the answer is the same whether or not the address exists.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ForgotPasswordRequest,
+    responses((status = 202, description = "accepted (always)"), (status = 429, description = "rate_limited", body = Problem))
+)]
+#[post("/password/forgot")]
+async fn forgot(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<ForgotPasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let (ip, key) = client(&req)?;
+    state.limiter.hit("forgot", &key, state.config.rate_forgot).await?;
+    let email = body.into_inner().email.trim().to_string();
+    let st = state.get_ref().clone();
+    let token = random_token()?;
+    state
+        .tx(move |c| {
+            let audit = Auditor::anonymous(ip, current_request_id(), &st.config);
+            let Some((user, username)) = mail::active_user_by_email(c, &email)? else {
+                return audit.record(c, "auth.password_reset_requested", "user", None, None, Some(json!({"email": email, "known": false})));
+            };
+            mail::create_reset(c, user, &hash_token(&token), Utc::now() + Duration::hours(1))?;
+            let text = format!(
+                "Hello {username},\n\nsomeone asked to reset your TraceTrack password. Use this code within one hour:\n\n{token}\n\nIf it was not you, ignore this mail."
+            );
+            mail::queue_mail(c, &email, "TraceTrack password reset", &text)?;
+            audit.actor(Some(user)).record(c, "auth.password_reset_requested", "user", Some(user.to_string()), None, Some(json!({"email": email})))
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Set a new password with a reset token; every session of the user ends.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ResetPasswordRequest,
+    responses(
+        (status = 204, description = "password changed"),
+        (status = 400, description = "reset_token_invalid: unknown, used or expired", body = Problem),
+        (status = 422, description = "validation_failed (weak password)", body = Problem),
+        (status = 429, description = "rate_limited", body = Problem),
+    )
+)]
+#[post("/password/reset")]
+async fn reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<ResetPasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let (ip, key) = client(&req)?;
+    state.limiter.hit("reset", &key, state.config.rate_reset).await?;
+    let b = body.into_inner();
+    let pw = b.new_password;
+    // Policy first (it needs no username beyond "not equal"): checked again below with it.
+    password::check_policy(&pw, "", "/new_password")?;
+    let for_hash = pw.clone();
+    let new_hash = web::block(move || password::hash(&for_hash)).await??;
+    let st = state.get_ref().clone();
+    state
+        .tx(move |c| {
+            let invalid =
+                || ApiError::bad_request("reset_token_invalid", "This reset code is unknown, used or expired.");
+            let user_id = mail::use_reset(c, &hash_token(b.token.trim()))
+                .map_err(ApiError::from)?
+                .ok_or_else(invalid)?;
+            let mut user = users::find_for_update(c, user_id)?.ok_or_else(invalid)?;
+            password::check_policy(&pw, &user.username, "/new_password")?;
+            user.password_hash = new_hash;
+            users::save(c, &user)?;
+            users::revoke_user_sessions(c, user_id, None, "password_reset")?;
+            users::clear_failures(c, &user.username)?;
+            Auditor::anonymous(ip, current_request_id(), &st.config)
+                .actor(Some(user_id))
+                .record(c, "user.password_reset", "user", Some(user_id.to_string()), None, None)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Register as a dispatcher without an area (only with `ALLOW_REGISTRATION=true`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, body = User),
+        (status = 404, description = "not_found: registration is off", body = Problem),
+        (status = 409, description = "duplicate", body = Problem),
+        (status = 422, description = "validation_failed", body = Problem),
+        (status = 429, description = "rate_limited", body = Problem),
+    )
+)]
+#[post("/register")]
+async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    if !state.config.allow_registration {
+        return Err(ApiError::not_found(
+            "not_found",
+            "Registration is not open on this server.",
+        ));
+    }
+    let (ip, key) = client(&req)?;
+    state.limiter.hit("register", &key, state.config.rate_register).await?;
+    let b = body.into_inner();
+    let username = b.username.trim().to_lowercase();
+    if !valid_username(&username) {
+        return Err(ApiError::invalid_field(
+            "/username",
+            "invalid",
+            "3–50 characters: a-z, 0-9, '.', '_' or '-'.",
+        ));
+    }
+    let email = check_email(Some(b.email))?
+        .ok_or_else(|| ApiError::invalid_field("/email", "required", "An e-mail address is needed."))?;
+    password::check_policy(&b.password, &username, "/password")?;
+    let pw = b.password;
+    let hash = web::block(move || password::hash(&pw)).await??;
+    let st = state.get_ref().clone();
+    let user = state
+        .tx(move |c| {
+            let new = NewUser {
+                username: &username,
+                email: Some(&email),
+                password_hash: &hash,
+                role: Role::Dispatcher.as_str(),
+                dispatch_area: None,
+            };
+            let user =
+                users::insert(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", "This username is taken."))?;
+            Auditor::anonymous(ip, current_request_id(), &st.config)
+                .actor(Some(user.id))
+                .record(
+                    c,
+                    "user.register",
+                    "user",
+                    Some(user.id.to_string()),
+                    None,
+                    Some(user.audit_snapshot()),
+                )?;
+            Ok(user_view(&user))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// Paging of the outbox.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// 1–200, default 50.
+    limit: Option<i64>,
+    /// From the previous page.
+    cursor: Option<String>,
+}
+
+/// Mails kept because no SMTP relay is configured, newest first (admin).
+#[utoipa::path(
+    tag = "users",
+    params(OutboxQuery),
+    responses((status = 200, body = Page<OutboxMail>), (status = 403, description = "forbidden", body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("")]
+async fn list_outbox(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<OutboxQuery>,
+) -> ApiResult<web::Json<Page<OutboxMail>>> {
+    user.require(Role::Admin)?;
+    let limit = limit(q.limit)?;
+    let before = decode_id_cursor(q.cursor.as_deref())?;
+    let rows = state.db(move |c| Ok(mail::outbox(c, before, limit)?)).await?;
+    Ok(web::Json(page(
+        rows,
+        limit,
+        |m| id_key(m.0),
+        |(id, to, subject, body, created_at)| OutboxMail {
+            id,
+            to,
+            subject,
+            body,
+            created_at,
+        },
+    )))
+}

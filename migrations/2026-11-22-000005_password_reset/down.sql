@@ -1,0 +1,2 @@
+DROP TABLE outbox_mail;
+DROP TABLE password_reset;
