@@ -8,6 +8,7 @@ mod bills;
 mod concurrency;
 mod limits;
 mod lists;
+mod matrix;
 mod openapi;
 mod operations;
 mod problems;

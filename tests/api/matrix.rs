@@ -1,0 +1,307 @@
+//! The authorization matrix: every operation of the OpenAPI document, called as
+//! anonymous, dispatcher, biller and admin. The table is the single source of truth
+//! and a test fails if it misses an operation or names one that does not exist.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tracetrack_test_utils::{spawn_app, TestApp};
+
+/// Who may call an operation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    /// No token needed.
+    Public,
+    /// Any signed-in user.
+    Anyone,
+    /// Billers and admins.
+    Biller,
+    /// Admins only.
+    Admin,
+}
+
+/// (method, path as documented, who, a well-formed body).
+fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
+    use Who::*;
+    vec![
+        ("GET", "/health", Public, None),
+        ("GET", "/ready", Public, None),
+        ("GET", "/metrics", Public, None),
+        (
+            "POST",
+            "/api/v1/auth/login",
+            Public,
+            Some(json!({"username": "nobody", "password": "nothing-here"})),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/refresh",
+            Public,
+            Some(json!({"refresh_token": "none"})),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/password/forgot",
+            Public,
+            Some(json!({"email": "x@example.com"})),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/password/reset",
+            Public,
+            Some(json!({"token": "none", "new_password": "long-enough-pw-1"})),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            Public,
+            Some(json!({"username": "someone", "email": "s@example.com", "password": "long-enough-pw-1"})),
+        ),
+        ("POST", "/api/v1/auth/logout", Anyone, None),
+        ("GET", "/api/v1/auth/me", Anyone, None),
+        (
+            "POST",
+            "/api/v1/auth/password",
+            Anyone,
+            Some(json!({"current_password": "wrong-password", "new_password": "long-enough-pw-1"})),
+        ),
+        ("POST", "/api/v1/auth/2fa/setup", Anyone, None),
+        (
+            "POST",
+            "/api/v1/auth/2fa/enable",
+            Anyone,
+            Some(json!({"code": "000000"})),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/2fa/disable",
+            Anyone,
+            Some(json!({"password": "wrong-password"})),
+        ),
+        (
+            "POST",
+            "/api/v1/scans/parent",
+            Anyone,
+            Some(json!({"qr_id": "SB77001"})),
+        ),
+        (
+            "POST",
+            "/api/v1/scans/child",
+            Anyone,
+            Some(json!({"parent_qr_id": "SB77001", "qr_id": "MX0001"})),
+        ),
+        ("POST", "/api/v1/scans/unlink", Anyone, Some(json!({"qr_id": "MX0001"}))),
+        ("POST", "/api/v1/scans/undo", Anyone, None),
+        ("POST", "/api/v1/scans/batch", Anyone, Some(json!({"events": []}))),
+        ("GET", "/api/v1/scans", Anyone, None),
+        ("GET", "/api/v1/bags", Anyone, None),
+        ("POST", "/api/v1/bags", Anyone, Some(json!({"qr_id": "MX0002"}))),
+        ("GET", "/api/v1/bags/{qr_id}", Anyone, None),
+        ("DELETE", "/api/v1/bags/{qr_id}", Biller, None),
+        ("POST", "/api/v1/bags/{qr_id}/restore", Admin, None),
+        (
+            "POST",
+            "/api/v1/bags/{qr_id}/seal",
+            Anyone,
+            Some(json!({"reason": "matrix"})),
+        ),
+        ("POST", "/api/v1/bags/{qr_id}/unseal", Anyone, None),
+        ("GET", "/api/v1/bags/{qr_id}/events", Anyone, None),
+        ("GET", "/api/v1/bills", Anyone, None),
+        (
+            "POST",
+            "/api/v1/bills",
+            Biller,
+            Some(json!({"bill_number": "MATRIX-1", "capacity": 2})),
+        ),
+        ("GET", "/api/v1/bills/{id}", Anyone, None),
+        (
+            "PATCH",
+            "/api/v1/bills/{id}",
+            Biller,
+            Some(json!({"destination": "Akola"})),
+        ),
+        ("DELETE", "/api/v1/bills/{id}", Admin, None),
+        (
+            "POST",
+            "/api/v1/bills/{id}/parents",
+            Biller,
+            Some(json!({"qr_id": "SB77001"})),
+        ),
+        ("DELETE", "/api/v1/bills/{id}/parents/{qr_id}", Biller, None),
+        ("POST", "/api/v1/bills/{id}/complete", Biller, None),
+        (
+            "POST",
+            "/api/v1/bills/{id}/reopen",
+            Biller,
+            Some(json!({"reason": "matrix"})),
+        ),
+        ("GET", "/api/v1/stats", Anyone, None),
+        ("GET", "/api/v1/users", Admin, None),
+        (
+            "POST",
+            "/api/v1/users",
+            Admin,
+            Some(json!({"username": "matrix-u", "password": "long-enough-pw-1", "role": "biller"})),
+        ),
+        ("GET", "/api/v1/users/{id}", Admin, None),
+        (
+            "PATCH",
+            "/api/v1/users/{id}",
+            Admin,
+            Some(json!({"email": "m@example.com"})),
+        ),
+        ("DELETE", "/api/v1/users/{id}", Admin, None),
+        ("POST", "/api/v1/users/{id}/unlock", Admin, None),
+        ("DELETE", "/api/v1/users/{id}/sessions", Admin, None),
+        ("GET", "/api/v1/dispatch-areas", Anyone, None),
+        (
+            "POST",
+            "/api/v1/dispatch-areas",
+            Admin,
+            Some(json!({"code": "matrix", "name": "Matrix"})),
+        ),
+        (
+            "PATCH",
+            "/api/v1/dispatch-areas/{code}",
+            Admin,
+            Some(json!({"name": "Matrix"})),
+        ),
+        ("GET", "/api/v1/bag-formats", Anyone, None),
+        (
+            "POST",
+            "/api/v1/bag-formats",
+            Admin,
+            Some(json!({"code": "MX", "name": "Matrix", "role": "child", "pattern": "^MX\\d+$"})),
+        ),
+        (
+            "PATCH",
+            "/api/v1/bag-formats/{code}",
+            Admin,
+            Some(json!({"name": "Matrix"})),
+        ),
+        ("GET", "/api/v1/audit-log", Admin, None),
+        ("GET", "/api/v1/outbox", Admin, None),
+    ]
+}
+
+fn fill(path: &str, user_id: i64) -> String {
+    path.replace("{qr_id}", "SB77001")
+        .replace("{id}", &user_id.to_string())
+        .replace("{code}", if path.contains("bag-formats") { "CHILD" } else { "akola" })
+}
+
+#[test]
+fn the_table_covers_every_documented_operation() {
+    let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), p.clone()))
+        })
+        .collect();
+    let listed: BTreeSet<(String, String)> = table()
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = documented.difference(&listed).collect();
+    let unknown: Vec<_> = listed.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the matrix: {missing:?}"
+    );
+    assert!(unknown.is_empty(), "rows for operations that do not exist: {unknown:?}");
+}
+
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &Option<Value>,
+) -> (StatusCode, String) {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let r = app.call(method, path, token, body.clone()).await;
+    (r.status, r.code().to_string())
+}
+
+#[actix_web::test]
+async fn every_operation_answers_each_role_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, dispatcher) = app.user(&admin, "m-disp", "dispatcher", Some("akola")).await;
+    let (_, biller) = app.user(&admin, "m-bill", "biller", None).await;
+    // A target user for the /users/{id} rows; deleting or ending its sessions harms no caller.
+    let (target, _) = app.user(&admin, "m-target", "biller", None).await;
+    app.scan_parent(&admin, "SB77001").await;
+    let mut checked = 0;
+    for (method, path, who, body) in table() {
+        let url = fill(path, target);
+        let (anon, code) = call(&app, method, &url, None, &body).await;
+        if who == Who::Public {
+            // A public operation may refuse bad credentials (401 invalid_credentials),
+            // but never for want of a token.
+            assert!(
+                code != "unauthorized" && !anon.is_server_error(),
+                "{method} {path} is public: {anon} {code}"
+            );
+        } else {
+            assert_eq!(
+                (anon, code.as_str()),
+                (StatusCode::UNAUTHORIZED, "unauthorized"),
+                "{method} {path} as anonymous"
+            );
+        }
+        // Logout ends the caller's session: check it last with throwaway tokens.
+        if path == "/api/v1/auth/logout" {
+            continue;
+        }
+        for (role, token, rank) in [
+            ("dispatcher", &dispatcher, 1),
+            ("biller", &biller, 2),
+            ("admin", &admin, 3),
+        ] {
+            let needed = match who {
+                Who::Public | Who::Anyone => 1,
+                Who::Biller => 2,
+                Who::Admin => 3,
+            };
+            let (status, code) = call(&app, method, &url, Some(token), &body).await;
+            if rank >= needed {
+                // Allowed: any answer but a refusal of the caller (credential checks of
+                // public operations, like a wrong login password, are not refusals).
+                let refused = status == StatusCode::FORBIDDEN
+                    || code == "unauthorized"
+                    || code == "session_expired" && who != Who::Public;
+                assert!(!refused, "{method} {path} as {role}: {status} {code}");
+                assert!(!status.is_server_error(), "{method} {path} as {role}: {status}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {role}");
+            }
+            checked += 1;
+        }
+    }
+    for role in ["dispatcher", "biller"] {
+        let token = app
+            .user(
+                &admin,
+                &format!("m-out-{role}"),
+                role,
+                Some("akola").filter(|_| role == "dispatcher"),
+            )
+            .await
+            .1;
+        let status = app
+            .call(Method::POST, "/api/v1/auth/logout", Some(&token), None)
+            .await
+            .status;
+        assert_eq!(status, StatusCode::NO_CONTENT, "logout as {role}");
+    }
+    assert!(checked >= 150, "matrix size {checked}");
+}
