@@ -2,6 +2,7 @@
 
 mod account;
 mod audit;
+mod audit_coverage;
 mod auth;
 mod bags;
 mod bills;

@@ -52,6 +52,7 @@ async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<Totp
     let secret = totp::base32(&raw);
     let username = ctx.user.username.clone();
     let stored = secret.clone();
+    let st = state.get_ref().clone();
     state
         .tx(move |c| {
             let user = load(c, ctx.user.id)?;
@@ -62,7 +63,15 @@ async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<Totp
                 ));
             }
             users::set_totp(c, user.id, Some(&stored), false, None)?;
-            Ok(())
+            let after = json!({"two_factor_pending": true});
+            Auditor::new(&ctx, &st.config).record(
+                c,
+                "user.2fa_setup",
+                "user",
+                Some(user.id.to_string()),
+                None,
+                Some(after),
+            )
         })
         .await?;
     let otpauth_url = totp::otpauth_url(&secret, &username);

@@ -104,6 +104,19 @@ pub fn refresh(conn: &mut PgConnection, state: &AppState, token: &str) -> ApiRes
     };
     if used_at.is_some() {
         users::revoke_session(conn, session_id, "refresh_reused")?;
+        tracetrack_db::audit::record(
+            conn,
+            &tracetrack_db::models::NewAudit {
+                actor_id: None,
+                action: "auth.refresh_reused".into(),
+                entity_type: "session".into(),
+                entity_id: Some(session_id.to_string()),
+                before: None,
+                after: Some(serde_json::json!({"revoked": true})),
+                ip: None,
+                request_id: Some(crate::error::current_request_id()),
+            },
+        )?;
         return Ok(Refreshed::Reused);
     }
     let Some((session, user)) = users::session_with_user(conn, session_id)? else {
