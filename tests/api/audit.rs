@@ -75,3 +75,41 @@ async fn a_failed_change_writes_no_audit_row() {
     assert_eq!(dup.code(), "duplicate");
     assert_eq!(app.count("SELECT count(*) AS n FROM audit_log"), before);
 }
+
+#[actix_web::test]
+async fn retention_clears_old_snapshots_and_deletes_old_rows_but_keeps_role_changes_and_deletions() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    let (id, _) = app.user(&t, "aged", "biller", None).await;
+    app.call(
+        Method::PATCH,
+        &format!("/api/v1/users/{id}"),
+        Some(&t),
+        Some(json!({"role": "dispatcher"})),
+    )
+    .await;
+    app.post("/api/v1/bills", &t, json!({"bill_number": "OLD-1", "capacity": 1}))
+        .await;
+    app.exec(
+        "UPDATE audit_log SET occurred_at = now() - interval '40 days' WHERE action IN ('bill.create', 'user.create')",
+    );
+    app.exec(
+        "UPDATE audit_log SET occurred_at = now() - interval '100 days' WHERE action IN ('auth.login', 'user.update')",
+    );
+    let mut conn = app.pool.get().unwrap();
+    let (cleared, deleted) = tracetrack_db::audit::apply_retention(&mut conn, 30, 90).unwrap();
+    assert_eq!(
+        (cleared, deleted),
+        (4, 2),
+        "four old snapshots cleared (two of them logins, then deleted)"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'bill.create' AND after IS NULL"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'user.update' AND after IS NOT NULL"),
+        1,
+        "role change kept whole"
+    );
+}

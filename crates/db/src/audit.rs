@@ -51,3 +51,25 @@ pub fn list(conn: &mut PgConnection, f: &AuditFilter, before: Option<i64>, limit
     }
     q.order(audit_log::id.desc()).limit(limit + 1).load(conn)
 }
+
+/// Retention (domain.md §7): snapshots cleared after `clear_days`, rows deleted after
+/// `delete_days`, except role changes and deletions, which are kept whole.
+/// Returns (rows cleared, rows deleted).
+pub fn apply_retention(conn: &mut PgConnection, clear_days: i32, delete_days: i32) -> QueryResult<(usize, usize)> {
+    use diesel::sql_types::Integer;
+    // Kept: deletions, and user updates whose role changed.
+    const KEPT: &str =
+        "(action LIKE '%.delete' OR (action = 'user.update' AND before->>'role' IS DISTINCT FROM after->>'role'))";
+    let cleared = diesel::sql_query(format!(
+        "UPDATE audit_log SET before = NULL, after = NULL
+         WHERE occurred_at < now() - make_interval(days => $1) AND (before IS NOT NULL OR after IS NOT NULL) AND NOT {KEPT}"
+    ))
+    .bind::<Integer, _>(clear_days)
+    .execute(conn)?;
+    let deleted = diesel::sql_query(format!(
+        "DELETE FROM audit_log WHERE occurred_at < now() - make_interval(days => $1) AND NOT {KEPT}"
+    ))
+    .bind::<Integer, _>(delete_days)
+    .execute(conn)?;
+    Ok((cleared, deleted))
+}

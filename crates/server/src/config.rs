@@ -50,6 +50,9 @@ pub struct Config {
     pub rate_forgot: u64,
     pub rate_reset: u64,
     pub rate_register: u64,
+    /// Audit retention: snapshots cleared, rows deleted after these many days.
+    pub audit_clear_days: i32,
+    pub audit_delete_days: i32,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -128,6 +131,8 @@ impl Config {
             rate_forgot: parse("RATE_LIMIT_FORGOT", 3)?,
             rate_reset: parse("RATE_LIMIT_RESET", 5)?,
             rate_register: parse("RATE_LIMIT_REGISTER", 5)?,
+            audit_clear_days: parse("AUDIT_SNAPSHOT_DAYS", 30)?,
+            audit_delete_days: parse("AUDIT_RETENTION_DAYS", 90)?,
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -202,6 +207,8 @@ impl Config {
             rate_forgot: 3,
             rate_reset: 5,
             rate_register: 5,
+            audit_clear_days: 30,
+            audit_delete_days: 90,
         }
     }
 }

@@ -15,6 +15,7 @@ pub async fn run(state: AppState) {
         rounds += 1;
         let purge = rounds % 120 == 1;
         let days = state.config.idempotency_days;
+        let (clear_days, delete_days) = (state.config.audit_clear_days, state.config.audit_delete_days);
         let result = state
             .db(move |c| {
                 let folded = tracetrack_db::stats::fold(c)?;
@@ -24,6 +25,9 @@ pub async fn run(state: AppState) {
                 } else {
                     0
                 };
+                if purge {
+                    tracetrack_db::audit::apply_retention(c, clear_days, delete_days)?;
+                }
                 Ok((folded, purged))
             })
             .await;
