@@ -40,8 +40,8 @@ fn Print() -> impl IntoView {
                         <div class="print-head">
                             <div>
                                 <h1>{T.bill}" "{b.bill_number.clone()}</h1>
-                                <p>{b.destination.clone().unwrap_or_default()}" · "{b.vehicle_number.clone().unwrap_or_default()}</p>
-                                <p>{format!("{} {}/{} · {:.1} kg ({} {:.1} kg)", T.parents, b.parent_count, b.capacity,
+                                <p>{[b.destination.clone(), b.vehicle_number.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</p>
+                                <p>{format!("{} {}/{} · {:.1} kg · {} {:.1}", T.parents, b.parent_count, b.capacity,
                                     b.actual_weight_kg, T.expected_kg, b.expected_weight_kg)}</p>
                             </div>
                             <div class="qr" inner_html=qr_svg(&b.bill_number)></div>
