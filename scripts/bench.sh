@@ -11,7 +11,8 @@ server="${TEST_DATABASE_SERVER:-postgres://postgres@127.0.0.1:5432}"
 cargo build --release --quiet --bin tracetrack -p tracetrack-server
 cargo build --release --quiet --bin load -p tracetrack-tests
 mkdir -p artifacts
-DATABASE_URL="$server/$db" PORT=$port ADMIN_PASSWORD=bench-admin-password POOL_SIZE=${POOL_SIZE:-8} RUST_LOG=warn \
+# One user drives all stations: lift its per-user API limit (1200/min) for the measurement.
+DATABASE_URL="$server/$db" PORT=$port ADMIN_PASSWORD=bench-admin-password POOL_SIZE=${POOL_SIZE:-8} RUST_LOG=warn RATE_LIMIT_API=100000000 \
   target/release/tracetrack serve > artifacts/bench-server.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
