@@ -27,6 +27,8 @@ cargo test --workspace --quiet
 step "web app build"
 scripts/build-frontend.sh
 (cd frontend && cargo clippy --target wasm32-unknown-unknown --release --quiet -- -D warnings)
+step "cargo audit (RustSec database; offline machines use the bundled snapshot)"
+scripts/audit.sh
 step "browser end-to-end tests"
 cargo build --bin tracetrack --quiet
 tests/e2e/run.sh
