@@ -7,17 +7,16 @@ use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::auth::{ForgotPasswordRequest, OutboxMail, RegisterRequest, ResetPasswordRequest, User};
 use tracetrack_api_types::{Page, Problem};
-use tracetrack_db::models::NewUser;
 use tracetrack_db::{mail, users};
 use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::common::{decode_id_cursor, id_key, limit, page};
-use super::users::{check_email, valid_username};
 use crate::auth::extract::request_meta;
 use crate::auth::{password, CurrentUser};
 use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::services::accounts;
 use crate::services::audit::Auditor;
 use crate::services::sessions::{hash_token, random_token};
 use crate::services::views::user_view;
@@ -145,41 +144,22 @@ async fn register(
     let (ip, key) = client(&req)?;
     state.limiter.hit("register", &key, state.config.rate_register).await?;
     let b = body.into_inner();
-    let username = b.username.trim().to_lowercase();
-    if !valid_username(&username) {
+    if b.email.trim().is_empty() {
         return Err(ApiError::invalid_field(
-            "/username",
-            "invalid",
-            "3–50 characters: a-z, 0-9, '.', '_' or '-'.",
+            "/email",
+            "required",
+            "An e-mail address is needed.",
         ));
     }
-    let email = check_email(Some(b.email))?
-        .ok_or_else(|| ApiError::invalid_field("/email", "required", "An e-mail address is needed."))?;
-    password::check_policy(&b.password, &username, "/password")?;
-    let pw = b.password;
-    let hash = web::block(move || password::hash(&pw)).await??;
+    let account = accounts::prepare(&b.username, Some(b.email), b.password).await?;
     let st = state.get_ref().clone();
     let user = state
         .tx(move |c| {
-            let new = NewUser {
-                username: &username,
-                email: Some(&email),
-                password_hash: &hash,
-                role: Role::Dispatcher.as_str(),
-                dispatch_area: None,
-            };
-            let user =
-                users::insert(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", "This username is taken."))?;
+            let user = accounts::insert(c, &account, Role::Dispatcher, None)?;
+            let id = Some(user.id.to_string());
             Auditor::anonymous(ip, current_request_id(), &st.config)
                 .actor(Some(user.id))
-                .record(
-                    c,
-                    "user.register",
-                    "user",
-                    Some(user.id.to_string()),
-                    None,
-                    Some(user.audit_snapshot()),
-                )?;
+                .record(c, "user.register", "user", id, None, Some(user.audit_snapshot()))?;
             Ok(user_view(&user))
         })
         .await?;

@@ -7,7 +7,7 @@ use tracetrack_api_types::admin::{CreateUserRequest, PatchUserRequest};
 use tracetrack_api_types::auth::User;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::diesel::PgConnection;
-use tracetrack_db::models::{NewUser, UserRow};
+use tracetrack_db::models::UserRow;
 use tracetrack_db::users::{self, UserFilter};
 use tracetrack_domain::Role;
 use utoipa::IntoParams;
@@ -16,6 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::common::{decode_id_cursor, id_key, limit, page};
 use crate::auth::{password, Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::services::accounts::{self, check_email};
 use crate::services::audit::Auditor;
 use crate::services::views::user_view;
 use crate::state::AppState;
@@ -83,19 +84,6 @@ fn parse_role(value: &str) -> ApiResult<Role> {
         .ok_or_else(|| ApiError::invalid_field("/role", "invalid", "role must be admin, biller or dispatcher."))
 }
 
-pub(crate) fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
-    let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
-    if let Some(e) = &email {
-        let valid = e.len() <= 254
-            && e.split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'));
-        if !valid || e.chars().any(char::is_whitespace) {
-            return Err(ApiError::invalid_field("/email", "invalid", "Not an e-mail address."));
-        }
-    }
-    Ok(email)
-}
-
 /// Checks the area for a role: dispatchers may have one (it must exist and be active), others none.
 fn check_area(c: &mut PgConnection, role: Role, area: Option<String>) -> ApiResult<Option<String>> {
     let Some(code) = area.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) else {
@@ -118,13 +106,6 @@ fn check_area(c: &mut PgConnection, role: Role, area: Option<String>) -> ApiResu
     }
 }
 
-pub(crate) fn valid_username(name: &str) -> bool {
-    (3..=50).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-}
-
 /// Create a user (admin).
 #[utoipa::path(
     tag = "users",
@@ -145,40 +126,15 @@ async fn create_user(
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let b = body.into_inner();
-    let username = b.username.trim().to_lowercase();
-    if !valid_username(&username) {
-        return Err(ApiError::invalid_field(
-            "/username",
-            "invalid",
-            "3–50 characters: a-z, 0-9, '.', '_' or '-'.",
-        ));
-    }
     let role = parse_role(&b.role)?;
-    let email = check_email(b.email)?;
-    password::check_policy(&b.password, &username, "/password")?;
-    let pw = b.password;
-    let hash = web::block(move || password::hash(&pw)).await??;
+    let account = accounts::prepare(&b.username, b.email, b.password).await?;
     let st = state.get_ref().clone();
     let user = state
         .tx(move |c| {
             let area = check_area(c, role, b.dispatch_area)?;
-            let new = NewUser {
-                username: &username,
-                email: email.as_deref(),
-                password_hash: &hash,
-                role: role.as_str(),
-                dispatch_area: area.as_deref(),
-            };
-            let user = users::insert(c, &new)?
-                .ok_or_else(|| ApiError::conflict("duplicate", format!("Username {username} is taken.")))?;
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "user.create",
-                "user",
-                Some(user.id.to_string()),
-                None,
-                Some(user.audit_snapshot()),
-            )?;
+            let user = accounts::insert(c, &account, role, area.as_deref())?;
+            let id = Some(user.id.to_string());
+            Auditor::new(&ctx, &st.config).record(c, "user.create", "user", id, None, Some(user.audit_snapshot()))?;
             Ok(user_view(&user))
         })
         .await?;

@@ -1,5 +1,6 @@
 //! Business operations; each runs inside the caller's transaction.
 
+pub mod accounts;
 pub mod audit;
 pub mod bills;
 pub mod logged;

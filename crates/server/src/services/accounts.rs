@@ -1,0 +1,69 @@
+//! Creating an account, shared by admin user creation and self-registration:
+//! the same username, e-mail and password rules, one insert and one audit row.
+
+use actix_web::web;
+use tracetrack_db::diesel::PgConnection;
+use tracetrack_db::models::{NewUser, UserRow};
+use tracetrack_db::users;
+use tracetrack_domain::Role;
+
+use crate::auth::password;
+use crate::error::{ApiError, ApiResult};
+
+/// A checked account, its password already hashed.
+pub struct NewAccount {
+    pub username: String,
+    pub email: Option<String>,
+    hash: String,
+}
+
+/// 3–50 of `a-z 0-9 . _ -` (after lower-casing).
+pub fn valid_username(name: &str) -> bool {
+    (3..=50).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+/// Trims an optional e-mail address; blank is `None`, a malformed one a field problem.
+pub fn check_email(email: Option<String>) -> ApiResult<Option<String>> {
+    let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+    if let Some(e) = &email {
+        let valid = e.len() <= 254
+            && e.split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'));
+        if !valid || e.chars().any(char::is_whitespace) {
+            return Err(ApiError::invalid_field("/email", "invalid", "Not an e-mail address."));
+        }
+    }
+    Ok(email)
+}
+
+/// Checks username, e-mail and password policy, then hashes on the blocking pool.
+pub async fn prepare(username: &str, email: Option<String>, password: String) -> ApiResult<NewAccount> {
+    let username = username.trim().to_lowercase();
+    if !valid_username(&username) {
+        return Err(ApiError::invalid_field(
+            "/username",
+            "invalid",
+            "3–50 characters: a-z, 0-9, '.', '_' or '-'.",
+        ));
+    }
+    let email = check_email(email)?;
+    password::check_policy(&password, &username, "/password")?;
+    let hash = web::block(move || password::hash(&password)).await??;
+    Ok(NewAccount { username, email, hash })
+}
+
+/// Inserts the account; `409 duplicate` when the name is taken. The caller audits it.
+pub fn insert(c: &mut PgConnection, account: &NewAccount, role: Role, area: Option<&str>) -> ApiResult<UserRow> {
+    let new = NewUser {
+        username: &account.username,
+        email: account.email.as_deref(),
+        password_hash: &account.hash,
+        role: role.as_str(),
+        dispatch_area: area,
+    };
+    users::insert(c, &new)?
+        .ok_or_else(|| ApiError::conflict("duplicate", format!("Username {} is taken.", account.username)))
+}
