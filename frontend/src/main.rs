@@ -4,6 +4,7 @@ mod api;
 mod feedback;
 mod i18n;
 mod pages;
+mod paging;
 mod queue;
 mod scanner;
 mod session;

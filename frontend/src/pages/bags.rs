@@ -1,13 +1,12 @@
 //! Bags: search by id prefix with filters and infinite scroll; bag detail.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use tracetrack_api_types::bags::{BagDetail, BagView};
-use tracetrack_api_types::Page;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
+use crate::paging::CursorList;
 use crate::session::use_session;
 
 #[component]
@@ -20,14 +19,9 @@ fn Bags() -> impl IntoView {
     let session = use_session();
     let q = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
-    let items = RwSignal::new(Vec::<BagView>::new());
-    let cursor = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(false);
+    let list = CursorList::<BagView>::new();
     let load = move |reset: bool| {
-        if loading.get_untracked() {
-            return;
-        }
-        let mut params = vec!["limit=50".to_string()];
+        let mut params = Vec::new();
         let text = q.get_untracked();
         if !text.trim().is_empty() {
             params.push(format!("q={}", js_sys::encode_uri_component(text.trim())));
@@ -35,28 +29,7 @@ fn Bags() -> impl IntoView {
         if !role.get_untracked().is_empty() {
             params.push(format!("role={}", role.get_untracked()));
         }
-        if !reset {
-            match cursor.get_untracked() {
-                Some(c) => params.push(format!("cursor={c}")),
-                None => return,
-            }
-        }
-        loading.set(true);
-        spawn_local(async move {
-            if let Ok(page) = session
-                .get::<Page<BagView>>(&format!("/api/v1/bags?{}", params.join("&")))
-                .await
-            {
-                cursor.set(page.next_cursor);
-                items.update(|v| {
-                    if reset {
-                        v.clear();
-                    }
-                    v.extend(page.items);
-                });
-            }
-            loading.set(false);
-        });
+        list.load(session, "/api/v1/bags", params, reset);
     };
     load(true);
     // Infinite scroll: near the bottom of the page, fetch the next cursor page.
@@ -87,13 +60,13 @@ fn Bags() -> impl IntoView {
             <button type="submit">{T.search}</button>
         </form>
         <ul class="list" data-testid="bags">
-            <For each=move || items.get() key=|b| b.qr_id.clone() let:bag>
+            <For each=move || list.items.get() key=|b| b.qr_id.clone() let:bag>
                 <li><a href=format!("/bags/{}", bag.qr_id)>{bag.qr_id.clone()}</a>
                     {format!(" · {} · {}", bag.role, bag.status)}
                     {bag.capacity.map(|c| format!(" · {}/{}", bag.child_count.unwrap_or(0), c))}</li>
             </For>
         </ul>
-        <Show when=move || cursor.get().is_some()>
+        <Show when=move || list.cursor.get().is_some()>
             <button on:click=move |_| load(false)>{T.load_more}</button>
         </Show>
     }

@@ -1,12 +1,11 @@
 //! Audit log viewer with filters and cursor paging.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use tracetrack_api_types::admin::AuditEntry;
-use tracetrack_api_types::Page;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireRole;
+use crate::paging::CursorList;
 use crate::session::use_session;
 
 #[component]
@@ -19,10 +18,9 @@ fn AuditList() -> impl IntoView {
     let session = use_session();
     let entity = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<AuditEntry>::new());
-    let cursor = RwSignal::new(None::<String>);
+    let list = CursorList::<AuditEntry>::new();
     let load = move |reset: bool| {
-        let mut params = vec!["limit=50".to_string()];
+        let mut params = Vec::new();
         if !entity.get_untracked().is_empty() {
             params.push(format!("entity_type={}", entity.get_untracked()));
         }
@@ -32,25 +30,7 @@ fn AuditList() -> impl IntoView {
                 js_sys::encode_uri_component(action.get_untracked().trim())
             ));
         }
-        if !reset {
-            if let Some(c) = cursor.get_untracked() {
-                params.push(format!("cursor={c}"));
-            }
-        }
-        spawn_local(async move {
-            if let Ok(p) = session
-                .get::<Page<AuditEntry>>(&format!("/api/v1/audit-log?{}", params.join("&")))
-                .await
-            {
-                cursor.set(p.next_cursor);
-                rows.update(|r| {
-                    if reset {
-                        r.clear();
-                    }
-                    r.extend(p.items);
-                });
-            }
-        });
+        list.load(session, "/api/v1/audit-log", params, reset);
     };
     load(true);
     view! {
@@ -66,12 +46,12 @@ fn AuditList() -> impl IntoView {
                 <button type="submit">{T.search}</button>
             </form>
             <ul class="list" data-testid="audit">
-                <For each=move || rows.get() key=|r| r.id let:r>
+                <For each=move || list.items.get() key=|r| r.id let:r>
                     <li>{format!("{} · {} · {} {} · #{}", crate::time::stamp(&r.occurred_at), r.action, r.entity_type,
                         r.entity_id.clone().unwrap_or_default(), r.actor_id.map(|a| a.to_string()).unwrap_or_default())}</li>
                 </For>
             </ul>
-            <Show when=move || cursor.get().is_some()><button on:click=move |_| load(false)>{T.load_more}</button></Show>
+            <Show when=move || list.cursor.get().is_some()><button on:click=move |_| load(false)>{T.load_more}</button></Show>
 
     }
 }

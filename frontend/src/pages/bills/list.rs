@@ -5,10 +5,10 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use serde_json::json;
 use tracetrack_api_types::bills::Bill;
-use tracetrack_api_types::Page;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
+use crate::paging::CursorList;
 use crate::session::use_session;
 
 #[component]
@@ -20,33 +20,15 @@ pub fn BillsPage() -> impl IntoView {
 fn Bills() -> impl IntoView {
     let session = use_session();
     let status = RwSignal::new(String::new());
-    let items = RwSignal::new(Vec::<Bill>::new());
-    let cursor = RwSignal::new(None::<String>);
+    let list = CursorList::<Bill>::new();
     let load = move |reset: bool| {
-        let mut params = vec!["limit=50".to_string()];
-        if !status.get_untracked().is_empty() {
-            params.push(format!("status={}", status.get_untracked()));
-        }
-        if !reset {
-            match cursor.get_untracked() {
-                Some(c) => params.push(format!("cursor={c}")),
-                None => return,
-            }
-        }
-        spawn_local(async move {
-            if let Ok(page) = session
-                .get::<Page<Bill>>(&format!("/api/v1/bills?{}", params.join("&")))
-                .await
-            {
-                cursor.set(page.next_cursor);
-                items.update(|v| {
-                    if reset {
-                        v.clear();
-                    }
-                    v.extend(page.items);
-                });
-            }
-        });
+        let status = status.get_untracked();
+        let params = if status.is_empty() {
+            Vec::new()
+        } else {
+            vec![format!("status={status}")]
+        };
+        list.load(session, "/api/v1/bills", params, reset);
     };
     load(true);
     view! {
@@ -61,12 +43,12 @@ fn Bills() -> impl IntoView {
             </select>
         </label>
         <ul class="list" data-testid="bills">
-            <For each=move || items.get() key=|b| b.id let:bill>
+            <For each=move || list.items.get() key=|b| b.id let:bill>
                 <li><a href=format!("/bills/{}", bill.id)>{bill.bill_number.clone()}</a>
                     " · "{bill.status.clone()}" · "{format!("{}/{}", bill.parent_count, bill.capacity)}</li>
             </For>
         </ul>
-        <Show when=move || cursor.get().is_some()>
+        <Show when=move || list.cursor.get().is_some()>
             <button on:click=move |_| load(false)>{T.load_more}</button>
         </Show>
     }
