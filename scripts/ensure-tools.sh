@@ -39,3 +39,13 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwr
   log "npm install (tools/)"
   (cd tools && npm install --no-audit --no-fund --silent)
 fi
+# schemathesis (PyPI) in its own virtualenv, for tests/fuzz/run.sh.
+if [ "$frontend_only" != "--frontend-only" ]; then
+  venv="$HOME/.cache/tracetrack/st-venv"
+  if [ "$("$venv/bin/st" --version 2>/dev/null)" != "st, version 4.32.5" ]; then
+    log "pip install schemathesis 4.32.5 (virtualenv in $venv)"
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    rm -rf "$venv" && python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+  fi
+fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, lints, the wasm32 build of the shared crates,
 # unit and API tests against real PostgreSQL and Redis, the web app build, and
-# the browser end-to-end tests. Installs and starts what is missing.
+# schemathesis against the running server and the browser end-to-end tests. Installs and starts what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -29,8 +29,10 @@ scripts/build-frontend.sh
 (cd frontend && cargo clippy --target wasm32-unknown-unknown --release --quiet -- -D warnings)
 step "cargo audit (RustSec database; offline machines use the bundled snapshot)"
 scripts/audit.sh
-step "browser end-to-end tests"
 cargo build --bin tracetrack --quiet
+step "schemathesis against the running server (every operation, as admin)"
+tests/fuzz/run.sh
+step "browser end-to-end tests"
 tests/e2e/run.sh
 
 step "all checks passed"

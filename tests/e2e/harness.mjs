@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(process.env.NODE_PATH + '/');
 const { chromium, request: requestFactory } = require('playwright-core');
 
-export const base = process.env.E2E_BASE;
-export const adminPassword = process.env.E2E_ADMIN_PASSWORD;
+export const base = process.env.BASE_URL;
+export const adminPassword = process.env.ADMIN_PASSWORD;
 
 export async function launch() {
   return chromium.launch({

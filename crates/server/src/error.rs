@@ -40,6 +40,9 @@ pub struct Extras {
 }
 
 /// Result of a handler or service.
+/// The media type of every error answer (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
@@ -229,7 +232,7 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
-        res.content_type("application/problem+json");
+        res.content_type(PROBLEM_JSON);
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }

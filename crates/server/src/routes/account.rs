@@ -171,6 +171,7 @@ async fn register(
 #[into_params(parameter_in = Query)]
 pub struct OutboxQuery {
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// From the previous page.
     cursor: Option<String>,

@@ -86,10 +86,13 @@ pub struct AuditQuery {
     /// The entity's id or code.
     entity_id: Option<String>,
     /// At or after (RFC 3339).
+    #[param(format = DateTime)]
     from: Option<String>,
     /// Before (RFC 3339).
+    #[param(format = DateTime)]
     to: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// From the previous page.
     cursor: Option<String>,

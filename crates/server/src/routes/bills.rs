@@ -46,10 +46,13 @@ pub struct BillQuery {
     /// Creator's user id.
     created_by: Option<i64>,
     /// Created at or after (RFC 3339).
+    #[param(format = DateTime)]
     created_from: Option<String>,
     /// Created before (RFC 3339).
+    #[param(format = DateTime)]
     created_to: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// From the previous page.
     cursor: Option<String>,

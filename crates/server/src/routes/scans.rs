@@ -232,10 +232,13 @@ pub struct EventQuery {
     /// `parent`, `child`, `unlink`, `undo`, `seal`, `unseal`, `bill_add`, `bill_remove`.
     kind: Option<String>,
     /// Recorded at or after (RFC 3339).
+    #[param(format = DateTime)]
     from: Option<String>,
     /// Recorded before (RFC 3339).
+    #[param(format = DateTime)]
     to: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// From the previous page.
     cursor: Option<String>,

@@ -42,6 +42,7 @@ pub struct UserQuery {
     /// Area code.
     dispatch_area: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// From the previous page.
     cursor: Option<String>,

@@ -66,7 +66,7 @@ impl Answer {
     pub fn into_response(self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
         if self.status.is_client_error() {
-            res.content_type("application/problem+json");
+            res.content_type(crate::error::PROBLEM_JSON);
         }
         if self.replayed {
             res.insert_header(("Idempotent-Replayed", "true"));

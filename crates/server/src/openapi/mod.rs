@@ -1,5 +1,7 @@
 //! The OpenAPI document, generated from the handlers.
 
+mod common_responses;
+
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as Document;
@@ -56,6 +58,8 @@ pub fn document() -> Document {
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::documented)
         .split_for_parts();
+    let mut doc = doc;
+    common_responses::apply(&mut doc);
     doc
 }
 
