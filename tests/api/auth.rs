@@ -149,7 +149,8 @@ async fn logout_ends_the_session_at_once() {
 
 #[actix_web::test]
 async fn idle_sessions_expire() {
-    let app = spawn_app().await;
+    // Without the Redis session cache, so the edited last_seen_at is read at once.
+    let app = spawn_app_with(|c| c.redis_url = None).await;
     let token = app.admin_token().await;
     app.exec("UPDATE user_session SET last_seen_at = now() - interval '31 minutes'");
     assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");

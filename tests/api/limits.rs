@@ -2,7 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tracetrack_test_utils::{spawn_app_with, TestApp, ADMIN_PASSWORD};
+use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD};
 
 async fn login(app: &TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Reply {
     app.call(
@@ -16,7 +16,7 @@ async fn login(app: &TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Re
 
 #[actix_web::test]
 async fn login_is_limited_per_address_and_username_with_headers() {
-    let app = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:6379".into())).await;
+    let app = spawn_app().await;
     for _ in 0..10 {
         assert_eq!(login(&app, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
     }
@@ -48,7 +48,7 @@ async fn api_calls_are_limited_per_user() {
 
 #[actix_web::test]
 async fn limits_lockouts_and_logouts_hold_across_two_instances() {
-    let a = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:6379".into())).await;
+    let a = spawn_app().await;
     let b = a.twin();
     for _ in 0..6 {
         assert_eq!(login(&a, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);

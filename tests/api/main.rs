@@ -14,6 +14,7 @@ mod openapi;
 mod operations;
 mod problems;
 mod scans;
+mod sessions;
 mod tokens;
 mod two_factor;
 mod users;

@@ -1,7 +1,7 @@
 //! Migrations, pool exhaustion, bootstrap.
 
 use reqwest::StatusCode;
-use tracetrack_test_utils::{spawn_app_with, TestDatabase};
+use tracetrack_test_utils::{spawn_app, spawn_app_with, TestDatabase};
 
 #[test]
 fn every_migration_has_a_working_down() {
@@ -65,7 +65,7 @@ fn production_refuses_weak_settings() {
 
 #[actix_web::test]
 async fn ready_checks_redis_when_configured() {
-    let up = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:6379".into())).await;
+    let up = spawn_app().await;
     let r = up.call(reqwest::Method::GET, "/ready", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["checks"]["redis"], "ok");

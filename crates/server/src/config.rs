@@ -169,12 +169,14 @@ impl Config {
         Ok(())
     }
 
-    /// A configuration for tests: the given database, everything else default.
+    /// A configuration for tests: the given database, the local Redis
+    /// (`TEST_REDIS_URL`, default `redis://127.0.0.1:6379`) under a prefix of its
+    /// own, everything else default.
     pub fn for_tests(database_url: &str) -> Config {
         Config {
             production: false,
             database_url: database_url.to_string(),
-            redis_url: None,
+            redis_url: Some(var("TEST_REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into())),
             jwt_secret: None,
             admin_password: None,
             create_test_users: false,

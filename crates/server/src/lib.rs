@@ -8,6 +8,7 @@ pub mod error;
 pub mod jobs;
 pub mod openapi;
 pub mod ratelimit;
+pub mod redis;
 pub mod routes;
 pub mod security;
 pub mod services;
@@ -63,7 +64,8 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         formats: Arc::new(FormatCache::default()),
         started_at: Instant::now(),
-        limiter: Arc::new(ratelimit::Limiter::new(redis.clone(), config_prefix)),
+        limiter: Arc::new(ratelimit::Limiter::new(redis.clone(), config_prefix.clone())),
+        sessions: Arc::new(auth::session_cache::SessionCache::new(redis.clone(), config_prefix)),
         redis,
     })
 }

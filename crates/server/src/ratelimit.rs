@@ -3,60 +3,48 @@
 //! line, never a 5xx). A window's whole quota may come as a burst.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use actix_web::http::StatusCode;
 use chrono::Utc;
 
 use crate::error::ApiError;
+use crate::redis::Redis;
 
 /// Window length in seconds.
 const WINDOW: i64 = 60;
 
 /// The limiter of one instance.
 pub struct Limiter {
-    redis: Option<deadpool_redis::Pool>,
+    redis: Redis,
     prefix: String,
     local: Mutex<HashMap<String, (i64, u64)>>,
-    warned: AtomicBool,
 }
 
 impl Limiter {
     /// A limiter using Redis when given.
     pub fn new(redis: Option<deadpool_redis::Pool>, prefix: String) -> Limiter {
         Limiter {
-            redis,
+            redis: Redis::new(redis, "rate limits fall back to this instance's memory"),
             prefix,
             local: Mutex::new(HashMap::new()),
-            warned: AtomicBool::new(false),
         }
     }
 
     async fn count_redis(&self, key: &str) -> Option<u64> {
-        let pool = self.redis.as_ref()?;
-        let attempt = async {
-            let mut conn = pool.get().await.ok()?;
-            let (count,): (u64,) = deadpool_redis::redis::pipe()
-                .atomic()
-                .incr(key, 1)
-                .expire(key, WINDOW * 2)
-                .ignore()
-                .query_async(&mut conn)
-                .await
-                .ok()?;
-            Some(count)
-        };
-        let result = tokio::time::timeout(std::time::Duration::from_millis(250), attempt)
+        self.redis
+            .call(|mut conn| async move {
+                let (count,): (u64,) = deadpool_redis::redis::pipe()
+                    .atomic()
+                    .incr(key, 1)
+                    .expire(key, WINDOW * 2)
+                    .ignore()
+                    .query_async(&mut conn)
+                    .await
+                    .ok()?;
+                Some(count)
+            })
             .await
-            .ok()
-            .flatten();
-        if result.is_none() && !self.warned.swap(true, Ordering::Relaxed) {
-            tracing::warn!("Redis is unreachable: rate limits fall back to this instance's memory");
-        } else if result.is_some() {
-            self.warned.store(false, Ordering::Relaxed);
-        }
-        result
     }
 
     fn count_local(&self, key: &str, window: i64) -> u64 {

@@ -28,6 +28,8 @@ pub struct AppState {
     pub redis: Option<deadpool_redis::Pool>,
     /// Rate limits (Redis, else in-process).
     pub limiter: Arc<crate::ratelimit::Limiter>,
+    /// Live sessions cached in Redis (see [`crate::auth::session_cache`]).
+    pub sessions: Arc<crate::auth::session_cache::SessionCache>,
 }
 
 impl AppState {

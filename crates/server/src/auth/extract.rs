@@ -8,6 +8,9 @@ use chrono::{Duration, Utc};
 use tracetrack_domain::Role;
 use uuid::Uuid;
 
+use tracetrack_db::diesel::PgConnection;
+
+use super::session_cache::Snapshot;
 use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -72,7 +75,28 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         .jwt
         .verify(&token)
         .ok_or_else(|| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
-    let idle = Duration::minutes(state.config.session_idle_minutes);
+    let user_id: i64 = claims
+        .sub
+        .parse()
+        .map_err(|_| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
+    let session_id = claims.sid;
+    let cached = state.sessions.lookup(session_id, user_id).await;
+    let snapshot = match cached.hit {
+        Some(snapshot) => snapshot,
+        None => {
+            let idle = Duration::minutes(state.config.session_idle_minutes);
+            let snapshot = state
+                .db(move |conn| read_session(conn, session_id, user_id, idle))
+                .await?;
+            if let Some(epoch) = cached.epoch {
+                state.sessions.store(session_id, epoch, snapshot.clone()).await;
+            }
+            snapshot
+        }
+    };
+    if !snapshot.in_time(Duration::minutes(state.config.session_idle_minutes)) {
+        return Err(expired());
+    }
     // With REQUIRE_ADMIN_2FA, an admin without TOTP may only enrol (or sign out).
     let exempt = [
         "/api/v1/auth/2fa/setup",
@@ -81,39 +105,20 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         "/api/v1/auth/me",
     ];
     let must_enrol = state.config.require_admin_2fa && !exempt.contains(&req.path());
-    let user = state
-        .db(move |conn| {
-            let found = tracetrack_db::users::session_with_user(conn, claims.sid)?;
-            let (session, user) = found.ok_or_else(expired)?;
-            let now = Utc::now();
-            let alive = session.revoked_at.is_none()
-                && session.expires_at > now
-                && session.last_seen_at + idle > now
-                && session.user_id.to_string() == claims.sub
-                && user.is_active
-                && user.deleted_at.is_none();
-            if !alive {
-                return Err(expired());
-            }
-            if must_enrol && user.role == "admin" && !user.totp_enabled {
-                return Err(ApiError::new(
-                    actix_web::http::StatusCode::FORBIDDEN,
-                    "totp_enrolment_required",
-                    "Admins must set up two-factor sign-in first (POST /api/v1/auth/2fa/setup).",
-                ));
-            }
-            if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
-                tracetrack_db::users::touch_session(conn, session.id)?;
-            }
-            Ok(CurrentUser {
-                id: user.id,
-                role: Role::parse(&user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
-                username: user.username,
-                dispatch_area: user.dispatch_area,
-                session_id: session.id,
-            })
-        })
-        .await?;
+    if must_enrol && snapshot.role == "admin" && !snapshot.totp_enabled {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "totp_enrolment_required",
+            "Admins must set up two-factor sign-in first (POST /api/v1/auth/2fa/setup).",
+        ));
+    }
+    let user = CurrentUser {
+        id: snapshot.user_id,
+        role: Role::parse(&snapshot.role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
+        username: snapshot.username,
+        dispatch_area: snapshot.dispatch_area,
+        session_id,
+    };
     tracing::Span::current().record("user_id", user.id);
     state
         .limiter
@@ -121,6 +126,31 @@ async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         .await?;
     req.extensions_mut().insert(user.clone());
     Ok(user)
+}
+
+/// Reads a live session from the database (marking it seen now and then).
+fn read_session(conn: &mut PgConnection, session_id: Uuid, user_id: i64, idle: Duration) -> ApiResult<Snapshot> {
+    let (session, user) = tracetrack_db::users::session_with_user(conn, session_id)?.ok_or_else(expired)?;
+    let mut snapshot = Snapshot {
+        user_id: user.id,
+        username: user.username,
+        role: user.role,
+        dispatch_area: user.dispatch_area,
+        totp_enabled: user.totp_enabled,
+        expires_at: session.expires_at,
+        last_seen_at: session.last_seen_at,
+    };
+    let alive =
+        session.revoked_at.is_none() && session.user_id == user_id && user.is_active && user.deleted_at.is_none();
+    if !alive || !snapshot.in_time(idle) {
+        return Err(expired());
+    }
+    let now = Utc::now();
+    if (now - snapshot.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
+        tracetrack_db::users::touch_session(conn, session.id)?;
+        snapshot.last_seen_at = now;
+    }
+    Ok(snapshot)
 }
 
 fn expired() -> ApiError {

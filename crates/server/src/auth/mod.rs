@@ -3,6 +3,7 @@
 pub mod extract;
 pub mod jwt;
 pub mod password;
+pub mod session_cache;
 pub mod totp;
 
 pub use extract::{Ctx, CurrentUser};

@@ -96,7 +96,7 @@ async fn reset(
     let for_hash = pw.clone();
     let new_hash = web::block(move || password::hash(&for_hash)).await??;
     let st = state.get_ref().clone();
-    state
+    let user_id = state
         .tx(move |c| {
             let invalid =
                 || ApiError::bad_request("reset_token_invalid", "This reset code is unknown, used or expired.");
@@ -111,9 +111,11 @@ async fn reset(
             users::clear_failures(c, &user.username)?;
             Auditor::anonymous(ip, current_request_id(), &st.config)
                 .actor(Some(user_id))
-                .record(c, "user.password_reset", "user", Some(user_id.to_string()), None, None)
+                .record(c, "user.password_reset", "user", Some(user_id.to_string()), None, None)?;
+            Ok(user_id)
         })
         .await?;
+    state.sessions.changed(user_id).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

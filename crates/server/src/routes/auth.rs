@@ -178,10 +178,13 @@ async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         Refreshed::Tokens(tokens) => Ok(HttpResponse::Ok()
             .cookie(sessions::cookie(&state, Some(&tokens.refresh_token)))
             .json(tokens)),
-        Refreshed::Reused => Err(ApiError::unauthorized(
-            "refresh_reused",
-            "This refresh token was already used; the session was ended for safety. Sign in again.",
-        )),
+        Refreshed::Reused(user) => {
+            state.sessions.changed(user).await;
+            Err(ApiError::unauthorized(
+                "refresh_reused",
+                "This refresh token was already used; the session was ended for safety. Sign in again.",
+            ))
+        }
         Refreshed::Expired => Err(ApiError::unauthorized(
             "session_expired",
             "The session has ended; sign in again.",
@@ -197,6 +200,7 @@ async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
 )]
 #[post("/logout")]
 async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
+    let user = ctx.user.id;
     let st = state.get_ref().clone();
     state
         .tx(move |c| {
@@ -205,6 +209,7 @@ async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse>
             Auditor::new(&ctx, &st.config).record(c, "auth.logout", "session", id, None, None)
         })
         .await?;
+    state.sessions.changed(user).await;
     Ok(HttpResponse::NoContent()
         .cookie(sessions::cookie(&state, None))
         .finish())
@@ -279,5 +284,6 @@ async fn change_password(
             )
         })
         .await?;
+    state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -96,6 +96,7 @@ async fn enable(
     body: web::Json<TotpCodeRequest>,
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     let code = body.into_inner().code;
+    let user_id = ctx.user.id;
     let st = state.get_ref().clone();
     let codes = state
         .tx(move |c| {
@@ -138,6 +139,8 @@ async fn enable(
             Ok(codes)
         })
         .await?;
+    // REQUIRE_ADMIN_2FA lets an enrolled admin past the enrolment gate.
+    state.sessions.changed(user_id).await;
     Ok(web::Json(RecoveryCodes { recovery_codes: codes }))
 }
 
@@ -185,5 +188,6 @@ async fn disable(
             )
         })
         .await?;
+    state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }

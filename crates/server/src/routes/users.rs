@@ -276,6 +276,8 @@ async fn patch_user(
             Ok(user_view(&saved))
         })
         .await?;
+    // Role, area and activity travel with every cached session.
+    state.sessions.changed(id).await;
     Ok(web::Json(user))
 }
 
@@ -320,6 +322,7 @@ async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
             )
         })
         .await?;
+    state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -380,5 +383,6 @@ async fn end_sessions(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>
             )
         })
         .await?;
+    state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -90,8 +90,8 @@ pub fn alive(state: &AppState, session: &SessionRow, user: &UserRow) -> bool {
 pub enum Refreshed {
     /// A new pair.
     Tokens(Box<TokenResponse>),
-    /// The token was used before: the session is now revoked (commit this).
-    Reused,
+    /// The token was used before: the session of this user is now revoked (commit this).
+    Reused(i64),
     /// Unknown token or ended session.
     Expired,
 }
@@ -104,6 +104,7 @@ pub fn refresh(conn: &mut PgConnection, state: &AppState, token: &str) -> ApiRes
     };
     if used_at.is_some() {
         users::revoke_session(conn, session_id, "refresh_reused")?;
+        let owner = users::session_with_user(conn, session_id)?.map(|(_, user)| user.id);
         tracetrack_db::audit::record(
             conn,
             &tracetrack_db::models::NewAudit {
@@ -117,7 +118,10 @@ pub fn refresh(conn: &mut PgConnection, state: &AppState, token: &str) -> ApiRes
                 request_id: Some(crate::error::current_request_id()),
             },
         )?;
-        return Ok(Refreshed::Reused);
+        return Ok(match owner {
+            Some(user) => Refreshed::Reused(user),
+            None => Refreshed::Expired,
+        });
     }
     let Some((session, user)) = users::session_with_user(conn, session_id)? else {
         return Ok(Refreshed::Expired);
