@@ -9,6 +9,7 @@ mod bills;
 mod concurrency;
 mod limits;
 mod lists;
+mod mail;
 mod matrix;
 mod openapi;
 mod operations;

@@ -157,4 +157,10 @@ pub struct OutboxMail {
     pub body: String,
     /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// When the SMTP relay accepted it; `null` while unsent or without SMTP.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Delivery attempts so far.
+    pub attempts: i32,
+    /// The relay's last refusal, if any.
+    pub last_error: Option<String>,
 }

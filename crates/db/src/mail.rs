@@ -56,22 +56,63 @@ pub fn queue_mail(conn: &mut PgConnection, to: &str, subject: &str, body: &str) 
         .execute(conn)
 }
 
-/// A stored mail: (id, to, subject, body, created_at).
-pub type Mail = (i64, String, String, String, DateTime<Utc>);
+/// A stored mail and how its delivery went.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox_mail)]
+pub struct MailRow {
+    pub id: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// What a delivered mail's body becomes: reset codes do not linger in the table.
+pub const DELIVERED_BODY: &str = "(delivered by SMTP; the body is not kept)";
 
 /// One page of the outbox, newest first.
-pub fn outbox(conn: &mut PgConnection, before: Option<i64>, limit: i64) -> QueryResult<Vec<Mail>> {
-    let mut q = outbox_mail::table
-        .select((
-            outbox_mail::id,
-            outbox_mail::to_address,
-            outbox_mail::subject,
-            outbox_mail::body,
-            outbox_mail::created_at,
-        ))
-        .into_boxed();
+pub fn outbox(conn: &mut PgConnection, before: Option<i64>, limit: i64) -> QueryResult<Vec<MailRow>> {
+    let mut q = outbox_mail::table.select(MailRow::as_select()).into_boxed();
     if let Some(before) = before {
         q = q.filter(outbox_mail::id.lt(before));
     }
     q.order(outbox_mail::id.desc()).limit(limit + 1).load(conn)
+}
+
+/// Locks up to `limit` unsent mails that have attempts left, oldest first;
+/// other instances skip them (call inside a transaction).
+pub fn claim_unsent(conn: &mut PgConnection, max_attempts: i32, limit: i64) -> QueryResult<Vec<MailRow>> {
+    outbox_mail::table
+        .filter(outbox_mail::sent_at.is_null())
+        .filter(outbox_mail::attempts.lt(max_attempts))
+        .order(outbox_mail::id)
+        .limit(limit)
+        .select(MailRow::as_select())
+        .for_update()
+        .skip_locked()
+        .load(conn)
+}
+
+/// Records one delivery attempt: sent (the body is dropped) or the error.
+pub fn record_attempt(conn: &mut PgConnection, id: i64, error: Option<&str>) -> QueryResult<usize> {
+    let target = outbox_mail::table.find(id);
+    match error {
+        None => diesel::update(target)
+            .set((
+                outbox_mail::sent_at.eq(now),
+                outbox_mail::attempts.eq(outbox_mail::attempts + 1),
+                outbox_mail::last_error.eq(None::<String>),
+                outbox_mail::body.eq(DELIVERED_BODY),
+            ))
+            .execute(conn),
+        Some(e) => diesel::update(target)
+            .set((
+                outbox_mail::attempts.eq(outbox_mail::attempts + 1),
+                outbox_mail::last_error.eq(e),
+            ))
+            .execute(conn),
+    }
 }

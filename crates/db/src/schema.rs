@@ -44,6 +44,9 @@ diesel::table! {
         subject -> Text,
         body -> Text,
         created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
     }
 }
 

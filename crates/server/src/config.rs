@@ -53,6 +53,11 @@ pub struct Config {
     /// Audit retention: snapshots cleared, rows deleted after these many days.
     pub audit_clear_days: i32,
     pub audit_delete_days: i32,
+    /// SMTP relay (`SMTP_URL`, or SendGrid's from `SENDGRID_API_KEY`); unset keeps
+    /// mail in the outbox for admins.
+    pub smtp_url: Option<String>,
+    /// Sender of every mail (`MAIL_FROM` or `SENDGRID_FROM_EMAIL`).
+    pub mail_from: String,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -133,6 +138,11 @@ impl Config {
             rate_register: parse("RATE_LIMIT_REGISTER", 5)?,
             audit_clear_days: parse("AUDIT_SNAPSHOT_DAYS", 30)?,
             audit_delete_days: parse("AUDIT_RETENTION_DAYS", 90)?,
+            smtp_url: var("SMTP_URL")
+                .or_else(|| var("SENDGRID_API_KEY").map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))),
+            mail_from: var("MAIL_FROM")
+                .or_else(|| var("SENDGRID_FROM_EMAIL"))
+                .unwrap_or_else(|| "TraceTrack <tracetrack@localhost>".into()),
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -211,6 +221,8 @@ impl Config {
             rate_register: 5,
             audit_clear_days: 30,
             audit_delete_days: 90,
+            smtp_url: None,
+            mail_from: "TraceTrack <tracetrack@localhost>".into(),
         }
     }
 }

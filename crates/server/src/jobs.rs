@@ -31,6 +31,11 @@ pub async fn run(state: AppState) {
                 Ok((folded, purged))
             })
             .await;
+        match crate::services::mailer::deliver(&state).await {
+            Ok((sent, failed)) if sent + failed > 0 => tracing::info!(sent, failed, "mail delivery round"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "mail delivery failed"),
+        }
         match result {
             Ok((_, purged)) if purged > 0 => tracing::info!(purged, "forgot old idempotency keys and sessions"),
             Ok(_) => {}

@@ -58,7 +58,9 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
             None
         }
     };
+    let mailer = services::mailer::Mailer::from_config(&config)?;
     Ok(AppState {
+        mailer,
         pool,
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
         config: Arc::new(config),

@@ -30,6 +30,8 @@ pub struct AppState {
     pub limiter: Arc<crate::ratelimit::Limiter>,
     /// Live sessions cached in Redis (see [`crate::auth::session_cache`]).
     pub sessions: Arc<crate::auth::session_cache::SessionCache>,
+    /// The SMTP relay, when configured (else mail stays in the outbox).
+    pub mailer: Option<Arc<crate::services::mailer::Mailer>>,
 }
 
 impl AppState {

@@ -67,6 +67,7 @@ async fn forgot(
             audit.actor(Some(user)).record(c, "auth.password_reset_requested", "user", Some(user.to_string()), None, Some(json!({"email": email})))
         })
         .await?;
+    crate::services::mailer::deliver_soon(&state);
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -199,13 +200,16 @@ async fn list_outbox(
     Ok(web::Json(page(
         rows,
         limit,
-        |m| id_key(m.0),
-        |(id, to, subject, body, created_at)| OutboxMail {
-            id,
-            to,
-            subject,
-            body,
-            created_at,
+        |m| id_key(m.id),
+        |m| OutboxMail {
+            id: m.id,
+            to: m.to_address,
+            subject: m.subject,
+            body: m.body,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+            attempts: m.attempts,
+            last_error: m.last_error,
         },
     )))
 }

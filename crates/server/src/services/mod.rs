@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bills;
 pub mod logged;
+pub mod mailer;
 pub mod scan;
 pub mod scan_request;
 pub mod seal;
