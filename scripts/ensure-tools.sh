@@ -34,8 +34,8 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustu
 [ "$(trunk --version 2>/dev/null)" = "trunk 0.21.14" ] || { log "cargo install trunk 0.21.14 (about 13 min once)"; cargo install trunk --version 0.21.14 --locked; }
 # Must equal wasm-bindgen in frontend/Cargo.lock. No --locked: the registry mirror lacks a crate its lock names.
 [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen 0.2.130" ] || { log "cargo install wasm-bindgen-cli 0.2.130 (about 5 min once)"; cargo install wasm-bindgen-cli --version 0.2.130; }
-# wasm-opt 132 and playwright-core from npm.
-if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ]; then
+# wasm-opt 132, zopfli and playwright-core from npm.
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -d tools/node_modules/@gfx/zopfli ]; then
   log "npm install (tools/)"
   (cd tools && npm install --no-audit --no-fund --silent)
 fi

@@ -19,3 +19,4 @@ mod sessions;
 mod tokens;
 mod two_factor;
 mod users;
+mod web_app;

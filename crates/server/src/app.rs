@@ -189,11 +189,13 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
-/// Serves the built web app with an `index.html` fallback for deep links.
+/// Serves the built web app with an `index.html` fallback for deep links; the
+/// `.br`/`.gz` copies that `scripts/build-frontend.sh` writes go out as they are.
 fn web_app(dir: PathBuf) -> Files {
     let index = dir.join("index.html");
     Files::new("/", dir)
         .index_file("index.html")
+        .try_compressed()
         .default_handler(web::to(move |req: HttpRequest| {
             let index = index.clone();
             async move {

@@ -73,7 +73,9 @@ mod tests {
     #[test]
     fn the_bundled_list_is_large_and_case_blind() {
         assert!(COMMON.lines().count() > 1500);
-        assert!(COMMON.lines().all(|l| l.chars().count() >= MIN_PASSWORD_LEN && l == l.to_lowercase()));
+        assert!(COMMON
+            .lines()
+            .all(|l| l.chars().count() >= MIN_PASSWORD_LEN && l == l.to_lowercase()));
         for common in ["QwertyUiop", "1q2w3e4r5t", "basketball", "1qaz2wsx3edc"] {
             assert!(check_policy(common, "bob", "/password").is_err(), "{common}");
         }
