@@ -65,6 +65,27 @@ fn evidence() -> Vec<(&'static str, &'static str, Evidence)> {
         ("PATCH", "/api/v1/dispatch-areas/{code}", Audit("dispatch_area.update")),
         ("POST", "/api/v1/bag-formats", Audit("bag_format.create")),
         ("PATCH", "/api/v1/bag-formats/{code}", Audit("bag_format.update")),
+        ("POST", "/api/v1/promotion-requests", Audit("promotion.request")),
+        (
+            "POST",
+            "/api/v1/promotion-requests/{id}/approve",
+            Audit("promotion.approve"),
+        ),
+        (
+            "POST",
+            "/api/v1/promotion-requests/{id}/reject",
+            Audit("promotion.reject"),
+        ),
+        (
+            "POST",
+            "/api/v1/notifications/{id}/read",
+            None("the caller's own read flag; no account or business data changes"),
+        ),
+        (
+            "POST",
+            "/api/v1/notifications/read-all",
+            None("the caller's own read flags; no account or business data changes"),
+        ),
     ]
 }
 
@@ -324,6 +345,15 @@ async fn one_scenario_performs_every_mutation_and_finds_its_evidence() {
     .await;
     ok(&app, M::DELETE, &format!("/api/v1/bills/{b}/parents/SB88001"), t, None).await;
     ok(&app, M::DELETE, &format!("/api/v1/bills/{b}"), t, None).await;
+    // Promotion requests, decided both ways.
+    for (name, approve) in [("climber", true), ("hopeful", false)] {
+        let (_, token) = app.user(&a, name, "dispatcher", Some("akola")).await;
+        let body = json!({"requested_role": "biller", "reason": "I run the bill station"});
+        let filed = ok(&app, M::POST, "/api/v1/promotion-requests", Some(&token), Some(body)).await;
+        let verb = if approve { "approve" } else { "reject" };
+        let path = format!("/api/v1/promotion-requests/{}/{verb}", filed["id"]);
+        ok(&app, M::POST, &path, t, Some(json!({"note": "ok"}))).await;
+    }
     assert_eq!(
         app.call(
             M::POST,

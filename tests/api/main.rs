@@ -14,6 +14,7 @@ mod matrix;
 mod openapi;
 mod operations;
 mod problems;
+mod promotions;
 mod scans;
 mod sessions;
 mod tokens;

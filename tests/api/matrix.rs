@@ -19,6 +19,8 @@ enum Who {
     /// Any signed-in user, but for a dispatcher of another area the bag (SB77001,
     /// scanned in `akola`) does not exist: this status and code instead.
     OwnArea(u16, &'static str),
+    /// Billers and dispatchers; admins are refused (promotion requests).
+    BelowAdmin,
     /// Billers and admins.
     Biller,
     /// Admins only.
@@ -202,6 +204,18 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ),
         ("GET", "/api/v1/audit-log", Admin, None),
         ("GET", "/api/v1/outbox", Admin, None),
+        ("GET", "/api/v1/promotion-requests", Anyone, None),
+        (
+            "POST",
+            "/api/v1/promotion-requests",
+            BelowAdmin,
+            Some(json!({"requested_role": "admin", "reason": "the matrix asks for it"})),
+        ),
+        ("POST", "/api/v1/promotion-requests/{id}/approve", Admin, None),
+        ("POST", "/api/v1/promotion-requests/{id}/reject", Admin, None),
+        ("GET", "/api/v1/notifications", Anyone, None),
+        ("POST", "/api/v1/notifications/{id}/read", Anyone, None),
+        ("POST", "/api/v1/notifications/read-all", Anyone, None),
     ]
 }
 
@@ -289,7 +303,7 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             ("admin", &admin, 3),
         ] {
             let needed = match who {
-                Who::Public | Who::Anyone | Who::OwnArea(..) => 1,
+                Who::Public | Who::Anyone | Who::OwnArea(..) | Who::BelowAdmin => 1,
                 Who::Biller => 2,
                 Who::Admin => 3,
             };
@@ -300,6 +314,8 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                     (hidden, hidden_code),
                     "{method} {path} as {role}"
                 );
+            } else if who == Who::BelowAdmin && rank == 3 {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {role}");
             } else if rank >= needed {
                 // Allowed: any answer but a refusal of the caller (credential checks of
                 // public operations, like a wrong login password, are not refusals).

@@ -7,6 +7,8 @@ pub mod bills;
 pub mod idempotency;
 pub mod mail;
 pub mod models;
+pub mod notifications;
+pub mod promotions;
 pub mod reference;
 pub mod scan_events;
 pub mod schema;

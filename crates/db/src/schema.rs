@@ -236,6 +236,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    promotion_request (id) {
+        id -> Int8,
+        user_id -> Int8,
+        from_role -> Text,
+        requested_role -> Text,
+        reason -> Text,
+        status -> Text,
+        decided_by -> Nullable<Int8>,
+        decision_note -> Nullable<Text>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notification (id) {
+        id -> Int8,
+        user_id -> Int8,
+        level -> Text,
+        title -> Text,
+        message -> Text,
+        link -> Nullable<Text>,
+        read_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(bag_link -> app_user (linked_by));
 diesel::joinable!(user_session -> app_user (user_id));
 diesel::joinable!(refresh_token -> user_session (session_id));
@@ -254,6 +282,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     dispatch_area,
     idempotency_record,
     login_failure,
+    notification,
+    promotion_request,
     refresh_token,
     scan_event,
     stat_delta,

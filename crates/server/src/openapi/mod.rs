@@ -29,6 +29,8 @@ use utoipa_actix_web::AppExt;
         (name = "bag-formats", description = "Managed list of bag id formats"),
         (name = "dashboard", description = "Counts for the dashboard"),
         (name = "audit", description = "Audit log"),
+        (name = "promotions", description = "Requests for a higher role"),
+        (name = "notifications", description = "Each user's own notifications"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )
 )]

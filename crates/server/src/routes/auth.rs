@@ -5,6 +5,7 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 use tracetrack_api_types::auth::*;
 use tracetrack_api_types::Problem;
+use tracetrack_db::notifications::{self, Note};
 use tracetrack_db::users;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -97,6 +98,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
     let ok = verified && user.as_ref().is_some_and(|u| u.is_active);
     let st = state.get_ref().clone();
     let audit = Auditor::anonymous(ip.clone(), current_request_id(), &st.config).actor(user.as_ref().map(|u| u.id));
+    let known = user.is_some();
     let outcome = state
         .tx(move |c| {
             let Some(user) = user.filter(|_| ok) else {
@@ -107,6 +109,16 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
                     let until = Utc::now() + Duration::minutes(st.config.lockout_minutes);
                     users::lock(c, &username, until)?;
                     after["locked_until"] = json!(until);
+                    if known {
+                        let message = format!("Too many failed sign-ins for {username}; locked until {until}.");
+                        let note = Note {
+                            level: "warning",
+                            title: "Account locked",
+                            message: &message,
+                            link: Some("/admin/users"),
+                        };
+                        notifications::notify_admins(c, note)?;
+                    }
                     audit.record(
                         c,
                         "auth.account_locked",

@@ -8,6 +8,7 @@ use tracetrack_api_types::bills::*;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::bills::{self, BillFilter};
 use tracetrack_db::models::NewBill;
+use tracetrack_db::notifications::{self, Note};
 use tracetrack_domain::bill::BillStatus;
 use tracetrack_domain::Role;
 use utoipa::IntoParams;
@@ -236,6 +237,21 @@ async fn edit(
                 Some(json!(before)),
                 Some(snapshot),
             )?;
+            // The creator hears when someone else completes their bill.
+            if let Some(creator) = after
+                .created_by
+                .filter(|c| action == "bill.complete" && *c != ctx.user.id)
+            {
+                let message = format!("Bill {} was completed by {}.", after.bill_number, ctx.user.username);
+                let link = format!("/bills/{id}");
+                let note = Note {
+                    level: "success",
+                    title: "Bill completed",
+                    message: &message,
+                    link: Some(&link),
+                };
+                notifications::notify(c, creator, note)?;
+            }
             Ok(bill_view(&after))
         })
         .await?;

@@ -8,7 +8,9 @@ pub mod bags;
 pub mod bills;
 pub mod common;
 pub mod health;
+pub mod notifications;
 pub mod params;
+pub mod promotions;
 pub mod reference;
 pub mod scans;
 pub mod two_factor;
@@ -33,7 +35,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/bag-formats").configure(reference::configure_formats))
     .service(scope::scope("/stats").configure(admin::configure_stats))
     .service(scope::scope("/audit-log").configure(admin::configure_audit))
-    .service(scope::scope("/outbox").configure(account::configure_outbox));
+    .service(scope::scope("/outbox").configure(account::configure_outbox))
+    .service(scope::scope("/promotion-requests").configure(promotions::configure))
+    .service(scope::scope("/notifications").configure(notifications::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

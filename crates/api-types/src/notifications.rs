@@ -1,0 +1,83 @@
+//! Notifications and promotion requests (domain.md §5, §8).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Something a user should know.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notification {
+    /// Row id.
+    pub id: i64,
+    /// `info`, `success`, `warning` or `error`.
+    pub level: String,
+    /// One line.
+    pub title: String,
+    /// The details.
+    pub message: String,
+    /// Where in the web app to look, e.g. `/admin/promotions`.
+    pub link: Option<String>,
+    /// Has the user marked it read?
+    pub read: bool,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /notifications`: one page, newest first, and the unread count.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotificationPage {
+    /// The notifications of this page.
+    pub items: Vec<Notification>,
+    /// Opaque cursor of the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Unread notifications in all (for the badge).
+    pub unread_count: i64,
+}
+
+/// A request for a higher role.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PromotionRequest {
+    /// Row id.
+    pub id: i64,
+    /// Who asked.
+    pub user_id: i64,
+    /// Their username.
+    pub username: String,
+    /// Their role when asking.
+    pub current_role: String,
+    /// `biller` or `admin`.
+    pub requested_role: String,
+    /// Why (10–500 characters).
+    pub reason: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// The admin who decided.
+    pub decided_by: Option<i64>,
+    /// The admin's note.
+    pub decision_note: Option<String>,
+    /// When it was decided.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// When it was filed.
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /promotion-requests`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatePromotionRequest {
+    /// `biller` or `admin`, above the caller's role.
+    pub requested_role: String,
+    /// Why, 10–500 characters.
+    pub reason: String,
+}
+
+/// `POST /promotion-requests/{id}/approve` and `/reject`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DecidePromotionRequest {
+    /// A note for the requester (at most 500 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}

@@ -1,0 +1,2 @@
+DROP TABLE notification;
+DROP TABLE promotion_request;
