@@ -15,7 +15,7 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::i18n::T;
-use crate::pages::admin::{AdminPage, AreasPage, AuditPage, ComingPage, FormatsPage, UsersPage};
+use crate::pages::admin::{AdminPage, AreasPage, AuditPage, ComingPage, FormatsPage, PromotionsPage, UsersPage};
 use crate::pages::bills::{BillDetailPage, BillPrintPage, BillStationPage, BillsPage};
 
 /// Navigation for the signed-in user; admin links only for admins.
@@ -30,6 +30,7 @@ fn Nav() -> impl IntoView {
                 <A href="/bags">{T.menu_bags}</A>
                 <A href="/bills">{T.menu_bills}</A>
                 <Show when=move || session.is_admin()><A href="/admin">{T.menu_admin}</A></Show>
+                <pages::notifications::NotificationsLink/>
                 <A href="/profile">{T.menu_profile}</A>
                 <A href="/scanner-test">{T.menu_scanner_test}</A>
             </nav>
@@ -62,6 +63,7 @@ fn ExpiryWarning() -> impl IntoView {
 fn App() -> impl IntoView {
     let session = session::provide();
     provide_context(pages::station::Station::new(session, "station".into()));
+    pages::notifications::provide_unread(session);
     view! {
         <Router>
             <header class="no-print">
@@ -88,7 +90,8 @@ fn App() -> impl IntoView {
                     <Route path=path!("/admin/areas") view=AreasPage/>
                     <Route path=path!("/admin/formats") view=FormatsPage/>
                     <Route path=path!("/admin/audit") view=AuditPage/>
-                    <Route path=path!("/admin/promotions") view=|| view! { <ComingPage title=T.promotions/> }/>
+                    <Route path=path!("/admin/promotions") view=PromotionsPage/>
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
                     <Route path=path!("/admin/imports") view=|| view! { <ComingPage title=T.imports/> }/>
                     <Route path=path!("/admin/exports") view=|| view! { <ComingPage title=T.exports/> }/>
                     <Route path=path!("/admin/eod") view=|| view! { <ComingPage title=T.eod_report/> }/>

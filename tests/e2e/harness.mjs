@@ -55,3 +55,12 @@ export function expect(cond, message) {
 export async function apiContext() {
   return requestFactory.newContext();
 }
+
+/** Signs in through the login page and waits until the app shows the user. */
+export async function signIn(page, username, password, next = '/') {
+  await page.goto(base + '/login?next=' + encodeURIComponent(next));
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}

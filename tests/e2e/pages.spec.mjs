@@ -1,15 +1,7 @@
 // Every page opens for the roles that may use it, with screenshots; the bill
 // station fills and completes a bill; dispatchers do not see admin pages.
-import { suite, base, adminPassword, expect } from './harness.mjs';
+import { suite, base, adminPassword, expect, signIn } from './harness.mjs';
 import { token, api, parentId, childIds, tag } from './api.mjs';
-
-async function signIn(page, username, password, next = '/') {
-  await page.goto(base + '/login?next=' + encodeURIComponent(next));
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
 
 async function scan(page, code) {
   await page.keyboard.type(code, { delay: 5 });

@@ -7,6 +7,7 @@ pub mod guard;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod notifications;
 pub mod profile;
 pub mod scanner_test;
 pub mod station;

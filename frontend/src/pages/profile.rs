@@ -1,11 +1,13 @@
 //! Profile: change password, two-factor sign-in with a QR drawn in the browser and
-//! one-time recovery codes (promotion requests and notifications arrive with their API).
+//! one-time recovery codes, and asking for a higher role.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::json;
 
 use tracetrack_api_types::auth::{RecoveryCodes, TotpSetup};
+use tracetrack_api_types::notifications::PromotionRequest;
+use tracetrack_api_types::Page;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
@@ -45,6 +47,7 @@ pub fn ProfilePage() -> impl IntoView {
             </form>
             {move || message.get().map(|(text, ok)| view! { <p class=if ok { "notice" } else { "error" } role="status">{text}</p> })}
             <TwoFactor/>
+            <Show when=move || !session.is_admin()><Promotion/></Show>
         </RequireSignIn>
     }
 }
@@ -145,6 +148,69 @@ fn TwoFactor() -> impl IntoView {
                     on:input=move |ev| password.set(event_target_value(&ev))/></label>
                 <button type="submit">{T.turn_off}</button>
             </form>
+        </Show>
+    }
+}
+
+/// Ask for a higher role, and see what became of earlier requests.
+#[component]
+fn Promotion() -> impl IntoView {
+    let session = use_session();
+    let above: Vec<&'static str> = match session.user.get_untracked().map(|u| u.role).as_deref() {
+        Some("dispatcher") => vec!["biller", "admin"],
+        _ => vec!["admin"],
+    };
+    let role = RwSignal::new(above[0].to_string());
+    let reason = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<(String, bool)>);
+    let mine = RwSignal::new(Vec::<PromotionRequest>::new());
+    let load = move || {
+        spawn_local(async move {
+            if let Ok(page) = session
+                .get::<Page<PromotionRequest>>("/api/v1/promotion-requests")
+                .await
+            {
+                mine.set(page.items);
+            }
+        });
+    };
+    load();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = json!({"requested_role": role.get_untracked(), "reason": reason.get_untracked()});
+        spawn_local(async move {
+            match session
+                .post::<_, PromotionRequest>("/api/v1/promotion-requests", &body)
+                .await
+            {
+                Ok(_) => {
+                    message.set(Some((T.promotion_sent.to_string(), true)));
+                    load();
+                }
+                Err(e) => message.set(Some((e.message(), false))),
+            }
+        });
+    };
+    view! {
+        <h2>{T.request_promotion}</h2>
+        <form on:submit=submit data-testid="promotion-form">
+            <label>{T.requested_role}<select on:change=move |ev| role.set(event_target_value(&ev))>
+                {above.into_iter().map(|r| view! { <option value=r>{r}</option> }).collect_view()}
+            </select></label>
+            <label>{T.promotion_reason}<textarea required minlength="10" maxlength="500"
+                on:input=move |ev| reason.set(event_target_value(&ev))></textarea></label>
+            <button type="submit">{T.send_request}</button>
+        </form>
+        {move || message.get().map(|(text, ok)| view! { <p class=if ok { "notice" } else { "error" } role="status">{text}</p> })}
+        <Show when=move || !mine.get().is_empty()>
+            <h3>{T.my_requests}</h3>
+            <ul class="list" data-testid="my-requests">
+                {move || mine.get().into_iter().map(|r| view! {
+                    <li>{format!("{} → {} · {} · {}", r.current_role, r.requested_role, r.status,
+                        crate::time::stamp(&r.created_at))}
+                        {r.decision_note.map(|n| view! { <p><em>{n}</em></p> })}</li>
+                }).collect_view()}
+            </ul>
         </Show>
     }
 }

@@ -2,10 +2,12 @@
 
 mod audit;
 mod lists;
+mod promotions;
 mod users;
 
 pub use audit::AuditPage;
 pub use lists::{AreasPage, FormatsPage};
+pub use promotions::PromotionsPage;
 pub use users::UsersPage;
 
 use leptos::prelude::*;
