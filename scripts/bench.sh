@@ -12,7 +12,8 @@ cargo build --release --quiet --bin tracetrack -p tracetrack-server
 cargo build --release --quiet --bin load -p tracetrack-tests
 mkdir -p artifacts
 # One user drives all stations: lift its per-user API limit (1200/min) for the measurement.
-DATABASE_URL="$server/$db" PORT=$port ADMIN_PASSWORD=bench-admin-password POOL_SIZE=${POOL_SIZE:-8} RUST_LOG=warn RATE_LIMIT_API=100000000 \
+# Redis as in production (rate limits, session cache); REDIS_URL= (empty) measures without it.
+DATABASE_URL="$server/$db" PORT=$port REDIS_URL="${REDIS_URL-redis://127.0.0.1:6379}" REDIS_PREFIX="bench-$$" ADMIN_PASSWORD=bench-admin-password POOL_SIZE=${POOL_SIZE:-8} RUST_LOG=warn RATE_LIMIT_API=100000000 \
   target/release/tracetrack serve > artifacts/bench-server.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
