@@ -17,6 +17,7 @@ mod problems;
 mod promotions;
 mod scans;
 mod sessions;
+mod system;
 mod tokens;
 mod two_factor;
 mod users;

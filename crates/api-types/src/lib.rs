@@ -9,6 +9,7 @@ pub mod bills;
 pub mod notifications;
 pub mod problem;
 pub mod scans;
+pub mod system;
 
 pub use problem::{FieldError, Problem};
 

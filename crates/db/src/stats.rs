@@ -71,3 +71,16 @@ pub fn fold(conn: &mut PgConnection) -> QueryResult<usize> {
     )
     .execute(conn)
 }
+
+#[derive(QueryableByName)]
+struct DatabaseSize {
+    #[diesel(sql_type = BigInt)]
+    bytes: i64,
+}
+
+/// Size of the current database on disk, in bytes.
+pub fn database_size(conn: &mut PgConnection) -> QueryResult<i64> {
+    let row: DatabaseSize =
+        diesel::sql_query("SELECT pg_database_size(current_database()) AS bytes").get_result(conn)?;
+    Ok(row.bytes)
+}

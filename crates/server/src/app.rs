@@ -179,6 +179,9 @@ impl RootSpanBuilder for RequestSpan {
                     .map(|t| t.elapsed().as_secs_f64() * 1000.0);
                 let status = res.status().as_u16();
                 if status >= 500 {
+                    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+                        state.monitor.server_error();
+                    }
                     tracing::error!(status, latency_ms = ms.unwrap_or_default(), "request failed");
                 } else {
                     tracing::info!(status, latency_ms = ms.unwrap_or_default(), "request");

@@ -58,6 +58,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Sender of every mail (`MAIL_FROM` or `SENDGRID_FROM_EMAIL`).
     pub mail_from: String,
+    /// Database work at least this long is logged and listed in system health.
+    pub slow_query_ms: u64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -138,6 +140,7 @@ impl Config {
             rate_register: parse("RATE_LIMIT_REGISTER", 5)?,
             audit_clear_days: parse("AUDIT_SNAPSHOT_DAYS", 30)?,
             audit_delete_days: parse("AUDIT_RETENTION_DAYS", 90)?,
+            slow_query_ms: parse("SLOW_QUERY_MS", 100)?,
             smtp_url: var("SMTP_URL")
                 .or_else(|| var("SENDGRID_API_KEY").map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))),
             mail_from: var("MAIL_FROM")
@@ -222,6 +225,7 @@ impl Config {
             audit_clear_days: 30,
             audit_delete_days: 90,
             smtp_url: None,
+            slow_query_ms: 100,
             mail_from: "TraceTrack <tracetrack@localhost>".into(),
         }
     }

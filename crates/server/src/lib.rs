@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod jobs;
+pub mod monitor;
 pub mod openapi;
 pub mod ratelimit;
 pub mod redis;
@@ -60,6 +61,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     };
     let mailer = services::mailer::Mailer::from_config(&config)?;
     Ok(AppState {
+        monitor: Arc::new(monitor::Monitor::new(config.slow_query_ms)),
         mailer,
         pool,
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),

@@ -30,6 +30,8 @@ pub struct AppState {
     pub limiter: Arc<crate::ratelimit::Limiter>,
     /// Live sessions cached in Redis (see [`crate::auth::session_cache`]).
     pub sessions: Arc<crate::auth::session_cache::SessionCache>,
+    /// Server errors and slow database work of this instance.
+    pub monitor: Arc<crate::monitor::Monitor>,
     /// The SMTP relay, when configured (else mail stays in the outbox).
     pub mailer: Option<Arc<crate::services::mailer::Mailer>>,
 }
@@ -42,11 +44,15 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        web::block(move || {
+        let started = Instant::now();
+        let result = web::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
         })
-        .await?
+        .await?;
+        self.monitor
+            .database_work(started.elapsed(), crate::error::current_request_id());
+        result
     }
 
     /// Like [`AppState::db`], inside one transaction.

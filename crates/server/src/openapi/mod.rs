@@ -31,6 +31,7 @@ use utoipa_actix_web::AppExt;
         (name = "audit", description = "Audit log"),
         (name = "promotions", description = "Requests for a higher role"),
         (name = "notifications", description = "Each user's own notifications"),
+        (name = "system", description = "System health (admin)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )
 )]

@@ -34,19 +34,7 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let mut checks = serde_json::Map::new();
     checks.insert("postgres".into(), word(db_ok).into());
     let mut ok = db_ok;
-    if let Some(redis) = &state.redis {
-        let ping = async {
-            let mut conn = redis.get().await.ok()?;
-            deadpool_redis::redis::cmd("PING")
-                .query_async::<String>(&mut conn)
-                .await
-                .ok()
-        };
-        let redis_ok = tokio::time::timeout(std::time::Duration::from_secs(2), ping)
-            .await
-            .ok()
-            .flatten()
-            .is_some();
+    if let Some(redis_ok) = redis_answers(&state).await {
         checks.insert("redis".into(), word(redis_ok).into());
         ok &= redis_ok;
     }
@@ -61,6 +49,25 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
             .insert_header((header::RETRY_AFTER, "5"))
             .json(body)
     }
+}
+
+/// Does Redis answer a PING within 2 s? `None` when no Redis is configured.
+pub async fn redis_answers(state: &AppState) -> Option<bool> {
+    let redis = state.redis.as_ref()?;
+    let ping = async {
+        let mut conn = redis.get().await.ok()?;
+        deadpool_redis::redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .ok()
+    };
+    Some(
+        tokio::time::timeout(std::time::Duration::from_secs(2), ping)
+            .await
+            .ok()
+            .flatten()
+            .is_some(),
+    )
 }
 
 /// Prometheus metrics (bearer `METRICS_TOKEN` when set).

@@ -13,6 +13,7 @@ pub mod params;
 pub mod promotions;
 pub mod reference;
 pub mod scans;
+pub mod system;
 pub mod two_factor;
 pub mod users;
 
@@ -37,7 +38,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/audit-log").configure(admin::configure_audit))
     .service(scope::scope("/outbox").configure(account::configure_outbox))
     .service(scope::scope("/promotion-requests").configure(promotions::configure))
-    .service(scope::scope("/notifications").configure(notifications::configure));
+    .service(scope::scope("/notifications").configure(notifications::configure))
+    .service(scope::scope("/system").configure(system::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.
