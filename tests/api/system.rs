@@ -42,8 +42,4 @@ async fn redis_is_reported_missing_or_down() {
         (h["redis"].as_str(), h["database"].as_str()),
         (Some("unavailable"), Some("ok"))
     );
-    assert!(
-        h["slow_queries"].as_array().unwrap().is_empty(),
-        "nothing slow at 100 ms"
-    );
 }
