@@ -157,6 +157,14 @@ pub struct Strings {
     pub decision_note: &'static str,
     pub no_requests: &'static str,
     pub requested_role: &'static str,
+    pub health_database: &'static str,
+    pub health_redis: &'static str,
+    pub health_pool: &'static str,
+    pub health_memory: &'static str,
+    pub health_uptime: &'static str,
+    pub health_errors: &'static str,
+    pub health_slow: &'static str,
+    pub refresh: &'static str,
 }
 
 /// English.
@@ -316,6 +324,14 @@ pub const EN: Strings = Strings {
     decision_note: "Note for the requester",
     no_requests: "No requests.",
     requested_role: "Requested role",
+    health_database: "Database",
+    health_redis: "Redis",
+    health_pool: "Connections in use / open / max",
+    health_memory: "Memory (MB)",
+    health_uptime: "Up for (minutes)",
+    health_errors: "Server errors in the last hour",
+    health_slow: "Slow database work",
+    refresh: "Refresh",
 };
 
 /// The active language.

@@ -15,7 +15,9 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::i18n::T;
-use crate::pages::admin::{AdminPage, AreasPage, AuditPage, ComingPage, FormatsPage, PromotionsPage, UsersPage};
+use crate::pages::admin::{
+    AdminPage, AreasPage, AuditPage, ComingPage, FormatsPage, HealthPage, PromotionsPage, UsersPage,
+};
 use crate::pages::bills::{BillDetailPage, BillPrintPage, BillStationPage, BillsPage};
 
 /// Navigation for the signed-in user; admin links only for admins.
@@ -95,7 +97,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("/admin/imports") view=|| view! { <ComingPage title=T.imports/> }/>
                     <Route path=path!("/admin/exports") view=|| view! { <ComingPage title=T.exports/> }/>
                     <Route path=path!("/admin/eod") view=|| view! { <ComingPage title=T.eod_report/> }/>
-                    <Route path=path!("/admin/health") view=|| view! { <ComingPage title=T.system_health/> }/>
+                    <Route path=path!("/admin/health") view=HealthPage/>
                 </Routes>
             </main>
         </Router>

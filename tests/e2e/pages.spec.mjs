@@ -62,6 +62,11 @@ await suite('pages', [
       await page.getByTestId(testid).locator('li').first().waitFor();
       await noHorizontalScroll(page);
     }
+    await page.goto(base + '/admin/health');
+    await page.getByTestId('health').filter({ hasText: 'Connections in use' }).waitFor();
+    expect((await page.getByTestId('health').textContent()).includes('ok'), 'database ok');
+    await page.screenshot({ path: 'artifacts/pages-system-health.png', fullPage: true });
+    await noHorizontalScroll(page);
     await page.goto(base + '/admin/imports');
     await page.getByText('not available on this server yet').waitFor();
     await page.goto(base + '/profile');

@@ -1,11 +1,13 @@
 //! Admin pages (hidden from other roles).
 
 mod audit;
+mod health;
 mod lists;
 mod promotions;
 mod users;
 
 pub use audit::AuditPage;
+pub use health::HealthPage;
 pub use lists::{AreasPage, FormatsPage};
 pub use promotions::PromotionsPage;
 pub use users::UsersPage;
