@@ -15,6 +15,7 @@ mod openapi;
 mod operations;
 mod problems;
 mod promotions;
+mod reports;
 mod scans;
 mod sessions;
 mod system;

@@ -217,6 +217,7 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ("POST", "/api/v1/notifications/{id}/read", Anyone, None),
         ("POST", "/api/v1/notifications/read-all", Anyone, None),
         ("GET", "/api/v1/system/health", Admin, None),
+        ("GET", "/api/v1/reports/eod", Admin, None),
     ]
 }
 

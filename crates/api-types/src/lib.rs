@@ -8,6 +8,7 @@ pub mod bags;
 pub mod bills;
 pub mod notifications;
 pub mod problem;
+pub mod reports;
 pub mod scans;
 pub mod system;
 

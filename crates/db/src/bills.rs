@@ -156,3 +156,22 @@ pub fn count_by_status(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64)
         .select((bill::status, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// Bills created in `[from, to)` with their creator's username, oldest first
+/// (at most `limit`).
+pub fn created_between(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(BillRow, Option<String>)>> {
+    use crate::schema::app_user;
+    bill::table
+        .left_join(app_user::table.on(bill::created_by.eq(app_user::id.nullable())))
+        .filter(bill::created_at.ge(from))
+        .filter(bill::created_at.lt(to))
+        .order(bill::id)
+        .limit(limit)
+        .select((BillRow::as_select(), app_user::username.nullable()))
+        .load(conn)
+}

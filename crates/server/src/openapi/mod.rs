@@ -32,6 +32,7 @@ use utoipa_actix_web::AppExt;
         (name = "promotions", description = "Requests for a higher role"),
         (name = "notifications", description = "Each user's own notifications"),
         (name = "system", description = "System health (admin)"),
+        (name = "reports", description = "End-of-day report (admin)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )
 )]

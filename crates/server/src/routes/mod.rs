@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod params;
 pub mod promotions;
 pub mod reference;
+pub mod reports;
 pub mod scans;
 pub mod system;
 pub mod two_factor;
@@ -39,7 +40,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/outbox").configure(account::configure_outbox))
     .service(scope::scope("/promotion-requests").configure(promotions::configure))
     .service(scope::scope("/notifications").configure(notifications::configure))
-    .service(scope::scope("/system").configure(system::configure));
+    .service(scope::scope("/system").configure(system::configure))
+    .service(scope::scope("/reports").configure(reports::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

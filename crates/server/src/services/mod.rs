@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bills;
 pub mod logged;
 pub mod mailer;
+pub mod reports;
 pub mod scan;
 pub mod scan_request;
 pub mod seal;

@@ -1,0 +1,118 @@
+//! The end-of-day report: a day's bills summed up, as JSON or CSV.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use tracetrack_api_types::reports::{EodBill, EodReport};
+use tracetrack_db::models::BillRow;
+use tracetrack_domain::bill::kg;
+
+/// The UTC bounds `[start, end)` of a local day.
+pub fn day_bounds(date: NaiveDate, tz: chrono_tz::Tz) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+    let at_midnight = |d: NaiveDate| {
+        let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        tz.from_local_datetime(&local)
+            .earliest()
+            .map_or_else(|| Utc.from_utc_datetime(&local), |t| t.with_timezone(&Utc))
+    };
+    (at_midnight(date), at_midnight(date.succ_opt().unwrap_or(date)))
+}
+
+/// Sums up the bills of one day.
+pub fn summarise(date: NaiveDate, tz: chrono_tz::Tz, bills: Vec<(BillRow, Option<String>)>) -> EodReport {
+    let mut report = EodReport {
+        date,
+        timezone: tz.name().to_string(),
+        bills: bills.len() as i64,
+        by_status: Default::default(),
+        by_creator: Default::default(),
+        parents: 0,
+        children: 0,
+        actual_weight_kg: 0.0,
+        expected_weight_kg: 0.0,
+        rows: Vec::with_capacity(bills.len()),
+    };
+    let (mut actual_g, mut expected_g) = (0i64, 0i64);
+    for (b, creator) in bills {
+        *report.by_status.entry(b.status.clone()).or_default() += 1;
+        *report
+            .by_creator
+            .entry(creator.clone().unwrap_or_default())
+            .or_default() += 1;
+        report.parents += i64::from(b.parent_count);
+        report.children += i64::from(b.child_count);
+        actual_g += b.actual_weight_g;
+        expected_g += b.expected_weight_g;
+        report.rows.push(EodBill {
+            bill_number: b.bill_number,
+            status: b.status,
+            created_by: creator,
+            parents: b.parent_count,
+            children: b.child_count,
+            actual_weight_kg: kg(b.actual_weight_g),
+            expected_weight_kg: kg(b.expected_weight_g),
+            created_at: b.created_at,
+        });
+    }
+    report.actual_weight_kg = kg(actual_g);
+    report.expected_weight_kg = kg(expected_g);
+    report
+}
+
+/// One CSV field: quoted when needed, and never read as a formula by a spreadsheet.
+fn field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// The report as CSV: one row per bill, then a total row.
+pub fn to_csv(r: &EodReport) -> String {
+    let mut out =
+        String::from("bill_number,status,created_by,parents,children,actual_weight_kg,expected_weight_kg,created_at\n");
+    for b in &r.rows {
+        let cells = [
+            field(&b.bill_number),
+            field(&b.status),
+            field(b.created_by.as_deref().unwrap_or_default()),
+            b.parents.to_string(),
+            b.children.to_string(),
+            format!("{:.3}", b.actual_weight_kg),
+            format!("{:.3}", b.expected_weight_kg),
+            b.created_at.to_rfc3339(),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "TOTAL {} ({}),{} bills,,{},{},{:.3},{:.3},\n",
+        r.date, r.timezone, r.bills, r.parents, r.children, r.actual_weight_kg, r.expected_weight_kg
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kolkata_day_starts_at_18_30_utc_the_day_before() {
+        let (from, to) = day_bounds(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(), chrono_tz::Asia::Kolkata);
+        assert_eq!(from.to_rfc3339(), "2026-11-21T18:30:00+00:00");
+        assert_eq!((to - from).num_hours(), 24);
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(field("SB-1"), "SB-1");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("-5"), "'-5");
+    }
+}

@@ -1,0 +1,1 @@
+DROP INDEX bill_created_idx;
