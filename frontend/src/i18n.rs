@@ -165,6 +165,12 @@ pub struct Strings {
     pub health_errors: &'static str,
     pub health_slow: &'static str,
     pub refresh: &'static str,
+    pub eod_date: &'static str,
+    pub eod_bills: &'static str,
+    pub eod_parents: &'static str,
+    pub eod_children: &'static str,
+    pub eod_by_status: &'static str,
+    pub eod_by_creator: &'static str,
 }
 
 /// English.
@@ -332,6 +338,12 @@ pub const EN: Strings = Strings {
     health_errors: "Server errors in the last hour",
     health_slow: "Slow database work",
     refresh: "Refresh",
+    eod_date: "Day",
+    eod_bills: "Bills",
+    eod_parents: "Parents",
+    eod_children: "Children",
+    eod_by_status: "By status",
+    eod_by_creator: "By creator",
 };
 
 /// The active language.

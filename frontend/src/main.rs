@@ -16,7 +16,7 @@ use leptos_router::path;
 
 use crate::i18n::T;
 use crate::pages::admin::{
-    AdminPage, AreasPage, AuditPage, ComingPage, FormatsPage, HealthPage, PromotionsPage, UsersPage,
+    AdminPage, AreasPage, AuditPage, ComingPage, EodPage, FormatsPage, HealthPage, PromotionsPage, UsersPage,
 };
 use crate::pages::bills::{BillDetailPage, BillPrintPage, BillStationPage, BillsPage};
 
@@ -96,7 +96,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
                     <Route path=path!("/admin/imports") view=|| view! { <ComingPage title=T.imports/> }/>
                     <Route path=path!("/admin/exports") view=|| view! { <ComingPage title=T.exports/> }/>
-                    <Route path=path!("/admin/eod") view=|| view! { <ComingPage title=T.eod_report/> }/>
+                    <Route path=path!("/admin/eod") view=EodPage/>
                     <Route path=path!("/admin/health") view=HealthPage/>
                 </Routes>
             </main>

@@ -67,6 +67,15 @@ await suite('pages', [
     expect((await page.getByTestId('health').textContent()).includes('ok'), 'database ok');
     await page.screenshot({ path: 'artifacts/pages-system-health.png', fullPage: true });
     await noHorizontalScroll(page);
+    await page.goto(base + '/admin/eod');
+    await page.getByTestId('eod').filter({ hasText: 'Bills' }).waitFor();
+    await page.getByLabel('Day').fill('2001-01-01');
+    await page.getByLabel('Day').dispatchEvent('change');
+    await page.getByTestId('eod').filter({ hasText: 'Bills0' }).waitFor();
+    await page.getByLabel('Day').fill(new Date().toISOString().slice(0, 10));
+    await page.getByLabel('Day').dispatchEvent('change');
+    await page.screenshot({ path: 'artifacts/pages-eod-report.png', fullPage: true });
+    await noHorizontalScroll(page);
     await page.goto(base + '/admin/imports');
     await page.getByText('not available on this server yet').waitFor();
     await page.goto(base + '/profile');

@@ -1,12 +1,14 @@
 //! Admin pages (hidden from other roles).
 
 mod audit;
+mod eod;
 mod health;
 mod lists;
 mod promotions;
 mod users;
 
 pub use audit::AuditPage;
+pub use eod::EodPage;
 pub use health::HealthPage;
 pub use lists::{AreasPage, FormatsPage};
 pub use promotions::PromotionsPage;
