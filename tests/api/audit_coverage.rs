@@ -66,6 +66,7 @@ fn evidence() -> Vec<(&'static str, &'static str, Evidence)> {
         ("POST", "/api/v1/bag-formats", Audit("bag_format.create")),
         ("PATCH", "/api/v1/bag-formats/{code}", Audit("bag_format.update")),
         ("POST", "/api/v1/promotion-requests", Audit("promotion.request")),
+        ("POST", "/api/v1/reports/eod/send", Audit("report.eod_sent")),
         (
             "POST",
             "/api/v1/promotion-requests/{id}/approve",
@@ -345,6 +346,7 @@ async fn one_scenario_performs_every_mutation_and_finds_its_evidence() {
     .await;
     ok(&app, M::DELETE, &format!("/api/v1/bills/{b}/parents/SB88001"), t, None).await;
     ok(&app, M::DELETE, &format!("/api/v1/bills/{b}"), t, None).await;
+    ok(&app, M::POST, "/api/v1/reports/eod/send", t, None).await;
     // Promotion requests, decided both ways.
     for (name, approve) in [("climber", true), ("hopeful", false)] {
         let (_, token) = app.user(&a, name, "dispatcher", Some("akola")).await;

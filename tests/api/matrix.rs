@@ -218,6 +218,7 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ("POST", "/api/v1/notifications/read-all", Anyone, None),
         ("GET", "/api/v1/system/health", Admin, None),
         ("GET", "/api/v1/reports/eod", Admin, None),
+        ("POST", "/api/v1/reports/eod/send", Admin, None),
     ]
 }
 

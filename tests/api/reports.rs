@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use tracetrack_test_utils::spawn_app;
+use tracetrack_test_utils::{spawn_app, spawn_app_with, USER_PASSWORD};
 
 #[actix_web::test]
 async fn the_days_bills_are_counted_weighed_and_listed() {
@@ -77,4 +77,82 @@ async fn the_days_bills_are_counted_weighed_and_listed() {
         app.get("/api/v1/reports/eod", &biller).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[actix_web::test]
+async fn the_report_is_mailed_by_cron_secret_or_by_an_admin() {
+    let key = "eod-secret-key-that-is-long-enough-1";
+    let app = spawn_app_with(|c| c.eod_secret_key = Some(key.into())).await;
+    let admin = app.admin_token().await;
+    // The biller has an e-mail address; the dispatcher is not a reader anyway.
+    let reader =
+        json!({"username": "reader", "email": "reader@example.com", "password": USER_PASSWORD, "role": "biller"});
+    assert_eq!(
+        app.post("/api/v1/users", &admin, reader).await.status,
+        StatusCode::CREATED
+    );
+    let floor = json!({"username": "floor", "email": "floor@example.com", "password": USER_PASSWORD,
+        "role": "dispatcher", "dispatch_area": "akola"});
+    assert_eq!(
+        app.post("/api/v1/users", &admin, floor).await.status,
+        StatusCode::CREATED
+    );
+    let send = |secret: Option<&'static str>| {
+        let headers: Vec<(&str, &str)> = secret.map(|s| vec![("X-EOD-Secret", s)]).unwrap_or_default();
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::POST,
+                "/api/v1/reports/eod/send?date=2026-11-20",
+                None,
+                None,
+                &headers,
+            )
+            .await
+        }
+    };
+    assert_eq!(send(None).await.code(), "unauthorized");
+    assert_eq!(send(Some("wrong")).await.status, StatusCode::UNAUTHORIZED);
+    let by_cron = send(Some(key)).await;
+    assert_eq!(by_cron.status, StatusCode::ACCEPTED, "{:?}", by_cron.body);
+    assert_eq!(
+        by_cron.body,
+        json!({"date": "2026-11-20", "recipients": 1}),
+        "only the biller has an e-mail"
+    );
+    let outbox = app.get("/api/v1/outbox", &admin).await.body;
+    assert_eq!(outbox["items"][0]["to"], "reader@example.com");
+    assert!(outbox["items"][0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("bill_number,status"));
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'report.eod_sent' AND actor_id IS NULL"),
+        1
+    );
+
+    let by_admin = app
+        .call(reqwest::Method::POST, "/api/v1/reports/eod/send", Some(&admin), None)
+        .await;
+    assert_eq!(by_admin.status, StatusCode::ACCEPTED);
+    let (_, biller) = app.user(&admin, "not-admin", "biller", None).await;
+    let refused = app
+        .call(reqwest::Method::POST, "/api/v1/reports/eod/send", Some(&biller), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[actix_web::test]
+async fn without_a_configured_key_the_cron_door_is_shut() {
+    let app = spawn_app().await;
+    let r = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/reports/eod/send",
+            None,
+            None,
+            &[("X-EOD-Secret", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }

@@ -43,3 +43,12 @@ pub struct EodReport {
     /// One row per bill, oldest first.
     pub rows: Vec<EodBill>,
 }
+
+/// `POST /reports/eod/send`: the report went to the outbox for these many readers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EodSent {
+    pub date: NaiveDate,
+    /// Active admins and billers with an e-mail address.
+    pub recipients: usize,
+}

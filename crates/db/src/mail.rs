@@ -116,3 +116,15 @@ pub fn record_attempt(conn: &mut PgConnection, id: i64, error: Option<&str>) -> 
             .execute(conn),
     }
 }
+
+/// E-mail addresses of active admins and billers (the end-of-day report's readers).
+pub fn report_recipients(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    app_user::table
+        .filter(app_user::role.eq_any(["admin", "biller"]))
+        .filter(app_user::is_active.eq(true))
+        .filter(app_user::deleted_at.is_null())
+        .filter(app_user::email.is_not_null())
+        .select(app_user::email.assume_not_null())
+        .order(app_user::id)
+        .load(conn)
+}

@@ -60,6 +60,8 @@ pub struct Config {
     pub mail_from: String,
     /// Database work at least this long is logged and listed in system health.
     pub slow_query_ms: u64,
+    /// Lets a cron job send the end-of-day report (`X-EOD-Secret`); unset disables that.
+    pub eod_secret_key: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -141,6 +143,7 @@ impl Config {
             audit_clear_days: parse("AUDIT_SNAPSHOT_DAYS", 30)?,
             audit_delete_days: parse("AUDIT_RETENTION_DAYS", 90)?,
             slow_query_ms: parse("SLOW_QUERY_MS", 100)?,
+            eod_secret_key: var("EOD_SECRET_KEY"),
             smtp_url: var("SMTP_URL")
                 .or_else(|| var("SENDGRID_API_KEY").map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))),
             mail_from: var("MAIL_FROM")
@@ -174,6 +177,9 @@ impl Config {
             }
             if self.create_test_users {
                 bail!("CREATE_TEST_USERS=true is refused in production");
+            }
+            if self.eod_secret_key.as_ref().is_some_and(|k| k.len() < 32) {
+                bail!("EOD_SECRET_KEY must be at least 32 bytes in production");
             }
             if self.cors_origins.iter().any(|o| o == "*") {
                 bail!("CORS_ORIGINS=* is refused in production; list the origins");
@@ -226,6 +232,7 @@ impl Config {
             audit_delete_days: 90,
             smtp_url: None,
             slow_query_ms: 100,
+            eod_secret_key: None,
             mail_from: "TraceTrack <tracetrack@localhost>".into(),
         }
     }

@@ -57,7 +57,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
 }
 
-async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
+pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
     if let Some(user) = req.extensions().get::<CurrentUser>() {
         return Ok(user.clone());
     }

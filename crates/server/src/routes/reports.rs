@@ -1,15 +1,20 @@
 //! `/api/v1/reports/eod` (admin): the end-of-day summary as JSON or CSV.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
-use tracetrack_api_types::reports::EodReport;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tracetrack_api_types::reports::{EodReport, EodSent};
+use tracetrack_api_types::Problem;
 use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::extract::{authenticate, request_meta};
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::services::audit::Auditor;
 use crate::services::reports::{day_bounds, summarise, to_csv};
 use crate::state::AppState;
 
@@ -17,7 +22,7 @@ use crate::state::AppState;
 const MAX_BILLS: i64 = 20_000;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(eod);
+    cfg.service(eod).service(send_eod);
 }
 
 /// Which day, in which form.
@@ -43,16 +48,32 @@ pub struct EodQuery {
 async fn eod(state: web::Data<AppState>, user: CurrentUser, q: web::Query<EodQuery>) -> ApiResult<HttpResponse> {
     user.require(Role::Admin)?;
     let q = q.into_inner();
-    let tz = state.config.report_timezone;
-    let date = match q.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid_param("date", "date must be YYYY-MM-DD."))?,
-        None => Utc::now().with_timezone(&tz).date_naive(),
-    };
     let csv = match q.format.as_deref().unwrap_or("json") {
         "json" | "" => false,
         "csv" => true,
         _ => return Err(ApiError::invalid_param("format", "format must be json or csv.")),
+    };
+    let report = build(&state, q.date.as_deref()).await?;
+    let date = report.date;
+    if csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"eod-{date}.csv\""),
+            ))
+            .body(to_csv(&report)));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// The report of `date` (`YYYY-MM-DD`, today in `REPORT_TIMEZONE` when absent).
+async fn build(state: &AppState, date: Option<&str>) -> ApiResult<EodReport> {
+    let tz = state.config.report_timezone;
+    let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| ApiError::invalid_param("date", "date must be YYYY-MM-DD."))?,
+        None => Utc::now().with_timezone(&tz).date_naive(),
     };
     let (from, to) = day_bounds(date, tz);
     let bills = state
@@ -64,15 +85,85 @@ async fn eod(state: web::Data<AppState>, user: CurrentUser, q: web::Query<EodQue
             format!("More than {MAX_BILLS} bills on {date}; export them instead."),
         ));
     }
-    let report = summarise(date, tz, bills);
-    if csv {
-        return Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                "Content-Disposition",
-                format!("attachment; filename=\"eod-{date}.csv\""),
+    Ok(summarise(date, tz, bills))
+}
+
+/// Which day to send.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SendQuery {
+    /// The day (`YYYY-MM-DD`) in `REPORT_TIMEZONE`; today when absent.
+    #[param(format = Date)]
+    date: Option<String>,
+}
+
+/// Is the `X-EOD-Secret` header the configured key? (Digests compared, so the
+/// time taken says nothing about how much of the key matched.)
+fn secret_matches(state: &AppState, sent: &str) -> bool {
+    state
+        .config
+        .eod_secret_key
+        .as_ref()
+        .is_some_and(|key| Sha256::digest(key.as_bytes()) == Sha256::digest(sent.as_bytes()))
+}
+
+/// Mail the end-of-day report to active admins and billers with an e-mail address:
+/// a cron job with `X-EOD-Secret: <EOD_SECRET_KEY>` (disabled when unset), or an admin.
+#[utoipa::path(
+    tag = "reports",
+    params(SendQuery, ("X-EOD-Secret" = Option<String>, Header, description = "EOD_SECRET_KEY, instead of a token")),
+    responses(
+        (status = 202, body = EodSent),
+        (status = 401, description = "unauthorized: neither the secret nor a token", body = Problem),
+    ),
+    security(("bearer" = []), ())
+)]
+#[post("/eod/send")]
+async fn send_eod(state: web::Data<AppState>, req: HttpRequest, q: web::Query<SendQuery>) -> ApiResult<HttpResponse> {
+    let (ip, _, _) = request_meta(&req)?;
+    let secret = req.headers().get("X-EOD-Secret").and_then(|v| v.to_str().ok());
+    let actor = match secret {
+        Some(sent) if secret_matches(&state, sent) => None,
+        Some(_) => {
+            return Err(ApiError::unauthorized(
+                "unauthorized",
+                "The X-EOD-Secret is wrong, or EOD_SECRET_KEY is not set.",
             ))
-            .body(to_csv(&report)));
-    }
-    Ok(HttpResponse::Ok().json(report))
+        }
+        None => {
+            let user = authenticate(req.clone()).await?;
+            user.require(Role::Admin)?;
+            Some(user.id)
+        }
+    };
+    let report = build(&state, q.date.as_deref()).await?;
+    let (date, csv) = (report.date, to_csv(&report));
+    let summary = format!(
+        "End-of-day report for {date} ({}):\n{} bills, {} parents, {} children, {:.1} kg actual, {:.1} kg expected.\n\n{csv}",
+        report.timezone, report.bills, report.parents, report.children, report.actual_weight_kg, report.expected_weight_kg
+    );
+    let st = state.get_ref().clone();
+    let recipients = state
+        .tx(move |c| {
+            let to = tracetrack_db::mail::report_recipients(c)?;
+            let subject = format!("TraceTrack end-of-day report {date}");
+            for address in &to {
+                tracetrack_db::mail::queue_mail(c, address, &subject, &summary)?;
+            }
+            let after = json!({"date": date, "recipients": to.len(), "by_cron": actor.is_none()});
+            Auditor::anonymous(ip, current_request_id(), &st.config)
+                .actor(actor)
+                .record(
+                    c,
+                    "report.eod_sent",
+                    "report",
+                    Some(date.to_string()),
+                    None,
+                    Some(after),
+                )?;
+            Ok(to.len())
+        })
+        .await?;
+    crate::services::mailer::deliver_soon(&state);
+    Ok(HttpResponse::Accepted().json(EodSent { date, recipients }))
 }
