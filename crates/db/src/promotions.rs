@@ -6,11 +6,14 @@ use diesel::prelude::*;
 
 use crate::schema::{app_user, promotion_request};
 
-/// A stored request with the requester's username.
-#[derive(Debug, Clone, Queryable)]
+/// A stored request with the requester's username; the columns come from the
+/// struct itself (`Selectable`), so the select list is written once.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = promotion_request, check_for_backend(diesel::pg::Pg))]
 pub struct PromotionRow {
     pub id: i64,
     pub user_id: i64,
+    #[diesel(select_expression = app_user::username)]
     pub username: String,
     pub from_role: String,
     pub requested_role: String,
@@ -21,34 +24,6 @@ pub struct PromotionRow {
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
-
-type Columns = (
-    promotion_request::id,
-    promotion_request::user_id,
-    app_user::username,
-    promotion_request::from_role,
-    promotion_request::requested_role,
-    promotion_request::reason,
-    promotion_request::status,
-    promotion_request::decided_by,
-    promotion_request::decision_note,
-    promotion_request::decided_at,
-    promotion_request::created_at,
-);
-
-const COLUMNS: Columns = (
-    promotion_request::id,
-    promotion_request::user_id,
-    app_user::username,
-    promotion_request::from_role,
-    promotion_request::requested_role,
-    promotion_request::reason,
-    promotion_request::status,
-    promotion_request::decided_by,
-    promotion_request::decision_note,
-    promotion_request::decided_at,
-    promotion_request::created_at,
-);
 
 /// Files a request; `None` when the user already has a pending one.
 pub fn insert(
@@ -76,7 +51,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<PromotionRow
     promotion_request::table
         .inner_join(app_user::table.on(app_user::id.eq(promotion_request::user_id)))
         .filter(promotion_request::id.eq(id))
-        .select(COLUMNS)
+        .select(PromotionRow::as_select())
         .first(conn)
         .optional()
 }
@@ -91,7 +66,7 @@ pub fn list(
 ) -> QueryResult<Vec<PromotionRow>> {
     let mut q = promotion_request::table
         .inner_join(app_user::table.on(app_user::id.eq(promotion_request::user_id)))
-        .select(COLUMNS)
+        .select(PromotionRow::as_select())
         .into_boxed();
     if let Some(user) = user {
         q = q.filter(promotion_request::user_id.eq(user));
