@@ -7,6 +7,7 @@ mod auth;
 mod bags;
 mod bills;
 mod concurrency;
+mod exports;
 mod limits;
 mod lists;
 mod mail;

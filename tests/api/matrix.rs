@@ -219,11 +219,13 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ("GET", "/api/v1/system/health", Admin, None),
         ("GET", "/api/v1/reports/eod", Admin, None),
         ("POST", "/api/v1/reports/eod/send", Admin, None),
+        ("GET", "/api/v1/exports/{kind}", Admin, None),
     ]
 }
 
 fn fill(path: &str, user_id: i64) -> String {
     path.replace("{qr_id}", "SB77001")
+        .replace("{kind}", "bags")
         .replace("{id}", &user_id.to_string())
         .replace("{code}", if path.contains("bag-formats") { "CHILD" } else { "akola" })
 }

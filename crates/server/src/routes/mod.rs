@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bags;
 pub mod bills;
 pub mod common;
+pub mod exports;
 pub mod health;
 pub mod notifications;
 pub mod params;
@@ -41,7 +42,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/promotion-requests").configure(promotions::configure))
     .service(scope::scope("/notifications").configure(notifications::configure))
     .service(scope::scope("/system").configure(system::configure))
-    .service(scope::scope("/reports").configure(reports::configure));
+    .service(scope::scope("/reports").configure(reports::configure))
+    .service(scope::scope("/exports").configure(exports::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

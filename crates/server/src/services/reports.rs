@@ -58,7 +58,7 @@ pub fn summarise(date: NaiveDate, tz: chrono_tz::Tz, bills: Vec<(BillRow, Option
 }
 
 /// One CSV field: quoted when needed, and never read as a formula by a spreadsheet.
-fn field(value: &str) -> String {
+pub(crate) fn field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
