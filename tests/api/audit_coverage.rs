@@ -67,6 +67,7 @@ fn evidence() -> Vec<(&'static str, &'static str, Evidence)> {
         ("PATCH", "/api/v1/bag-formats/{code}", Audit("bag_format.update")),
         ("POST", "/api/v1/promotion-requests", Audit("promotion.request")),
         ("POST", "/api/v1/reports/eod/send", Audit("report.eod_sent")),
+        ("POST", "/api/v1/imports", Audit("import.create")),
         (
             "POST",
             "/api/v1/promotion-requests/{id}/approve",
@@ -347,6 +348,16 @@ async fn one_scenario_performs_every_mutation_and_finds_its_evidence() {
     ok(&app, M::DELETE, &format!("/api/v1/bills/{b}/parents/SB88001"), t, None).await;
     ok(&app, M::DELETE, &format!("/api/v1/bills/{b}"), t, None).await;
     ok(&app, M::POST, "/api/v1/reports/eod/send", t, None).await;
+    let file = reqwest::multipart::Part::bytes(b"bill_number,capacity\nAUDIT-1,1\n".to_vec()).file_name("bills.csv");
+    let upload = app
+        .client
+        .post(format!("{}/api/v1/imports", app.base))
+        .bearer_auth(&a)
+        .multipart(reqwest::multipart::Form::new().part("file", file))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), reqwest::StatusCode::ACCEPTED);
     // Promotion requests, decided both ways.
     for (name, approve) in [("climber", true), ("hopeful", false)] {
         let (_, token) = app.user(&a, name, "dispatcher", Some("akola")).await;

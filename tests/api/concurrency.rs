@@ -6,7 +6,7 @@ use serde_json::json;
 use tracetrack_test_utils::{spawn_app, TestApp};
 
 /// Counters (bag.child_count, bill counters, dashboard stats) equal the rows.
-async fn assert_counters_match_rows(app: &TestApp, token: &str) {
+pub(crate) async fn assert_counters_match_rows(app: &TestApp, token: &str) {
     let drift = app.count(
         "SELECT count(*) AS n FROM bag p WHERE p.role = 'parent'
            AND p.child_count <> (SELECT count(*) FROM bag_link l WHERE l.parent_id = p.id)",

@@ -8,6 +8,7 @@ mod bags;
 mod bills;
 mod concurrency;
 mod exports;
+mod imports;
 mod limits;
 mod lists;
 mod mail;

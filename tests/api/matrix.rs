@@ -220,6 +220,9 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ("GET", "/api/v1/reports/eod", Admin, None),
         ("POST", "/api/v1/reports/eod/send", Admin, None),
         ("GET", "/api/v1/exports/{kind}", Admin, None),
+        ("POST", "/api/v1/imports", Admin, None),
+        ("GET", "/api/v1/imports", Admin, None),
+        ("GET", "/api/v1/imports/{id}", Admin, None),
     ]
 }
 

@@ -13,6 +13,19 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<BillRow>> {
     bill::table.find(id).select(BillRow::as_select()).first(conn).optional()
 }
 
+/// The id of the bill numbered `number` (case-insensitively).
+pub fn id_by_number(conn: &mut PgConnection, number: &str) -> QueryResult<Option<i64>> {
+    bill::table
+        .filter(
+            sql::<Bool>("lower(bill_number) = lower(")
+                .bind::<Text, _>(number)
+                .sql(")"),
+        )
+        .select(bill::id)
+        .first(conn)
+        .optional()
+}
+
 /// Finds and row-locks a bill until the transaction ends.
 pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Option<BillRow>> {
     bill::table

@@ -6,6 +6,7 @@ pub mod bags;
 pub mod bills;
 pub mod exports;
 pub mod idempotency;
+pub mod imports;
 pub mod mail;
 pub mod models;
 pub mod notifications;

@@ -269,6 +269,8 @@ diesel::joinable!(user_session -> app_user (user_id));
 diesel::joinable!(refresh_token -> user_session (session_id));
 diesel::joinable!(bill_item -> bill (bill_id));
 diesel::joinable!(bill_item -> bag (bag_id));
+diesel::joinable!(import_job -> app_user (created_by));
+diesel::joinable!(import_error -> import_job (import_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_setting,
@@ -281,6 +283,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     bill_item,
     dispatch_area,
     idempotency_record,
+    import_error,
+    import_job,
     login_failure,
     notification,
     promotion_request,
@@ -290,3 +294,31 @@ diesel::allow_tables_to_appear_in_same_query!(
     stat_total,
     user_session,
 );
+
+diesel::table! {
+    import_job (id) {
+        id -> Int8,
+        kind -> Text,
+        mode -> Text,
+        filename -> Text,
+        status -> Text,
+        total_rows -> Int4,
+        processed_rows -> Int4,
+        applied_rows -> Int4,
+        error_rows -> Int4,
+        message -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_error (import_id, row_number) {
+        import_id -> Int8,
+        row_number -> Int4,
+        code -> Text,
+        message -> Text,
+    }
+}

@@ -62,6 +62,8 @@ pub struct Config {
     pub slow_query_ms: u64,
     /// Lets a cron job send the end-of-day report (`X-EOD-Secret`); unset disables that.
     pub eod_secret_key: Option<String>,
+    /// Largest import file in bytes (`MAX_FILE_UPLOAD_SIZE`).
+    pub max_upload_bytes: usize,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -144,6 +146,7 @@ impl Config {
             audit_delete_days: parse("AUDIT_RETENTION_DAYS", 90)?,
             slow_query_ms: parse("SLOW_QUERY_MS", 100)?,
             eod_secret_key: var("EOD_SECRET_KEY"),
+            max_upload_bytes: parse("MAX_FILE_UPLOAD_SIZE", 104_857_600)?,
             smtp_url: var("SMTP_URL")
                 .or_else(|| var("SENDGRID_API_KEY").map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))),
             mail_from: var("MAIL_FROM")
@@ -233,6 +236,7 @@ impl Config {
             smtp_url: None,
             slow_query_ms: 100,
             eod_secret_key: None,
+            max_upload_bytes: 104_857_600,
             mail_from: "TraceTrack <tracetrack@localhost>".into(),
         }
     }

@@ -19,6 +19,9 @@ pub async fn run(state: AppState) {
         let result = state
             .db(move |c| {
                 let folded = tracetrack_db::stats::fold(c)?;
+                // A running import reports at least every few seconds; silence
+                // this long means its instance stopped.
+                tracetrack_db::imports::fail_stale(c, Utc::now() - chrono::Duration::minutes(10))?;
                 let purged = if purge {
                     tracetrack_db::idempotency::purge(c, Utc::now() - chrono::Duration::days(days))?
                         + tracetrack_db::users::purge_sessions(c, Utc::now() - chrono::Duration::days(1))?

@@ -33,6 +33,7 @@ use utoipa_actix_web::AppExt;
         (name = "notifications", description = "Each user's own notifications"),
         (name = "system", description = "System health (admin)"),
         (name = "reports", description = "End-of-day report (admin)"),
+        (name = "imports", description = "CSV and XLSX imports run as background jobs (admin)"),
         (name = "exports", description = "Bags, bills, scans and user activity as CSV or XLSX (admin)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )

@@ -9,6 +9,7 @@ pub mod bills;
 pub mod common;
 pub mod exports;
 pub mod health;
+pub mod imports;
 pub mod notifications;
 pub mod params;
 pub mod promotions;
@@ -43,7 +44,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/notifications").configure(notifications::configure))
     .service(scope::scope("/system").configure(system::configure))
     .service(scope::scope("/reports").configure(reports::configure))
-    .service(scope::scope("/exports").configure(exports::configure));
+    .service(scope::scope("/exports").configure(exports::configure))
+    .service(scope::scope("/imports").configure(imports::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

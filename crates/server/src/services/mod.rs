@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bills;
 pub mod exports;
+pub mod imports;
 pub mod logged;
 pub mod mailer;
 pub mod reports;

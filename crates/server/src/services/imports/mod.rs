@@ -1,0 +1,168 @@
+//! Import jobs (domain.md §9): rows of an uploaded file applied through the same
+//! operations as scans and bills, so every invariant (one parent per child,
+//! capacity, counters) holds exactly as for a worker. Each row runs in a
+//! savepoint; `all_or_nothing` keeps one transaction and rolls it back when any
+//! row failed, `best_effort` commits every [`CHUNK`] rows.
+
+pub mod file;
+mod rows;
+
+use std::sync::Arc;
+
+use serde_json::json;
+use tracetrack_db::diesel::{Connection, PgConnection};
+use tracetrack_db::imports::{self, Progress};
+use tracetrack_db::notifications::Note;
+use tracetrack_db::PgPool;
+use tracetrack_domain::FormatSet;
+
+use self::file::{Layout, Rows};
+use self::rows::Applier;
+use crate::auth::CurrentUser;
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use crate::services::audit::Auditor;
+
+/// Rows per progress report (and per transaction in `best_effort`).
+pub const CHUNK: usize = 500;
+
+/// A job ready to run.
+pub struct Job {
+    pub id: i64,
+    pub layout: Layout,
+    pub all_or_nothing: bool,
+    /// The admin who started it; rows are applied as this user.
+    pub user: CurrentUser,
+    pub rows: Rows,
+    /// Request id of the upload, for the audit row of the end.
+    pub request_id: String,
+}
+
+/// A row's failure: its 1-based row number and the problem.
+pub type RowError = (i32, ApiError);
+
+/// Why a transaction stopped.
+enum Stop {
+    /// `all_or_nothing` and some row failed: roll everything back.
+    RowsFailed,
+    /// Something other than a row went wrong (the database, say).
+    Fatal(ApiError),
+}
+
+impl From<tracetrack_db::diesel::result::Error> for Stop {
+    fn from(e: tracetrack_db::diesel::result::Error) -> Stop {
+        Stop::Fatal(e.into())
+    }
+}
+
+impl From<ApiError> for Stop {
+    fn from(e: ApiError) -> Stop {
+        Stop::Fatal(e)
+    }
+}
+
+/// Runs a job to its end on blocking connections, reporting progress as it goes,
+/// then records the outcome, an audit row and a notification for the starter.
+pub fn run(pool: &PgPool, config: &Config, formats: Arc<FormatSet>, job: Job) -> ApiResult<()> {
+    let mut work = pool.get()?;
+    let mut side = pool.get()?;
+    let mut applier = Applier::new(job.id, &job.user, &formats, &job.layout);
+    let first = job.layout.first_row;
+    let data = job.rows.get(first..).unwrap_or_default();
+    let mut p = Progress::default();
+    let report = |side: &mut PgConnection, p: Progress, errors: &mut Vec<RowError>| -> ApiResult<()> {
+        let stored: Vec<_> = errors
+            .drain(..)
+            .map(|(row, e)| (row, e.code.to_string(), e.detail.clone()))
+            .collect();
+        side.transaction(|c| {
+            imports::add_errors(c, job.id, &stored)?;
+            imports::set_progress(c, job.id, p)
+        })?;
+        Ok(())
+    };
+    let mut errors = Vec::new();
+    let mut pass = |c: &mut PgConnection, p: &mut Progress, side: &mut PgConnection| -> Result<(), Stop> {
+        for (i, chunk) in data.chunks(CHUNK).enumerate() {
+            applier.chunk(c, first + i * CHUNK, chunk, p, &mut errors)?;
+            report(side, *p, &mut errors)?;
+        }
+        applier.finish(p, &mut errors);
+        report(side, *p, &mut errors)?;
+        Ok(())
+    };
+    let outcome = if job.all_or_nothing {
+        work.transaction(|c| {
+            pass(c, &mut p, &mut side)?;
+            if p.errors > 0 {
+                return Err(Stop::RowsFailed);
+            }
+            Ok(())
+        })
+    } else {
+        // Each chunk commits on its own: `chunk` opens savepoints, the
+        // connection autocommits between them.
+        pass(&mut work, &mut p, &mut side)
+    };
+    let (status, level, message) = match outcome {
+        Ok(()) if p.errors == 0 => ("succeeded", "success", format!("{} rows imported.", p.applied)),
+        Ok(()) => (
+            if p.applied > 0 { "succeeded" } else { "failed" },
+            "warning",
+            format!("{} rows imported, {} rows with errors.", p.applied, p.errors),
+        ),
+        Err(Stop::RowsFailed) => {
+            p.applied = 0;
+            (
+                "failed",
+                "error",
+                format!("{} rows with errors; nothing was imported (all or nothing).", p.errors),
+            )
+        }
+        Err(Stop::Fatal(e)) => {
+            tracing::error!(import = job.id, error = %e, "import stopped");
+            if job.all_or_nothing {
+                p.applied = 0;
+            }
+            (
+                "failed",
+                "error",
+                format!(
+                    "The import stopped at row {} because of a server error{}.",
+                    first + p.processed as usize,
+                    if job.all_or_nothing {
+                        "; nothing was imported"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        }
+    };
+    let link = format!("/admin/imports/{}", job.id);
+    side.transaction(|c| {
+        imports::finish(c, job.id, status, p, &message)?;
+        let after = json!({"status": status, "applied_rows": p.applied, "error_rows": p.errors});
+        Auditor::anonymous(None, job.request_id.clone(), config)
+            .actor(Some(job.user.id))
+            .record(
+                c,
+                "import.finish",
+                "import",
+                Some(job.id.to_string()),
+                None,
+                Some(after),
+            )?;
+        tracetrack_db::notifications::notify(
+            c,
+            job.user.id,
+            Note {
+                level,
+                title: "Import finished",
+                message: &message,
+                link: Some(&link),
+            },
+        )?;
+        Ok::<_, ApiError>(())
+    })
+}

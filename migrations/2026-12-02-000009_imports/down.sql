@@ -1,0 +1,2 @@
+DROP TABLE import_error;
+DROP TABLE import_job;
