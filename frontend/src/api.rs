@@ -58,13 +58,21 @@ impl Reply {
     }
 }
 
-async fn raw(
+/// A request body.
+#[derive(Clone)]
+pub enum Body {
+    Json(Value),
+    /// A multipart form (file uploads).
+    Form(web_sys::FormData),
+}
+
+async fn fetch(
     method: Method,
     path: &str,
     token: Option<&str>,
-    body: Option<&Value>,
+    body: Option<&Body>,
     headers: &[(&str, &str)],
-) -> Result<Reply, ApiError> {
+) -> Result<gloo_net::http::Response, ApiError> {
     let mut req = RequestBuilder::new(path).method(method);
     if let Some(t) = token {
         req = req.header("Authorization", &format!("Bearer {t}"));
@@ -72,14 +80,29 @@ async fn raw(
     for (k, v) in headers {
         req = req.header(k, v);
     }
-    let res = match body {
-        Some(b) => req.json(b).map_err(|_| ApiError::Network)?.send().await,
+    match body {
+        Some(Body::Json(b)) => req.json(b).map_err(|_| ApiError::Network)?.send().await,
+        Some(Body::Form(f)) => req.body(f.clone()).map_err(|_| ApiError::Network)?.send().await,
         None => req.send().await,
     }
-    .map_err(|_| ApiError::Network)?;
+    .map_err(|_| ApiError::Network)
+}
+
+async fn raw(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Body>,
+    headers: &[(&str, &str)],
+) -> Result<Reply, ApiError> {
+    Ok(reply(fetch(method, path, token, body, headers).await?).await)
+}
+
+/// Status and JSON body of a response.
+async fn reply(res: gloo_net::http::Response) -> Reply {
     let status = res.status();
     let body = res.json::<Value>().await.unwrap_or(Value::Null);
-    Ok(Reply { status, body })
+    Reply { status, body }
 }
 
 /// Renews the access token with the refresh cookie.
@@ -88,7 +111,7 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
         Method::POST,
         "/api/v1/auth/refresh",
         None,
-        Some(&serde_json::json!({})),
+        Some(&Body::Json(serde_json::json!({}))),
         &[],
     )
     .await?
@@ -98,7 +121,7 @@ pub async fn refresh() -> Result<TokenResponse, ApiError> {
 /// Signs in.
 pub async fn login(body: &impl Serialize) -> Result<TokenResponse, ApiError> {
     let body = serde_json::to_value(body).map_err(|_| ApiError::Network)?;
-    raw(Method::POST, "/api/v1/auth/login", None, Some(&body), &[])
+    raw(Method::POST, "/api/v1/auth/login", None, Some(&Body::Json(body)), &[])
         .await?
         .into_result()
 }
@@ -112,26 +135,65 @@ impl Session {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Result<Reply, ApiError> {
-        let token = self.token.get_untracked();
-        let reply = raw(method.clone(), path, token.as_deref(), body.as_ref(), headers).await?;
-        if reply.status != 401 || token.is_none() {
-            return Ok(reply);
-        }
-        match refresh().await {
-            Ok(tokens) => {
-                let token = tokens.access_token.clone();
-                self.accept(tokens);
-                raw(method, path, Some(&token), body.as_ref(), headers).await
-            }
-            Err(_) => {
-                self.expire();
-                Ok(reply)
-            }
-        }
+        let res = self.respond(method, path, body.map(Body::Json), headers, false).await?;
+        Ok(reply(res).await)
     }
 
-    /// GET a JSON resource.
+    /// The raw response, after one silent refresh when the token had expired.
+    /// With `raise`, a 5xx answer shows the server-error page (for the read a
+    /// page is built from, not for background polls or the station).
+    async fn respond(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Body>,
+        headers: &[(&str, &str)],
+        raise: bool,
+    ) -> Result<gloo_net::http::Response, ApiError> {
+        let token = self.token.get_untracked();
+        let mut res = fetch(method.clone(), path, token.as_deref(), body.as_ref(), headers).await?;
+        if res.status() == 401 && token.is_some() {
+            match refresh().await {
+                Ok(tokens) => {
+                    let token = tokens.access_token.clone();
+                    self.accept(tokens);
+                    res = fetch(method, path, Some(&token), body.as_ref(), headers).await?;
+                }
+                Err(_) => self.expire(),
+            }
+        }
+        if raise && res.status() >= 500 {
+            crate::pages::server_error::raise(res.headers().get("x-request-id"));
+        }
+        Ok(res)
+    }
+
+    /// POST a multipart form.
+    pub async fn upload<T: DeserializeOwned>(&self, path: &str, form: web_sys::FormData) -> Result<T, ApiError> {
+        let res = self
+            .respond(Method::POST, path, Some(Body::Form(form)), &[], false)
+            .await?;
+        reply(res).await.into_result()
+    }
+
+    /// GET a file and hand it to the browser as a download.
+    pub async fn download(&self, path: &str, name: &str) -> Result<(), ApiError> {
+        let res = self.respond(Method::GET, path, None, &[], false).await?;
+        if !(200..300).contains(&res.status()) {
+            return reply(res).await.into_result();
+        }
+        let bytes = res.binary().await.map_err(|_| ApiError::Network)?;
+        save_file(&bytes, name).ok_or(ApiError::Network)
+    }
+
+    /// GET the JSON resource a page shows (a 5xx shows the server-error page).
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let res = self.respond(Method::GET, path, None, &[], true).await?;
+        reply(res).await.into_result()
+    }
+
+    /// GET for background polls and the station: failures stay with the caller.
+    pub async fn get_quiet<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         self.send(Method::GET, path, None, &[]).await?.into_result()
     }
 
@@ -156,4 +218,17 @@ impl Session {
             reply.into_result::<Value>()
         }
     }
+}
+
+/// Offers bytes to the user as a file called `name`.
+fn save_file(bytes: &[u8], name: &str) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let link: web_sys::HtmlAnchorElement = document().create_element("a").ok()?.dyn_into().ok()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url).ok()
 }

@@ -16,7 +16,8 @@ use leptos_router::path;
 
 use crate::i18n::T;
 use crate::pages::admin::{
-    AdminPage, AreasPage, AuditPage, ComingPage, EodPage, FormatsPage, HealthPage, PromotionsPage, UsersPage,
+    AdminPage, AreasPage, AuditPage, EodPage, ExportsPage, FormatsPage, HealthPage, ImportDetailPage, ImportsPage,
+    PromotionsPage, UsersPage,
 };
 use crate::pages::bills::{BillDetailPage, BillPrintPage, BillStationPage, BillsPage};
 
@@ -75,6 +76,7 @@ fn App() -> impl IntoView {
             <Nav/>
             <ExpiryWarning/>
             <main>
+                <pages::server_error::ServerErrorBoundary>
                 <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
                     <Route path=path!("/login") view=pages::login::Login/>
                     <Route path=path!("/") view=pages::home::Home/>
@@ -94,11 +96,13 @@ fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=AuditPage/>
                     <Route path=path!("/admin/promotions") view=PromotionsPage/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
-                    <Route path=path!("/admin/imports") view=|| view! { <ComingPage title=T.imports/> }/>
-                    <Route path=path!("/admin/exports") view=|| view! { <ComingPage title=T.exports/> }/>
+                    <Route path=path!("/admin/imports") view=ImportsPage/>
+                    <Route path=path!("/admin/imports/:id") view=ImportDetailPage/>
+                    <Route path=path!("/admin/exports") view=ExportsPage/>
                     <Route path=path!("/admin/eod") view=EodPage/>
                     <Route path=path!("/admin/health") view=HealthPage/>
                 </Routes>
+                </pages::server_error::ServerErrorBoundary>
             </main>
         </Router>
     }

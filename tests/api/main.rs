@@ -7,6 +7,7 @@ mod auth;
 mod bags;
 mod bills;
 mod concurrency;
+mod events;
 mod exports;
 mod imports;
 mod limits;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod bags;
 pub mod bills;
+pub mod events;
 pub mod imports;
 pub mod notifications;
 pub mod problem;

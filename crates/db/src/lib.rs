@@ -7,6 +7,7 @@ pub mod bills;
 pub mod exports;
 pub mod idempotency;
 pub mod imports;
+pub mod live;
 pub mod mail;
 pub mod models;
 pub mod notifications;

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod jobs;
+pub mod live;
 pub mod monitor;
 pub mod openapi;
 pub mod ratelimit;
@@ -71,6 +72,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         limiter: Arc::new(ratelimit::Limiter::new(redis.clone(), config_prefix.clone())),
         sessions: Arc::new(auth::session_cache::SessionCache::new(redis.clone(), config_prefix)),
         redis,
+        live: Arc::new(live::LiveHub::default()),
     })
 }
 
@@ -88,6 +90,7 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::
         state.config.production,
     ));
     actix_web::rt::spawn(jobs::run(state.clone()));
+    actix_web::rt::spawn(live::run(state.clone()));
     let server =
         HttpServer::new(move || app::build(state.clone(), doc.clone(), routes.clone()).app_data(security.clone()))
             .workers(workers)

@@ -34,6 +34,8 @@ pub struct AppState {
     pub monitor: Arc<crate::monitor::Monitor>,
     /// The SMTP relay, when configured (else mail stays in the outbox).
     pub mailer: Option<Arc<crate::services::mailer::Mailer>>,
+    /// Live events for this instance's SSE subscribers.
+    pub live: Arc<crate::live::LiveHub>,
 }
 
 impl AppState {

@@ -1,5 +1,5 @@
-//! The start page: who is signed in, live counts (polled until the event stream
-//! exists) and recent scans.
+//! The start page: who is signed in, live counts (refreshed on the event stream,
+//! and every 30 s should it be down) and recent scans.
 
 use std::time::Duration;
 
@@ -9,6 +9,8 @@ use tracetrack_api_types::admin::Stats;
 use tracetrack_api_types::auth::User;
 use tracetrack_api_types::scans::ScanEvent;
 use tracetrack_api_types::Page;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
@@ -23,9 +25,7 @@ pub fn Home() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     let session = use_session();
     let tick = RwSignal::new(0u32);
-    if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(10)) {
-        on_cleanup(move || handle.clear());
-    }
+    let live = LiveFeed::start(session, tick);
     let me = LocalResource::new(move || async move { session.get::<User>("/api/v1/auth/me").await.ok() });
     let stats = LocalResource::new(move || {
         tick.track();
@@ -37,6 +37,9 @@ fn Dashboard() -> impl IntoView {
     });
     view! {
         <h1>{T.dashboard}</h1>
+        <p class="muted" data-testid="live" data-live=move || live.get().to_string()>
+            {move || if live.get() { T.live_on } else { T.live_off }}
+        </p>
         <p><a class="big-link" href="/station">{T.open_station}</a></p>
         <Suspense fallback=|| view! { <p>{T.loading}</p> }>
             {move || me.get().flatten().map(|u| view! {
@@ -63,6 +66,83 @@ fn Dashboard() -> impl IntoView {
                 }).collect_view())}
             </ul>
         </Suspense>
+    }
+}
+
+/// The dashboard's link to `/api/v1/events/stream`: any scan or bill change marks
+/// the counts stale, and they are re-read at most once a second.
+struct LiveFeed {
+    source: web_sys::EventSource,
+    /// Kept alive as long as the source uses it.
+    _on_event: Closure<dyn Fn(web_sys::Event)>,
+}
+
+impl LiveFeed {
+    /// Connects (and reconnects with a fresh token when the stream ends); bumps
+    /// `tick` when something changed, and every 30 s regardless. Returns whether
+    /// the stream is open.
+    fn start(session: crate::session::Session, tick: RwSignal<u32>) -> RwSignal<bool> {
+        let open = RwSignal::new(false);
+        let stale = RwSignal::new(false);
+        let feed = StoredValue::new_local(None::<LiveFeed>);
+        let connect = move || {
+            let Some(token) = session.token.get_untracked() else {
+                return;
+            };
+            let url = format!(
+                "/api/v1/events/stream?access_token={}",
+                js_sys::encode_uri_component(&token)
+            );
+            let Ok(source) = web_sys::EventSource::new(&url) else {
+                return;
+            };
+            let on_event = Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+                if e.type_() == "open" {
+                    open.set(true);
+                } else if e.type_() == "error" {
+                    open.set(false);
+                } else {
+                    stale.set(true);
+                }
+            });
+            for kind in ["open", "error", "scan", "bill", "lagged"] {
+                let _ = source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+            }
+            feed.set_value(Some(LiveFeed {
+                source,
+                _on_event: on_event,
+            }));
+        };
+        connect();
+        let seconds = StoredValue::new(0u32);
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                seconds.update_value(|s| *s += 1);
+                let closed = feed.with_value(|f| {
+                    f.as_ref()
+                        .is_none_or(|f| f.source.ready_state() == web_sys::EventSource::CLOSED)
+                });
+                if closed {
+                    open.set(false);
+                    connect();
+                }
+                if stale.get_untracked() || seconds.get_value().is_multiple_of(30) {
+                    stale.set(false);
+                    tick.update(|t| *t += 1);
+                }
+            },
+            Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+        on_cleanup(move || {
+            feed.with_value(|f| {
+                if let Some(f) = f {
+                    f.source.close()
+                }
+            })
+        });
+        open
     }
 }
 

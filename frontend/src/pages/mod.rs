@@ -10,4 +10,5 @@ pub mod not_found;
 pub mod notifications;
 pub mod profile;
 pub mod scanner_test;
+pub mod server_error;
 pub mod station;

@@ -24,7 +24,10 @@ pub fn refresh_unread(session: Session, unread: Unread) {
         return;
     }
     spawn_local(async move {
-        if let Ok(page) = session.get::<NotificationPage>("/api/v1/notifications?limit=1").await {
+        if let Ok(page) = session
+            .get_quiet::<NotificationPage>("/api/v1/notifications?limit=1")
+            .await
+        {
             unread.0.set(page.unread_count);
         }
     });

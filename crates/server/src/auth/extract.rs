@@ -51,10 +51,22 @@ impl CurrentUser {
     }
 }
 
+/// The one route that also takes the token as `?access_token=`: a browser's
+/// `EventSource` cannot send headers. (Request logs record the route, never the query.)
+pub const EVENT_STREAM_PATH: &str = "/api/v1/events/stream";
+
 fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+    }
+    if req.path() != EVENT_STREAM_PATH {
+        return None;
+    }
+    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .ok()?
+        .get("access_token")
+        .cloned()
 }
 
 pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {

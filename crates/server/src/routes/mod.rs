@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bags;
 pub mod bills;
 pub mod common;
+pub mod events;
 pub mod exports;
 pub mod health;
 pub mod imports;
@@ -45,7 +46,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/system").configure(system::configure))
     .service(scope::scope("/reports").configure(reports::configure))
     .service(scope::scope("/exports").configure(exports::configure))
-    .service(scope::scope("/imports").configure(imports::configure));
+    .service(scope::scope("/imports").configure(imports::configure))
+    .service(scope::scope("/events").configure(events::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

@@ -2,14 +2,18 @@
 
 mod audit;
 mod eod;
+mod exports;
 mod health;
+mod imports;
 mod lists;
 mod promotions;
 mod users;
 
 pub use audit::AuditPage;
 pub use eod::EodPage;
+pub use exports::ExportsPage;
 pub use health::HealthPage;
+pub use imports::{ImportDetailPage, ImportsPage};
 pub use lists::{AreasPage, FormatsPage};
 pub use promotions::PromotionsPage;
 pub use users::UsersPage;
@@ -36,18 +40,6 @@ pub fn AdminPage() -> impl IntoView {
                 <li><a href="/admin/eod">{T.eod_report}</a></li>
                 <li><a href="/admin/health">{T.system_health}</a></li>
             </ul>
-        </RequireRole>
-    }
-}
-
-/// Admin pages whose API is not on this server yet: they say so plainly.
-#[component]
-pub fn ComingPage(title: &'static str) -> impl IntoView {
-    view! {
-        <RequireRole admin_only=true>
-            <h1>{title}</h1>
-            <p class="notice">{T.not_available_yet}</p>
-            <a href="/admin">{T.menu_admin}</a>
         </RequireRole>
     }
 }

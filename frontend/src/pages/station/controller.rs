@@ -430,7 +430,7 @@ impl Station {
     pub async fn start(&self) {
         const FORMATS_KEY: &str = "tt_formats";
         let fetched: Result<tracetrack_api_types::Items<tracetrack_api_types::admin::BagFormat>, _> =
-            self.session.get("/api/v1/bag-formats").await;
+            self.session.get_quiet("/api/v1/bag-formats").await;
         let formats = match fetched {
             Ok(items) => {
                 if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&items.items)) {
@@ -460,7 +460,11 @@ impl Station {
             // Shown at once (also offline), then refreshed from the server.
             self.parent.set(Some(remembered.clone()));
             let path = format!("/api/v1/bags/{}", remembered.qr_id);
-            if let Ok(detail) = self.session.get::<tracetrack_api_types::bags::BagDetail>(&path).await {
+            if let Ok(detail) = self
+                .session
+                .get_quiet::<tracetrack_api_types::bags::BagDetail>(&path)
+                .await
+            {
                 let b = detail.bag;
                 let view = ParentView {
                     qr_id: b.qr_id,
