@@ -29,8 +29,6 @@ impl Listener {
             text: String::new(),
         };
         l.wait_for(": connected").await;
-        // Let the instance's poller notice its first listener and take the heads.
-        tokio::time::sleep(Duration::from_millis(700)).await;
         l
     }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tracetrack_api_types::events::{LiveBill, LiveScan};
 use tracetrack_db::diesel::PgConnection;
 
@@ -34,19 +34,29 @@ pub enum Live {
 /// Fan-out to this instance's subscribers.
 pub struct LiveHub {
     tx: broadcast::Sender<Arc<Live>>,
+    /// Whether the poller follows the tables (it stops when nobody listens).
+    following: watch::Sender<bool>,
 }
 
 impl Default for LiveHub {
     fn default() -> LiveHub {
         LiveHub {
             tx: broadcast::channel(4_096).0,
+            following: watch::channel(false).0,
         }
     }
 }
 
 impl LiveHub {
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Live>> {
-        self.tx.subscribe()
+    /// A new subscriber, once the poller follows the tables: every change
+    /// committed after this returns is delivered (unless the wait timed out
+    /// because the database is unreachable).
+    pub async fn subscribe(&self) -> broadcast::Receiver<Arc<Live>> {
+        let rx = self.tx.subscribe();
+        let mut following = self.following.subscribe();
+        let ready = following.wait_for(|f| *f);
+        let _ = tokio::time::timeout(Duration::from_secs(3), ready).await;
+        rx
     }
 }
 
@@ -102,6 +112,7 @@ pub async fn run(state: AppState) {
         tick.tick().await;
         if state.live.tx.receiver_count() == 0 {
             cursor = None;
+            state.live.following.send_replace(false);
             continue;
         }
         let taken = cursor.take();
@@ -112,6 +123,7 @@ pub async fn run(state: AppState) {
                     let _ = state.live.tx.send(Arc::new(e));
                 }
                 cursor = Some(next);
+                state.live.following.send_replace(true);
             }
             Err(e) => tracing::warn!(error = %e, "live events: reading new rows failed"),
         }

@@ -6,12 +6,13 @@ use leptos::prelude::*;
 use crate::i18n::T;
 
 thread_local! {
-    /// `Some(request id)` while the server-error page is up.
-    static TROUBLE: RwSignal<Option<String>> = RwSignal::new(None);
+    /// `Some(request id)` while the server-error page is up. Reference-counted,
+    /// not owned by whichever component first reads it, so it lives for the app.
+    static TROUBLE: ArcRwSignal<Option<String>> = ArcRwSignal::new(None);
 }
 
-fn trouble() -> RwSignal<Option<String>> {
-    TROUBLE.with(|t| *t)
+fn trouble() -> ArcRwSignal<Option<String>> {
+    TROUBLE.with(Clone::clone)
 }
 
 /// Shows the server-error page (called by the API layer).

@@ -37,7 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/stream")]
 async fn event_stream(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let user = authenticate(req).await?;
-    let rx = state.live.subscribe();
+    let rx = state.live.subscribe().await;
     let minutes = u64::try_from(state.config.access_token_minutes).unwrap_or(15).max(1);
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
     let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);

@@ -35,7 +35,7 @@ fn progress_line(j: &ImportJob) -> String {
         j.applied_rows,
         T.import_applied,
         j.error_rows,
-        T.import_errors
+        T.import_with_problems
     )
 }
 
@@ -162,7 +162,7 @@ fn ImportDetailView() -> impl IntoView {
                     view! { <p>{T.no_row_errors}</p> }.into_any()
                 } else {
                     view! {
-                        <table class="facts" data-testid="import-errors">
+                        <table class="facts row-errors" data-testid="import-errors">
                             <tr><th scope="col">{T.row}</th><th scope="col">{T.problem}</th></tr>
                             {d.errors.into_iter().map(|e| view! {
                                 <tr><td>{e.row}</td><td>{format!("{} ({})", e.message, e.code)}</td></tr>

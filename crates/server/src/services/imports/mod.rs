@@ -61,6 +61,11 @@ impl From<ApiError> for Stop {
     }
 }
 
+/// "1 row", "2 rows".
+fn rows(n: i32) -> String {
+    format!("{n} row{}", if n == 1 { "" } else { "s" })
+}
+
 /// Runs a job to its end on blocking connections, reporting progress as it goes,
 /// then records the outcome, an audit row and a notification for the starter.
 pub fn run(pool: &PgPool, config: &Config, formats: Arc<FormatSet>, job: Job) -> ApiResult<()> {
@@ -105,18 +110,18 @@ pub fn run(pool: &PgPool, config: &Config, formats: Arc<FormatSet>, job: Job) ->
         pass(&mut work, &mut p, &mut side)
     };
     let (status, level, message) = match outcome {
-        Ok(()) if p.errors == 0 => ("succeeded", "success", format!("{} rows imported.", p.applied)),
+        Ok(()) if p.errors == 0 => ("succeeded", "success", format!("{} imported.", rows(p.applied))),
         Ok(()) => (
             if p.applied > 0 { "succeeded" } else { "failed" },
             "warning",
-            format!("{} rows imported, {} rows with errors.", p.applied, p.errors),
+            format!("{} imported, {} with errors.", rows(p.applied), rows(p.errors)),
         ),
         Err(Stop::RowsFailed) => {
             p.applied = 0;
             (
                 "failed",
                 "error",
-                format!("{} rows with errors; nothing was imported (all or nothing).", p.errors),
+                format!("{} with errors; nothing was imported (all or nothing).", rows(p.errors)),
             )
         }
         Err(Stop::Fatal(e)) => {
