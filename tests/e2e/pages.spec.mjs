@@ -77,7 +77,11 @@ await suite('pages', [
     await page.screenshot({ path: 'artifacts/pages-eod-report.png', fullPage: true });
     await noHorizontalScroll(page);
     await page.goto(base + '/admin/imports');
-    await page.getByText('not available on this server yet').waitFor();
+    await page.getByTestId('import-form').waitFor();
+    await noHorizontalScroll(page);
+    await page.goto(base + '/admin/exports');
+    await page.getByTestId('exports').locator('li').first().waitFor();
+    await noHorizontalScroll(page);
     await page.goto(base + '/profile');
     await page.getByLabel('Current password').waitFor();
     await page.goto(base + '/scanner-test');
@@ -91,8 +95,11 @@ await suite('pages', [
     await api(page.request, t, 'POST', '/api/v1/users', { username: name, password: 'dispatcher-pass-1', role: 'dispatcher', dispatch_area: 'lucknow' });
     await signIn(page, name, 'dispatcher-pass-1');
     expect(await page.getByRole('link', { name: 'Admin' }).count() === 0, 'no admin link');
-    await page.goto(base + '/admin/users');
-    await page.getByText('Not allowed').waitFor();
+    for (const path of ['/admin/users', '/admin/imports', '/admin/exports']) {
+      await page.goto(base + path);
+      await page.getByText('Not allowed').waitFor();
+      expect(await page.locator('input[type=file], [data-export]').count() === 0, `no admin controls on ${path}`);
+    }
     await page.goto(base + '/station');
     await page.getByTestId('state').filter({ hasText: 'SCAN PARENT' }).waitFor();
   }],
