@@ -1,6 +1,9 @@
 // Service worker: keeps the app shell so a reload in a dead zone still opens the
 // station. API calls always go to the network (the page queues scans itself).
-const CACHE = 'tracetrack-shell-v2';
+const CACHE = 'tracetrack-shell-v3';
+// Office pages come from the second build (office.html); only the floor build's
+// page is kept as the shell. Same prefixes as tracetrack_domain::web.
+const OFFICE = /^\/(bags|bills|admin|profile)(\/|$)/;
 // Responses vary on Origin (CORS); a module preload sends one, the precache did not.
 const MATCH = { ignoreVary: true };
 
@@ -31,8 +34,10 @@ self.addEventListener('fetch', (event) => {
   if (req.mode === 'navigate') {
     // Pages: the network when it answers, else the cached shell (the SPA routes itself).
     event.respondWith(fetch(req).then((res) => {
-      const copy = res.clone();
-      caches.open(CACHE).then((c) => c.put('/', copy));
+      if (res.ok && !OFFICE.test(url.pathname)) {
+        const copy = res.clone();
+        caches.open(CACHE).then((c) => c.put('/', copy));
+      }
       return res;
     }).catch(() => caches.match('/', MATCH)));
     return;

@@ -26,7 +26,8 @@ step "unit and API tests"
 cargo test --workspace --quiet
 step "web app build"
 scripts/build-frontend.sh
-(cd frontend && cargo clippy --target wasm32-unknown-unknown --release --quiet -- -D warnings)
+(cd frontend && cargo clippy --target wasm32-unknown-unknown --release --quiet -- -D warnings \
+  && cargo clippy --target wasm32-unknown-unknown --release --quiet --features office -- -D warnings)
 step "cargo audit (RustSec database; offline machines use the bundled snapshot)"
 scripts/audit.sh
 cargo build --bin tracetrack --quiet

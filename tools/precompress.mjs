@@ -3,7 +3,7 @@
 // server to send as-is, and prints what a first visit downloads.
 // Usage: node tools/precompress.mjs frontend/dist
 import { readdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { brotliCompressSync, constants } from "node:zlib";
 import { createRequire } from "node:module";
 
@@ -12,9 +12,17 @@ const { gzipAsync } = require("@gfx/zopfli");
 
 const dir = process.argv[2];
 const compressible = /\.(wasm|js|mjs|css|html|svg|webmanifest|json)$/;
-// What the first page needs: the wasm, its JS glue and snippets, the CSS, the HTML
-// (the service worker and icons come after the page is up).
-const firstLoad = /\.(wasm|js|css|html)$/;
+// What the first page needs: index.html (the floor build; office.html is only
+// sent for office pages), the wasm, JS glue and CSS it names, and the snippets the
+// glue imports (the service worker and icons come after the page is up).
+const index = readFileSync(join(dir, "index.html"), "utf8");
+const named = (text) => [...text.matchAll(/\/((?:snippets\/)?[\w./-]+\.(?:wasm|js|css))/g)].map((m) => m[1]);
+const firstLoad = new Set(["index.html", ...named(index)]);
+for (const js of [...firstLoad].filter((f) => f.endsWith(".js"))) {
+  for (const f of named(readFileSync(join(dir, js), "utf8"))) firstLoad.add(f);
+}
+firstLoad.delete("register-sw.js");
+firstLoad.delete("sw.js");
 
 function walk(d) {
   return readdirSync(d).flatMap((name) => {
@@ -33,7 +41,7 @@ for (const path of walk(dir).filter((p) => compressible.test(p))) {
   });
   writeFileSync(`${path}.gz`, gz);
   writeFileSync(`${path}.br`, br);
-  if (firstLoad.test(path) && !/(^|\/)(sw|register-sw)\.js$/.test(path)) {
+  if (firstLoad.has(relative(dir, path))) {
     gzTotal += gz.length;
     brTotal += br.length;
     console.log(`  ${path.padEnd(52)} ${String(raw.length).padStart(8)} bytes, ${String(gz.length).padStart(7)} gzip, ${String(br.length).padStart(7)} br`);

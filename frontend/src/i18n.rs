@@ -205,6 +205,8 @@ pub struct Strings {
     pub download_xlsx: &'static str,
     pub live_on: &'static str,
     pub live_off: &'static str,
+    pub office_offline_title: &'static str,
+    pub office_offline_text: &'static str,
 }
 
 /// English.
@@ -412,6 +414,8 @@ pub const EN: Strings = Strings {
     download_xlsx: "Download Excel",
     live_on: "● Live",
     live_off: "Updating every 30 s",
+    office_offline_title: "This page needs the network",
+    office_offline_text: "Bags, bills, profile and admin pages open when the phone is online. The scan station works offline.",
 };
 
 /// The active language.

@@ -1,4 +1,6 @@
 //! TraceTrack web app entry point.
+// The floor build leaves out the office pages, so helpers only they call are unused there.
+#![cfg_attr(not(feature = "office"), allow(dead_code))]
 
 mod api;
 mod feedback;
@@ -15,10 +17,12 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::i18n::T;
+#[cfg(feature = "office")]
 use crate::pages::admin::{
     AdminPage, AreasPage, AuditPage, EodPage, ExportsPage, FormatsPage, HealthPage, ImportDetailPage, ImportsPage,
     PromotionsPage, UsersPage,
 };
+#[cfg(feature = "office")]
 use crate::pages::bills::{BillDetailPage, BillPrintPage, BillStationPage, BillsPage};
 
 /// Navigation for the signed-in user; admin links only for admins.
@@ -62,6 +66,52 @@ fn ExpiryWarning() -> impl IntoView {
     }
 }
 
+/// Every page (the office build).
+#[cfg(feature = "office")]
+fn app_routes() -> impl IntoView {
+    view! {
+    <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+        <Route path=path!("/login") view=pages::login::Login/>
+        <Route path=path!("/") view=pages::home::Home/>
+        <Route path=path!("/station") view=pages::station::StationPage/>
+        <Route path=path!("/scanner-test") view=pages::scanner_test::ScannerTest/>
+        <Route path=path!("/bags") view=pages::bags::BagsPage/>
+        <Route path=path!("/bags/:qr_id") view=pages::bags::BagDetailPage/>
+        <Route path=path!("/bills") view=BillsPage/>
+        <Route path=path!("/bills/:id") view=BillDetailPage/>
+        <Route path=path!("/bills/:id/station") view=BillStationPage/>
+        <Route path=path!("/bills/:id/print") view=BillPrintPage/>
+        <Route path=path!("/profile") view=pages::profile::ProfilePage/>
+        <Route path=path!("/admin") view=AdminPage/>
+        <Route path=path!("/admin/users") view=UsersPage/>
+        <Route path=path!("/admin/areas") view=AreasPage/>
+        <Route path=path!("/admin/formats") view=FormatsPage/>
+        <Route path=path!("/admin/audit") view=AuditPage/>
+        <Route path=path!("/admin/promotions") view=PromotionsPage/>
+        <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
+        <Route path=path!("/admin/imports") view=ImportsPage/>
+        <Route path=path!("/admin/imports/:id") view=ImportDetailPage/>
+        <Route path=path!("/admin/exports") view=ExportsPage/>
+        <Route path=path!("/admin/eod") view=EodPage/>
+        <Route path=path!("/admin/health") view=HealthPage/>
+    </Routes>
+    }
+}
+
+/// The floor pages; an office path reloads from the server, which sends the office build.
+#[cfg(not(feature = "office"))]
+fn app_routes() -> impl IntoView {
+    view! {
+    <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
+        <Route path=path!("/login") view=pages::login::Login/>
+        <Route path=path!("/") view=pages::home::Home/>
+        <Route path=path!("/station") view=pages::station::StationPage/>
+        <Route path=path!("/scanner-test") view=pages::scanner_test::ScannerTest/>
+        <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
+    </Routes>
+    }
+}
+
 #[component]
 fn App() -> impl IntoView {
     let session = session::provide();
@@ -77,31 +127,7 @@ fn App() -> impl IntoView {
             <ExpiryWarning/>
             <main>
                 <pages::server_error::ServerErrorBoundary>
-                <Routes fallback=|| view! { <pages::not_found::NotFound/> }>
-                    <Route path=path!("/login") view=pages::login::Login/>
-                    <Route path=path!("/") view=pages::home::Home/>
-                    <Route path=path!("/station") view=pages::station::StationPage/>
-                    <Route path=path!("/scanner-test") view=pages::scanner_test::ScannerTest/>
-                    <Route path=path!("/bags") view=pages::bags::BagsPage/>
-                    <Route path=path!("/bags/:qr_id") view=pages::bags::BagDetailPage/>
-                    <Route path=path!("/bills") view=BillsPage/>
-                    <Route path=path!("/bills/:id") view=BillDetailPage/>
-                    <Route path=path!("/bills/:id/station") view=BillStationPage/>
-                    <Route path=path!("/bills/:id/print") view=BillPrintPage/>
-                    <Route path=path!("/profile") view=pages::profile::ProfilePage/>
-                    <Route path=path!("/admin") view=AdminPage/>
-                    <Route path=path!("/admin/users") view=UsersPage/>
-                    <Route path=path!("/admin/areas") view=AreasPage/>
-                    <Route path=path!("/admin/formats") view=FormatsPage/>
-                    <Route path=path!("/admin/audit") view=AuditPage/>
-                    <Route path=path!("/admin/promotions") view=PromotionsPage/>
-                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
-                    <Route path=path!("/admin/imports") view=ImportsPage/>
-                    <Route path=path!("/admin/imports/:id") view=ImportDetailPage/>
-                    <Route path=path!("/admin/exports") view=ExportsPage/>
-                    <Route path=path!("/admin/eod") view=EodPage/>
-                    <Route path=path!("/admin/health") view=HealthPage/>
-                </Routes>
+                {app_routes()}
                 </pages::server_error::ServerErrorBoundary>
             </main>
         </Router>

@@ -47,3 +47,41 @@ async fn precompressed_assets_are_served_by_accept_encoding() {
     assert_eq!(deep.0, StatusCode::OK);
     assert!(deep.3.contains("TraceTrack") && deep.2.starts_with("text/html"));
 }
+
+#[actix_web::test]
+async fn office_pages_get_the_office_build_and_both_pages_scripts_are_allowed() {
+    let dir = std::env::temp_dir().join(format!("tracetrack-web-office-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>floor</title><script>1</script>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("office.html"),
+        "<!doctype html><title>office</title><script>2</script>",
+    )
+    .unwrap();
+    let app = spawn_app_with(|c| c.static_dir = Some(dir.to_string_lossy().into_owned())).await;
+    for (path, build) in [
+        ("/", "floor"),
+        ("/station", "floor"),
+        ("/notifications", "floor"),
+        ("/billsx", "floor"),
+        ("/bills", "office"),
+        ("/bills/42/print", "office"),
+        ("/admin/imports/3", "office"),
+        ("/bags/SB00001", "office"),
+        ("/profile", "office"),
+    ] {
+        let page = fetch(&app, path, "identity").await;
+        assert!(
+            page.3.contains(&format!("<title>{build}</title>")),
+            "{path}: {}",
+            page.3
+        );
+    }
+    let r = app.send(Method::GET, "/", None, None, &[]).await;
+    let csp = r.header("content-security-policy").unwrap_or_default().to_string();
+    assert_eq!(csp.matches("'sha256-").count(), 2, "both builds' inline scripts: {csp}");
+}

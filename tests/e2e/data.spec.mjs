@@ -54,6 +54,19 @@ await suite('data', [
     await page.locator('.recent').filter({ hasText: p }).waitFor({ timeout: 5000 });
     await page.screenshot({ path: 'artifacts/data-live-dashboard.png', fullPage: true });
   }],
+  ['a phone loads the small floor build; office pages bring the office build', async (page) => {
+    const wasm = [];
+    page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+    await signIn(page, 'admin', adminPassword, '/');
+    await page.getByTestId('stats').waitFor();
+    expect(wasm.length === 1, `one build for the dashboard: ${wasm}`);
+    await page.locator('nav').getByRole('link', { name: 'Bills' }).click();
+    await page.getByTestId('bills').waitFor();
+    expect(wasm.length === 2 && wasm[0] !== wasm[1], `the office build for /bills: ${wasm}`);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible(), 'still signed in');
+    await page.locator('nav').getByRole('link', { name: 'Station' }).click();
+    await page.getByTestId('state').waitFor();
+  }],
   ['a server error shows a friendly page with a way back', async (page) => {
     await page.route('**/api/v1/stats', (route) => route.fulfill({
       status: 500,

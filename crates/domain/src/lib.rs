@@ -7,6 +7,7 @@ pub mod parent;
 pub mod qr;
 pub mod role;
 pub mod scanner;
+pub mod web;
 
 pub use format::{BagRole, Classification, FormatSet, FormatSpec};
 pub use qr::{normalize_qr, QrError, MAX_QR_LEN, MIN_QR_LEN};

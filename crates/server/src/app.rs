@@ -192,17 +192,22 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
-/// Serves the built web app with an `index.html` fallback for deep links; the
-/// `.br`/`.gz` copies that `scripts/build-frontend.sh` writes go out as they are.
+/// Serves the built web app with an `index.html` fallback for deep links (and
+/// `office.html`, the office build, for office pages); the `.br`/`.gz` copies
+/// that `scripts/build-frontend.sh` writes go out as they are.
 fn web_app(dir: PathBuf) -> Files {
-    let index = dir.join("index.html");
+    let (index, office) = (dir.join("index.html"), dir.join("office.html"));
     Files::new("/", dir)
         .index_file("index.html")
         .try_compressed()
         .default_handler(web::to(move |req: HttpRequest| {
-            let index = index.clone();
+            let page = if tracetrack_domain::web::is_office_path(req.path()) && office.exists() {
+                office.clone()
+            } else {
+                index.clone()
+            };
             async move {
-                match NamedFile::open(&index) {
+                match NamedFile::open(&page) {
                     Ok(file) => file.into_response(&req),
                     Err(_) => HttpResponse::NotFound()
                         .content_type("text/plain")

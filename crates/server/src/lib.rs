@@ -80,11 +80,11 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
 pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::Result<actix_web::dev::Server> {
     let doc = Arc::new(openapi::document());
     let routes = web::Data::new(app::KnownRoutes::from_document(&doc));
-    let index = state
-        .config
-        .static_dir
-        .as_ref()
-        .and_then(|d| std::fs::read_to_string(std::path::Path::new(d).join("index.html")).ok());
+    // Both builds' pages: their inline scripts are hashed into the CSP.
+    let index = state.config.static_dir.as_ref().and_then(|d| {
+        let read = |name: &str| std::fs::read_to_string(std::path::Path::new(d).join(name)).ok();
+        read("index.html").map(|i| i + &read("office.html").unwrap_or_default())
+    });
     let security = web::Data::new(security::SecurityHeaders::new(
         index.as_deref(),
         state.config.production,
