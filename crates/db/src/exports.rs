@@ -1,5 +1,7 @@
 //! Export reads: one page of rows at a time in id order (keyset), so an export of
 //! millions of rows runs in constant memory and never holds a long transaction.
+//! Each page's rows are picked first (a materialised CTE on the primary key), then
+//! joined: joined in one query, the planner may read every row after the cursor.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::{Pg, PgConnection};
@@ -64,19 +66,22 @@ pub struct BagExport {
 pub fn bags(c: &mut PgConnection, w: Window, after: i64, limit: i64) -> QueryResult<Vec<BagExport>> {
     page(
         c,
-        "SELECT b.id, b.qr_id, b.role, b.format_code, b.status, b.child_count, b.capacity,
+        "WITH b AS MATERIALIZED (
+             SELECT * FROM bag
+              WHERE deleted_at IS NULL AND id > $1
+                AND ($2::timestamptz IS NULL OR created_at >= $2)
+                AND ($3::timestamptz IS NULL OR created_at < $3)
+              ORDER BY id LIMIT $4)
+         SELECT b.id, b.qr_id, b.role, b.format_code, b.status, b.child_count, b.capacity,
                 p.qr_id AS parent_qr_id, bl.bill_number, b.dispatch_area, b.sealed_reason,
                 u.username AS created_by, b.created_at
-           FROM bag b
+           FROM b
            LEFT JOIN bag_link l ON l.child_id = b.id
            LEFT JOIN bag p ON p.id = l.parent_id
            LEFT JOIN bill_item bi ON bi.bag_id = b.id
            LEFT JOIN bill bl ON bl.id = bi.bill_id
            LEFT JOIN app_user u ON u.id = b.created_by
-          WHERE b.deleted_at IS NULL AND b.id > $1
-            AND ($2::timestamptz IS NULL OR b.created_at >= $2)
-            AND ($3::timestamptz IS NULL OR b.created_at < $3)
-          ORDER BY b.id LIMIT $4",
+          ORDER BY b.id",
         w,
         after,
         limit,
@@ -122,14 +127,17 @@ pub struct BillExport {
 pub fn bills(c: &mut PgConnection, w: Window, after: i64, limit: i64) -> QueryResult<Vec<BillExport>> {
     page(
         c,
-        "SELECT b.id, b.bill_number, b.status, b.capacity, b.parent_count, b.child_count,
+        "WITH b AS MATERIALIZED (
+             SELECT * FROM bill
+              WHERE id > $1
+                AND ($2::timestamptz IS NULL OR created_at >= $2)
+                AND ($3::timestamptz IS NULL OR created_at < $3)
+              ORDER BY id LIMIT $4)
+         SELECT b.id, b.bill_number, b.status, b.capacity, b.parent_count, b.child_count,
                 b.actual_weight_g, b.expected_weight_g, b.measured_weight_kg, b.description,
                 b.destination, b.vehicle_number, u.username AS created_by, b.created_at, b.completed_at
-           FROM bill b LEFT JOIN app_user u ON u.id = b.created_by
-          WHERE b.id > $1
-            AND ($2::timestamptz IS NULL OR b.created_at >= $2)
-            AND ($3::timestamptz IS NULL OR b.created_at < $3)
-          ORDER BY b.id LIMIT $4",
+           FROM b LEFT JOIN app_user u ON u.id = b.created_by
+          ORDER BY b.id",
         w,
         after,
         limit,
@@ -167,15 +175,18 @@ pub struct ScanExport {
 pub fn scans(c: &mut PgConnection, w: Window, after: i64, limit: i64) -> QueryResult<Vec<ScanExport>> {
     page(
         c,
-        "SELECT e.id, e.recorded_at, e.occurred_at, u.username, e.station_id, e.kind, e.qr_id,
+        "WITH e AS MATERIALIZED (
+             SELECT * FROM scan_event
+              WHERE id > $1
+                AND ($2::timestamptz IS NULL OR recorded_at >= $2)
+                AND ($3::timestamptz IS NULL OR recorded_at < $3)
+              ORDER BY id LIMIT $4)
+         SELECT e.id, e.recorded_at, e.occurred_at, u.username, e.station_id, e.kind, e.qr_id,
                 e.parent_qr_id, b.bill_number, e.outcome, e.dispatch_area
-           FROM scan_event e
+           FROM e
            LEFT JOIN app_user u ON u.id = e.user_id
            LEFT JOIN bill b ON b.id = e.bill_id
-          WHERE e.id > $1
-            AND ($2::timestamptz IS NULL OR e.recorded_at >= $2)
-            AND ($3::timestamptz IS NULL OR e.recorded_at < $3)
-          ORDER BY e.id LIMIT $4",
+          ORDER BY e.id",
         w,
         after,
         limit,
