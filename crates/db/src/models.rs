@@ -115,6 +115,22 @@ pub struct NewBag<'a> {
     pub created_by: Option<i64>,
 }
 
+impl<'a> NewBag<'a> {
+    /// A child in no parent yet (its area: the parent's it is about to join, if any).
+    pub fn unlinked_child(qr_id: &'a str, format_code: &'a str, area: Option<&'a str>, by: i64) -> NewBag<'a> {
+        NewBag {
+            qr_id,
+            role: "child",
+            format_code,
+            status: "unlinked",
+            capacity: None,
+            child_weight_g: None,
+            dispatch_area: area,
+            created_by: Some(by),
+        }
+    }
+}
+
 /// A bill row.
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = bill)]

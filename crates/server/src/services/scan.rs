@@ -240,16 +240,7 @@ pub fn scan_child(
     let child = match existing {
         Some(child) => child,
         None => {
-            let new = NewBag {
-                qr_id: &qr,
-                role: "child",
-                format_code: &spec.code,
-                status: "unlinked",
-                capacity: None,
-                child_weight_g: None,
-                dispatch_area: parent.dispatch_area.as_deref(),
-                created_by: Some(user.id),
-            };
+            let new = NewBag::unlinked_child(&qr, &spec.code, parent.dispatch_area.as_deref(), user.id);
             match bags::insert(conn, &new)? {
                 Some(created) => {
                     delta.children = 1;

@@ -156,16 +156,7 @@ impl<'a> Applier<'a> {
             }
             Classification::Unknown => return Err(unknown_format(&qr, self.formats)),
         };
-        let new = NewBag {
-            qr_id: &qr,
-            role: "child",
-            format_code: &spec.code,
-            status: "unlinked",
-            capacity: None,
-            child_weight_g: None,
-            dispatch_area: None,
-            created_by: Some(self.user.id),
-        };
+        let new = NewBag::unlinked_child(&qr, &spec.code, None, self.user.id);
         if bags::insert(c, &new)?.is_some() {
             stats::record(
                 c,
