@@ -175,6 +175,8 @@ diesel::table! {
         failures -> Int4,
         locked_until -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        totp_failures -> Int4,
+        totp_window_start -> Nullable<Timestamptz>,
     }
 }
 
@@ -201,6 +203,7 @@ diesel::table! {
         outcome -> Text,
         idempotency_key -> Nullable<Text>,
         dispatch_area -> Nullable<Text>,
+        refused -> Bool,
     }
 }
 

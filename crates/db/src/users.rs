@@ -137,18 +137,55 @@ pub fn failures(conn: &mut PgConnection, username: &str) -> QueryResult<Option<(
         .optional()
 }
 
-/// Counts one failure atomically; returns the new count.
+/// Counts one failed password atomically; returns the new count. A lock that has
+/// run out starts a fresh count (one wrong password after it does not lock again).
 pub fn add_failure(conn: &mut PgConnection, username: &str) -> QueryResult<i32> {
-    diesel::insert_into(login_failure::table)
-        .values((login_failure::username.eq(username), login_failure::failures.eq(1)))
-        .on_conflict(login_failure::username)
-        .do_update()
-        .set((
-            login_failure::failures.eq(login_failure::failures + 1),
-            login_failure::updated_at.eq(now),
-        ))
-        .returning(login_failure::failures)
-        .get_result(conn)
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        failures: i32,
+    }
+    diesel::sql_query(
+        "INSERT INTO login_failure (username, failures) VALUES ($1, 1)
+         ON CONFLICT (username) DO UPDATE SET
+           failures = CASE WHEN login_failure.locked_until <= now() THEN 1 ELSE login_failure.failures + 1 END,
+           locked_until = CASE WHEN login_failure.locked_until <= now() THEN NULL ELSE login_failure.locked_until END,
+           updated_at = now()
+         RETURNING failures",
+    )
+    .bind::<diesel::sql_types::Text, _>(username)
+    .get_result::<Count>(conn)
+    .map(|c| c.failures)
+}
+
+/// Counts one wrong second-factor code in the current window (a window older than
+/// `window_minutes` starts over); returns the count and when the window began.
+pub fn add_totp_failure(
+    conn: &mut PgConnection,
+    username: &str,
+    window_minutes: i32,
+) -> QueryResult<(i32, DateTime<Utc>)> {
+    #[derive(QueryableByName)]
+    struct Window {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        totp_failures: i32,
+        #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+        totp_window_start: DateTime<Utc>,
+    }
+    diesel::sql_query(
+        "INSERT INTO login_failure (username, failures, totp_failures, totp_window_start) VALUES ($1, 0, 1, now())
+         ON CONFLICT (username) DO UPDATE SET
+           totp_failures = CASE WHEN login_failure.totp_window_start > now() - make_interval(mins => $2)
+                                THEN login_failure.totp_failures + 1 ELSE 1 END,
+           totp_window_start = CASE WHEN login_failure.totp_window_start > now() - make_interval(mins => $2)
+                                    THEN login_failure.totp_window_start ELSE now() END,
+           updated_at = now()
+         RETURNING totp_failures, totp_window_start",
+    )
+    .bind::<diesel::sql_types::Text, _>(username)
+    .bind::<diesel::sql_types::Integer, _>(window_minutes)
+    .get_result::<Window>(conn)
+    .map(|w| (w.totp_failures, w.totp_window_start))
 }
 
 /// Locks a username until `until`.

@@ -64,6 +64,17 @@ pub struct Config {
     pub eod_secret_key: Option<String>,
     /// Largest import file in bytes (`MAX_FILE_UPLOAD_SIZE`).
     pub max_upload_bytes: usize,
+    /// Longest wait of a request for a row lock (`DB_LOCK_TIMEOUT_MS`); past it, `503`.
+    pub db_lock_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` is believed (`TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<crate::client_ip::Cidr>,
+    /// Calls per minute per user to `/auth/2fa/*` (`RATE_LIMIT_2FA`).
+    pub rate_2fa: u64,
+    /// Wrong TOTP codes per account within `totp_failure_minutes` before `423`.
+    pub totp_failure_limit: i32,
+    pub totp_failure_minutes: i32,
+    /// Comment line interval of the event stream; its session is re-checked as often.
+    pub event_heartbeat: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -147,6 +158,13 @@ impl Config {
             slow_query_ms: parse("SLOW_QUERY_MS", 100)?,
             eod_secret_key: var("EOD_SECRET_KEY"),
             max_upload_bytes: parse("MAX_FILE_UPLOAD_SIZE", 104_857_600)?,
+            db_lock_timeout: Duration::from_millis(parse("DB_LOCK_TIMEOUT_MS", 2000)?),
+            trusted_proxies: crate::client_ip::Cidr::parse_list(&var("TRUSTED_PROXIES").unwrap_or_default())
+                .context("TRUSTED_PROXIES")?,
+            rate_2fa: parse("RATE_LIMIT_2FA", 5)?,
+            totp_failure_limit: parse("TOTP_FAILURE_LIMIT", 5)?,
+            totp_failure_minutes: parse("TOTP_FAILURE_MINUTES", 15)?,
+            event_heartbeat: Duration::from_secs(parse("EVENT_STREAM_HEARTBEAT_SECS", 15)?),
             smtp_url: var("SMTP_URL")
                 .or_else(|| var("SENDGRID_API_KEY").map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))),
             mail_from: var("MAIL_FROM")
@@ -169,6 +187,9 @@ impl Config {
     pub fn check(&self) -> anyhow::Result<()> {
         if self.pool_size == 0 || self.pool_min_idle > self.pool_size {
             bail!("POOL_SIZE must be at least 1 and at least POOL_MIN_IDLE");
+        }
+        if self.event_heartbeat.is_zero() {
+            bail!("EVENT_STREAM_HEARTBEAT_SECS must be at least 1");
         }
         if self.production {
             let secret = self
@@ -237,6 +258,12 @@ impl Config {
             slow_query_ms: 100,
             eod_secret_key: None,
             max_upload_bytes: 104_857_600,
+            db_lock_timeout: Duration::from_millis(2000),
+            trusted_proxies: Vec::new(),
+            rate_2fa: 5,
+            totp_failure_limit: 5,
+            totp_failure_minutes: 15,
+            event_heartbeat: Duration::from_secs(15),
             mail_from: "TraceTrack <tracetrack@localhost>".into(),
         }
     }

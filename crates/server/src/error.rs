@@ -248,9 +248,45 @@ impl ResponseError for ApiError {
     }
 }
 
+/// What PostgreSQL says when a statement could not run *now* but may on a retry:
+/// the server is restarting, failing over or in recovery, the connection was cut,
+/// or a lock or statement waited past its timeout.
+const TRANSIENT: [&str; 11] = [
+    "terminating connection",
+    "server closed the connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection to server",
+    "the database system is",
+    "SSL connection has been closed",
+    "canceling statement due to lock timeout",
+    "canceling statement due to statement timeout",
+    "canceling statement due to conflict with recovery",
+];
+
+/// Whether a database error means "unavailable for now" (503 with `Retry-After`), not a bug.
+fn is_transient(e: &tracetrack_db::diesel::result::Error) -> bool {
+    use tracetrack_db::diesel::result::{DatabaseErrorKind as K, Error as E};
+    match e {
+        E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand | K::ReadOnlyTransaction, _) => true,
+        E::DatabaseError(_, info) => TRANSIENT.iter().any(|t| info.message().contains(t)),
+        E::BrokenTransactionManager => true,
+        E::RollbackErrorOnCommit { commit_error, .. } => is_transient(commit_error),
+        _ => false,
+    }
+}
+
 impl From<tracetrack_db::diesel::result::Error> for ApiError {
     fn from(e: tracetrack_db::diesel::result::Error) -> ApiError {
         use tracetrack_db::diesel::result::{DatabaseErrorKind as K, Error as E};
+        if is_transient(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            if !e.to_string().contains("canceling statement") {
+                tracetrack_db::report_connection_loss();
+            }
+            return ApiError::unavailable("The database is unavailable for a moment; retry shortly.");
+        }
         match e {
             E::NotFound => ApiError::not_found("not_found", "The resource does not exist."),
             E::DatabaseError(K::UniqueViolation, info) => {

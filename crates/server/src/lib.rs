@@ -3,6 +3,7 @@
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 pub mod jobs;
@@ -35,6 +36,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         max_size: config.pool_size,
         min_idle: config.pool_min_idle,
         timeout: config.pool_timeout,
+        lock_timeout: config.db_lock_timeout,
     };
     let pool = tracetrack_db::build_pool(&bootstrap::with_timeout(&config.database_url), &pool_cfg)
         .context("cannot open the database pool")?;

@@ -42,6 +42,12 @@ impl CurrentUser {
         (!self.role.sees_all_areas()).then(|| self.dispatch_area.clone().unwrap_or_default())
     }
 
+    /// What the caller may see of the scan log (`None`: everything).
+    pub fn event_scope(&self) -> Option<tracetrack_db::scan_events::EventScope> {
+        self.area_limit()
+            .map(|area| tracetrack_db::scan_events::EventScope { area, user_id: self.id })
+    }
+
     /// May the caller see a bag of this area?
     pub fn sees_area(&self, area: Option<&str>) -> bool {
         match (self.area_limit(), area) {
@@ -55,7 +61,7 @@ impl CurrentUser {
 /// `EventSource` cannot send headers. (Request logs record the route, never the query.)
 pub const EVENT_STREAM_PATH: &str = "/api/v1/events/stream";
 
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
         return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
@@ -83,9 +89,31 @@ pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             "Sign in first: send Authorization: Bearer <access token>.",
         )
     })?;
+    let user = session_user(&state, &token, req.path(), Touch::Yes).await?;
+    tracing::Span::current().record("user_id", user.id);
+    state
+        .limiter
+        .hit("api", &user.id.to_string(), state.config.rate_api)
+        .await?;
+    req.extensions_mut().insert(user.clone());
+    Ok(user)
+}
+
+/// Whether checking a session counts as the user being active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touch {
+    /// A request: marks the session seen (now and then).
+    Yes,
+    /// A re-check of a long-lived stream: the session may still end by idling.
+    No,
+}
+
+/// The user an access token stands for, while its session lives (from the Redis
+/// cache when it holds the user's current epoch, else from the database).
+pub async fn session_user(state: &AppState, token: &str, path: &str, touch: Touch) -> ApiResult<CurrentUser> {
     let claims = state
         .jwt
-        .verify(&token)
+        .verify(token)
         .ok_or_else(|| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
     let user_id: i64 = claims
         .sub
@@ -98,7 +126,7 @@ pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         None => {
             let idle = Duration::minutes(state.config.session_idle_minutes);
             let snapshot = state
-                .db(move |conn| read_session(conn, session_id, user_id, idle))
+                .db(move |conn| read_session(conn, session_id, user_id, idle, touch))
                 .await?;
             if let Some(epoch) = cached.epoch {
                 state.sessions.store(session_id, epoch, snapshot.clone()).await;
@@ -116,7 +144,7 @@ pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         "/api/v1/auth/logout",
         "/api/v1/auth/me",
     ];
-    let must_enrol = state.config.require_admin_2fa && !exempt.contains(&req.path());
+    let must_enrol = state.config.require_admin_2fa && !exempt.contains(&path);
     if must_enrol && snapshot.role == "admin" && !snapshot.totp_enabled {
         return Err(ApiError::new(
             actix_web::http::StatusCode::FORBIDDEN,
@@ -124,24 +152,23 @@ pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
             "Admins must set up two-factor sign-in first (POST /api/v1/auth/2fa/setup).",
         ));
     }
-    let user = CurrentUser {
+    Ok(CurrentUser {
         id: snapshot.user_id,
         role: Role::parse(&snapshot.role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
         username: snapshot.username,
         dispatch_area: snapshot.dispatch_area,
         session_id,
-    };
-    tracing::Span::current().record("user_id", user.id);
-    state
-        .limiter
-        .hit("api", &user.id.to_string(), state.config.rate_api)
-        .await?;
-    req.extensions_mut().insert(user.clone());
-    Ok(user)
+    })
 }
 
 /// Reads a live session from the database (marking it seen now and then).
-fn read_session(conn: &mut PgConnection, session_id: Uuid, user_id: i64, idle: Duration) -> ApiResult<Snapshot> {
+fn read_session(
+    conn: &mut PgConnection,
+    session_id: Uuid,
+    user_id: i64,
+    idle: Duration,
+    touch: Touch,
+) -> ApiResult<Snapshot> {
     let (session, user) = tracetrack_db::users::session_with_user(conn, session_id)?.ok_or_else(expired)?;
     let mut snapshot = Snapshot {
         user_id: user.id,
@@ -158,7 +185,7 @@ fn read_session(conn: &mut PgConnection, session_id: Uuid, user_id: i64, idle: D
         return Err(expired());
     }
     let now = Utc::now();
-    if (now - snapshot.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
+    if touch == Touch::Yes && (now - snapshot.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
         tracetrack_db::users::touch_session(conn, session.id)?;
         snapshot.last_seen_at = now;
     }
@@ -193,7 +220,10 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 /// Client IP and headers of a request, without the user.
 pub fn request_meta(req: &HttpRequest) -> ApiResult<(Option<String>, Option<String>, Option<String>)> {
-    let ip = req.connection_info().realip_remote_addr().map(strip_port);
+    let proxies = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| &s.config.trusted_proxies[..]);
+    let ip = crate::client_ip::client_ip(req, proxies.unwrap_or_default()).map(|ip| ip.to_string());
     let header_text = |name: &str| {
         req.headers()
             .get(name)
@@ -214,13 +244,6 @@ pub fn request_meta(req: &HttpRequest) -> ApiResult<(Option<String>, Option<Stri
         }]));
     }
     Ok((ip, station, key))
-}
-
-fn strip_port(addr: &str) -> String {
-    if let Ok(sock) = addr.parse::<std::net::SocketAddr>() {
-        return sock.ip().to_string();
-    }
-    addr.to_string()
 }
 
 impl FromRequest for Ctx {

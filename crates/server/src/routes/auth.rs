@@ -1,11 +1,9 @@
 //! `/api/v1/auth`: sign-in, tokens, password.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
 use serde_json::json;
 use tracetrack_api_types::auth::*;
 use tracetrack_api_types::Problem;
-use tracetrack_db::notifications::{self, Note};
 use tracetrack_db::users;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -13,6 +11,7 @@ use crate::auth::extract::request_meta;
 use crate::auth::{password, Ctx, CurrentUser};
 use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::services::audit::Auditor;
+use crate::services::lockout::{self, invalid_credentials};
 use crate::services::sessions::{self, Refreshed, REFRESH_COOKIE};
 use crate::services::views::user_view;
 use crate::state::AppState;
@@ -23,23 +22,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(logout)
         .service(me)
         .service(change_password);
-}
-
-fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "Wrong username or password.")
-}
-
-fn locked(until: chrono::DateTime<Utc>) -> ApiError {
-    let mut err = ApiError::new(
-        actix_web::http::StatusCode::LOCKED,
-        "account_locked",
-        format!(
-            "Too many failed sign-ins; try again after {} UTC or ask an admin to unlock.",
-            until.format("%H:%M")
-        ),
-    );
-    err.extras_mut().locked_until = Some(until);
-    err
 }
 
 /// Sign in; answers the same for unknown users and wrong passwords.
@@ -84,12 +66,10 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
         .map(|s| s.chars().take(200).collect::<String>());
     let name = username.clone();
     let (lock, user) = state
-        .db(move |c| Ok((users::failures(c, &name)?, users::find_by_username(c, &name)?)))
+        .db(move |c| Ok((lockout::current_lock(c, &name)?, users::find_by_username(c, &name)?)))
         .await?;
-    if let Some((_, Some(until))) = lock {
-        if until > Utc::now() {
-            return Err(locked(until));
-        }
+    if let Some(until) = lock {
+        return Err(lockout::locked(until));
     }
     let hash = user
         .as_ref()
@@ -102,35 +82,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
     let outcome = state
         .tx(move |c| {
             let Some(user) = user.filter(|_| ok) else {
-                let failures = users::add_failure(c, &username)?;
-                let mut after = json!({"username": username, "failures": failures});
-                let mut answer = invalid_credentials();
-                if failures >= st.config.lockout_threshold {
-                    let until = Utc::now() + Duration::minutes(st.config.lockout_minutes);
-                    users::lock(c, &username, until)?;
-                    after["locked_until"] = json!(until);
-                    if known {
-                        let message = format!("Too many failed sign-ins for {username}; locked until {until}.");
-                        let note = Note {
-                            level: "warning",
-                            title: "Account locked",
-                            message: &message,
-                            link: Some("/admin/users"),
-                        };
-                        notifications::notify_admins(c, note)?;
-                    }
-                    audit.record(
-                        c,
-                        "auth.account_locked",
-                        "user",
-                        Some(username.clone()),
-                        None,
-                        Some(after.clone()),
-                    )?;
-                    answer.extras_mut().locked_until = Some(until);
-                }
-                audit.record(c, "auth.login_failed", "user", Some(username), None, Some(after))?;
-                return Ok(Err(answer));
+                return Ok(Err(lockout::password_failed(c, &st.config, &audit, &username, known)?));
             };
             if user.totp_enabled {
                 let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
@@ -140,12 +92,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
                     )));
                 };
                 if !super::two_factor::verify_second_factor(c, &user, &code)? {
-                    users::add_failure(c, &username)?;
-                    audit.record(c, "auth.totp_failed", "user", Some(username), None, None)?;
-                    return Ok(Err(ApiError::unauthorized(
-                        "totp_invalid",
-                        "The code is wrong or was already used.",
-                    )));
+                    return Ok(Err(lockout::totp_failed(c, &st.config, &audit, &username)?));
                 }
             }
             users::clear_failures(c, &username)?;

@@ -9,14 +9,11 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::extract::authenticate;
+use crate::auth::extract::{authenticate, bearer, session_user, Touch, EVENT_STREAM_PATH};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::live::Live;
 use crate::state::AppState;
-
-/// A comment line this often keeps proxies from closing an idle stream.
-const HEARTBEAT: Duration = Duration::from_secs(15);
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(event_stream);
@@ -27,7 +24,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// client fell behind and should re-read what it shows). A dispatcher gets the
 /// events of their area only. Authenticate with the bearer header or, for
 /// `EventSource`, `?access_token=`; the stream ends when that token would expire,
-/// and the client reconnects with a fresh one.
+/// and the client reconnects with a fresh one. The session is checked again at
+/// every heartbeat (15 s): after a logout, password change, deactivation, or a
+/// change of role or area the stream ends.
 #[utoipa::path(
     tag = "dashboard",
     params(("access_token" = Option<String>, Query, description = "the access token, for clients that cannot send headers")),
@@ -36,28 +35,40 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/stream")]
 async fn event_stream(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let token = bearer(&req).unwrap_or_default();
     let user = authenticate(req).await?;
     let rx = state.live.subscribe().await;
     let minutes = u64::try_from(state.config.access_token_minutes).unwrap_or(15).max(1);
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
-    let mut heartbeat = tokio::time::interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+    let every = state.config.event_heartbeat;
+    let mut heartbeat = tokio::time::interval_at(Instant::now() + every, every);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let hello = Bytes::from_static(b"retry: 3000\n: connected\n\n");
-    let events = stream::unfold((rx, heartbeat, user), move |(mut rx, mut beat, user)| async move {
+    let subscriber = Subscriber {
+        state: state.get_ref().clone(),
+        token,
+        user,
+    };
+    let events = stream::unfold((rx, heartbeat, subscriber), move |(mut rx, mut beat, sub)| async move {
         loop {
             let frame = tokio::select! {
                 got = rx.recv() => match got {
-                    Ok(event) => match frame(&user, &event) {
+                    Ok(event) => match frame(&sub.user, &event) {
                         Some(f) => f,
                         None => continue,
                     },
                     Err(RecvError::Lagged(n)) => format!("event: lagged\ndata: {{\"missed\":{n}}}\n\n"),
                     Err(RecvError::Closed) => return None,
                 },
-                _ = beat.tick() => ": ping\n\n".to_string(),
+                _ = beat.tick() => {
+                    if !sub.still_valid().await {
+                        return None;
+                    }
+                    ": ping\n\n".to_string()
+                }
                 _ = tokio::time::sleep_until(deadline) => return None,
             };
-            return Some((Ok::<_, ApiError>(Bytes::from(frame)), (rx, beat, user)));
+            return Some((Ok::<_, ApiError>(Bytes::from(frame)), (rx, beat, sub)));
         }
     });
     let body = futures_util::StreamExt::chain(stream::once(async move { Ok(hello) }), events);
@@ -68,11 +79,32 @@ async fn event_stream(state: web::Data<AppState>, req: HttpRequest) -> ApiResult
         .streaming(body))
 }
 
+/// One open stream: who it was opened for, and the token to check again.
+struct Subscriber {
+    state: AppState,
+    token: String,
+    user: CurrentUser,
+}
+
+impl Subscriber {
+    /// Whether the session still stands with the same role and area. A database
+    /// that cannot answer right now does not end the stream; an ended session does.
+    async fn still_valid(&self) -> bool {
+        match session_user(&self.state, &self.token, EVENT_STREAM_PATH, Touch::No).await {
+            Ok(now) => now.role == self.user.role && now.dispatch_area == self.user.dispatch_area,
+            Err(e) => e.status.is_server_error(),
+        }
+    }
+}
+
 /// The SSE frame of an event, if `user` may see it.
 fn frame(user: &CurrentUser, event: &Live) -> Option<String> {
     let (name, id, data) = match event {
-        Live::Scan(s) => {
-            if !user.sees_area(s.dispatch_area.as_deref()) {
+        Live::Scan(s, refused) => {
+            let hidden = user
+                .event_scope()
+                .is_some_and(|scope| !scope.sees(s.dispatch_area.as_deref(), *refused, s.user_id));
+            if hidden {
                 return None;
             }
             ("scan", s.id.to_string(), serde_json::to_string(s).ok()?)

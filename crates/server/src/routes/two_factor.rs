@@ -32,6 +32,14 @@ pub fn verify_second_factor(c: &mut PgConnection, user: &UserRow, code: &str) ->
     Ok(!normalized.is_empty() && users::use_recovery_code(c, user.id, &hash_token(&normalized))?)
 }
 
+/// `RATE_LIMIT_2FA` calls per minute per user to `/auth/2fa/*` (codes are guessable).
+async fn limit(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
+    state
+        .limiter
+        .hit("2fa", &ctx.user.id.to_string(), state.config.rate_2fa)
+        .await
+}
+
 fn load(c: &mut PgConnection, id: i64) -> ApiResult<UserRow> {
     users::find_for_update(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
 }
@@ -42,11 +50,13 @@ fn load(c: &mut PgConnection, id: i64) -> ApiResult<UserRow> {
     responses(
         (status = 200, body = TotpSetup),
         (status = 409, description = "totp_already_enabled", body = Problem),
+        (status = 429, description = "rate_limited (RATE_LIMIT_2FA per minute)", body = Problem),
     ),
     security(("bearer" = []))
 )]
 #[post("/2fa/setup")]
 async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<TotpSetup>> {
+    limit(&state, &ctx).await?;
     let mut raw = [0u8; 20];
     getrandom::fill(&mut raw).map_err(ApiError::internal)?;
     let secret = totp::base32(&raw);
@@ -86,6 +96,7 @@ async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<Totp
         (status = 200, body = RecoveryCodes),
         (status = 409, description = "totp_already_enabled, totp_not_set_up", body = Problem),
         (status = 422, description = "validation_failed: the code is wrong (`/code`)", body = Problem),
+        (status = 429, description = "rate_limited (RATE_LIMIT_2FA per minute)", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -95,6 +106,7 @@ async fn enable(
     ctx: Ctx,
     body: web::Json<TotpCodeRequest>,
 ) -> ApiResult<web::Json<RecoveryCodes>> {
+    limit(&state, &ctx).await?;
     let code = body.into_inner().code;
     let user_id = ctx.user.id;
     let st = state.get_ref().clone();
@@ -151,6 +163,7 @@ async fn enable(
     responses(
         (status = 204, description = "disabled"),
         (status = 422, description = "validation_failed: the password is wrong (`/password`)", body = Problem),
+        (status = 429, description = "rate_limited (RATE_LIMIT_2FA per minute)", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -160,6 +173,7 @@ async fn disable(
     ctx: Ctx,
     body: web::Json<PasswordConfirmRequest>,
 ) -> ApiResult<HttpResponse> {
+    limit(&state, &ctx).await?;
     let pw = body.into_inner().password;
     let id = ctx.user.id;
     let row = state

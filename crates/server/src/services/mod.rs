@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bills;
 pub mod exports;
 pub mod imports;
+pub mod lockout;
 pub mod logged;
 pub mod mailer;
 pub mod reports;

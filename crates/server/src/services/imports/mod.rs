@@ -70,7 +70,13 @@ fn rows(n: i32) -> String {
 /// then records the outcome, an audit row and a notification for the starter.
 pub fn run(pool: &PgPool, config: &Config, formats: Arc<FormatSet>, job: Job) -> ApiResult<()> {
     let mut work = pool.get()?;
-    let mut side = pool.get()?;
+    // Progress is written beside the job's own transaction on a connection of its
+    // own, outside the pool: a long import takes one pool connection, not two.
+    let url = crate::bootstrap::with_timeout(&config.database_url);
+    let mut side = PgConnection::establish(&url).map_err(|e| {
+        tracing::warn!(error = %e, "import: cannot open its progress connection");
+        ApiError::unavailable("The database is unavailable; retry the import shortly.")
+    })?;
     let mut applier = Applier::new(job.id, &job.user, &formats, &job.layout);
     let first = job.layout.first_row;
     let data = job.rows.get(first..).unwrap_or_default();

@@ -1,0 +1,1 @@
+ALTER TABLE login_failure DROP COLUMN totp_failures, DROP COLUMN totp_window_start;
