@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
-use tracetrack_test_utils::{spawn_app, TestApp};
+use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp, USER_PASSWORD};
 
 /// An open event stream and the text read from it so far.
 struct Listener {
@@ -44,6 +44,18 @@ impl Listener {
             self.text.push_str(&String::from_utf8_lossy(&chunk));
         }
         self.text.clone()
+    }
+
+    /// Whether the server ends the stream within `secs` (heartbeats keep arriving until then).
+    async fn ends_within(&mut self, secs: u64) -> bool {
+        let until = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            match tokio::time::timeout_at(until, self.res.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(Some(chunk))) => self.text.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(_) => return true,
+            }
+        }
     }
 }
 
@@ -127,4 +139,102 @@ async fn the_stream_needs_a_valid_token_and_only_it_takes_one_in_the_query() {
             bearer.is_some()
         );
     }
+}
+
+#[actix_web::test]
+async fn an_open_stream_ends_when_its_session_ends_or_its_rights_change() {
+    let app = spawn_app_with(|c| c.event_heartbeat = Duration::from_secs(1)).await;
+    let admin = app.admin_token().await;
+    let mut streams = Vec::new();
+    for name in ["out", "pass", "gone", "promoted", "moved", "kept"] {
+        let username = format!("ev-{name}");
+        let (id, token) = app.user(&admin, &username, "dispatcher", Some("lucknow")).await;
+        // The stream runs in a session of its own (say, the dashboard on another device).
+        let stream_token = app.login(&username, USER_PASSWORD).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let listener = Listener::open(&app, &stream_token).await;
+        let acting = if name == "out" { stream_token } else { token };
+        streams.push((name, id, acting, listener));
+    }
+    for (name, id, token, _) in &streams {
+        let r = match *name {
+            "out" => app.post("/api/v1/auth/logout", token, json!({})).await,
+            "pass" => {
+                let body = json!({"current_password": USER_PASSWORD, "new_password": "a-brand-new-pass-42"});
+                app.post("/api/v1/auth/password", token, body).await
+            }
+            "gone" | "promoted" | "moved" => {
+                let body = match *name {
+                    "gone" => json!({"is_active": false}),
+                    "promoted" => json!({"role": "biller"}),
+                    _ => json!({"dispatch_area": "jaipur"}),
+                };
+                let path = format!("/api/v1/users/{id}");
+                app.call(Method::PATCH, &path, Some(&admin), Some(body)).await
+            }
+            _ => continue,
+        };
+        assert!(r.status.is_success(), "{name}: {:?}", r.body);
+    }
+    for (name, _, _, listener) in &mut streams {
+        let ended = listener.ends_within(5).await;
+        assert_eq!(ended, *name != "kept", "{name}: {}", listener.text);
+    }
+}
+
+#[actix_web::test]
+async fn a_refused_scan_of_unknown_area_reaches_only_admins_and_its_maker() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (lata_id, lata) = app.user(&admin, "lata", "dispatcher", Some("lucknow")).await;
+    let (_, lalit) = app.user(&admin, "lalit", "dispatcher", Some("lucknow")).await;
+    let (_, jaya) = app.user(&admin, "jaya", "dispatcher", Some("jaipur")).await;
+    app.scan_parent(&jaya, "SB91000").await;
+    let mut views = Vec::new();
+    for token in [&admin, &lata, &lalit, &jaya] {
+        views.push(Listener::open(&app, token).await);
+    }
+    // No such parent: the area is unknown, so the refusal is private.
+    assert_eq!(app.scan_child(&lata, "SB91999", "MX9100").await.code(), "bag_not_found");
+    // Jaipur's parent: the refusal is filed under Jaipur.
+    assert_eq!(app.scan_child(&lata, "SB91000", "MX9101").await.code(), "bag_not_found");
+    // Something everyone may see, to know the stream has caught up.
+    assert!(app.scan_parent(&admin, "SB91001").await.status.is_success());
+    let texts: Vec<String> = {
+        let mut out = Vec::new();
+        for v in &mut views {
+            out.push(v.wait_for("SB91001").await);
+        }
+        out
+    };
+    let sees = |i: usize, qr: &str| texts[i].contains(qr);
+    assert!(sees(0, "MX9100") && sees(0, "MX9101"), "admin: {}", texts[0]);
+    assert!(sees(1, "MX9100") && sees(1, "MX9101"), "the maker: {}", texts[1]);
+    assert!(
+        !sees(2, "MX9100") && !sees(2, "MX9101"),
+        "same area, not the maker: {}",
+        texts[2]
+    );
+    assert!(!sees(3, "MX9100") && sees(3, "MX9101"), "jaipur: {}", texts[3]);
+    // The log answers the same.
+    let log = |token: &str| {
+        let token = token.to_string();
+        let app = &app;
+        async move {
+            app.get("/api/v1/scans?qr_id=MX9100", &token).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(log(&admin).await, 1);
+    assert_eq!(log(&lata).await, 1);
+    assert_eq!(log(&lalit).await, 0);
+    assert_eq!(log(&jaya).await, 0);
+    let area = app.count("SELECT count(*) AS n FROM scan_event WHERE qr_id = 'MX9101' AND dispatch_area = 'jaipur'");
+    assert_eq!(area, 1);
+    let mine = app.get(&format!("/api/v1/scans?user_id={lata_id}"), &lata).await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 2, "{:?}", mine.body);
 }

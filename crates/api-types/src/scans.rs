@@ -134,12 +134,16 @@ pub struct BatchEvent {
     pub parent_qr_id: Option<String>,
     /// The key the scan was (or would have been) sent with.
     pub idempotency_key: String,
-    /// When the scan happened on the device.
+    /// When the scan happened on the device (stamped once, when it was captured).
     #[serde(default)]
     pub occurred_at: Option<DateTime<Utc>>,
+    /// The device that captured the scan; without it the request's `X-Station-Id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station_id: Option<String>,
 }
 
-/// `POST /scans/batch`: at most 500 events.
+/// `POST /scans/batch`: at most 500 events. Each event is answered on its own: one
+/// that cannot be read gets its own `422`, and the others still apply.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchRequest {
@@ -147,7 +151,9 @@ pub struct BatchRequest {
     pub events: Vec<BatchEvent>,
 }
 
-/// The answer one event would have had on its own endpoint.
+/// The answer one event would have had on its own endpoint: 2xx and 4xx are final
+/// (a repeat of the key replays them); 429 and 5xx are not stored, so the event may
+/// be sent again with the same key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchResult {
@@ -157,6 +163,9 @@ pub struct BatchResult {
     pub status: u16,
     /// Its JSON answer or problem document.
     pub body: serde_json::Value,
+    /// The first answer to this key, replayed (`Idempotent-Replayed` on the single endpoint).
+    #[serde(default)]
+    pub replayed: bool,
 }
 
 /// Answer of `POST /scans/batch`.

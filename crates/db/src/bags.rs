@@ -16,6 +16,18 @@ pub fn find(conn: &mut PgConnection, qr: &str) -> QueryResult<Option<BagRow>> {
         .optional()
 }
 
+/// The dispatch area of the first of `ids` that exists and has one (a refused
+/// scan's event is filed under the area of the parent, else of the bag it named).
+pub fn area_of_first(conn: &mut PgConnection, ids: &[&str]) -> QueryResult<Option<String>> {
+    let found: Vec<(String, Option<String>)> = bag::table
+        .filter(bag::qr_id.eq_any(ids))
+        .select((bag::qr_id, bag::dispatch_area))
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .find_map(|id| found.iter().find(|(qr, _)| qr == id).and_then(|(_, area)| area.clone())))
+}
+
 /// Finds and row-locks a bag until the transaction ends.
 pub fn find_for_update(conn: &mut PgConnection, qr: &str) -> QueryResult<Option<BagRow>> {
     bag::table

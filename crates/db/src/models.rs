@@ -209,6 +209,7 @@ pub struct ScanEventRow {
     pub outcome: String,
     pub idempotency_key: Option<String>,
     pub dispatch_area: Option<String>,
+    pub refused: bool,
 }
 
 /// A new scan event.
@@ -225,6 +226,8 @@ pub struct NewScanEvent {
     pub outcome: String,
     pub idempotency_key: Option<String>,
     pub dispatch_area: Option<String>,
+    /// The answer was a 4xx problem.
+    pub refused: bool,
 }
 
 /// An audit log row.

@@ -20,8 +20,29 @@ pub struct EventFilter {
     pub kind: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    /// A dispatcher's area: only events of that area or of none.
-    pub visible_area: Option<String>,
+    /// A dispatcher's view; `None` sees every event.
+    pub scope: Option<EventScope>,
+}
+
+/// What a dispatcher may see of the scan log (domain rule: their area only). An
+/// event of their area, an event about bags of no area (visible to every area),
+/// or their own scan; a refused scan whose area is unknown is private to its
+/// maker (and to admins and billers, who have no scope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventScope {
+    /// The dispatcher's area (empty when none is assigned yet).
+    pub area: String,
+    pub user_id: i64,
+}
+
+impl EventScope {
+    /// The same rule as the SQL filter of [`list`], for events already in memory.
+    pub fn sees(&self, area: Option<&str>, refused: bool, user_id: Option<i64>) -> bool {
+        match area {
+            Some(a) => a == self.area || user_id == Some(self.user_id),
+            None => !refused || user_id == Some(self.user_id),
+        }
+    }
 }
 
 /// One page of events, newest first, after the row id `before`.
@@ -51,11 +72,12 @@ pub fn list(
     if let Some(to) = f.to {
         q = q.filter(scan_event::recorded_at.lt(to));
     }
-    if let Some(area) = &f.visible_area {
+    if let Some(scope) = &f.scope {
         q = q.filter(
             scan_event::dispatch_area
-                .is_null()
-                .or(scan_event::dispatch_area.eq(area.clone())),
+                .eq(scope.area.clone())
+                .or(scan_event::dispatch_area.is_null().and(scan_event::refused.eq(false)))
+                .or(scan_event::user_id.eq(scope.user_id)),
         );
     }
     if let Some(before) = before {

@@ -27,7 +27,8 @@ const LIMIT: i64 = 2_000;
 /// One live event.
 #[derive(Debug, Clone)]
 pub enum Live {
-    Scan(LiveScan),
+    /// A scan event, and whether it was refused (which decides who may see it).
+    Scan(LiveScan, bool),
     Bill(LiveBill),
 }
 
@@ -143,17 +144,21 @@ fn poll(c: &mut PgConnection, cursor: Option<Cursor>) -> ApiResult<(Cursor, Vec<
     let mut out = Vec::new();
     for e in tracetrack_db::live::scans_after(c, cur.scans.floor(), LIMIT)? {
         if cur.scans.fresh(e.id) {
-            out.push(Live::Scan(LiveScan {
-                id: e.id,
-                kind: e.kind,
-                qr_id: e.qr_id,
-                parent_qr_id: e.parent_qr_id,
-                bill_id: e.bill_id,
-                outcome: e.outcome,
-                dispatch_area: e.dispatch_area,
-                user_id: e.user_id,
-                recorded_at: e.recorded_at,
-            }));
+            let refused = e.refused;
+            out.push(Live::Scan(
+                LiveScan {
+                    id: e.id,
+                    kind: e.kind,
+                    qr_id: e.qr_id,
+                    parent_qr_id: e.parent_qr_id,
+                    bill_id: e.bill_id,
+                    outcome: e.outcome,
+                    dispatch_area: e.dispatch_area,
+                    user_id: e.user_id,
+                    recorded_at: e.recorded_at,
+                },
+                refused,
+            ));
         }
     }
     for (id, action, entity) in tracetrack_db::live::bill_changes_after(c, cur.bills.floor(), LIMIT)? {

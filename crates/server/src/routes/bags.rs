@@ -252,6 +252,7 @@ async fn get_bag(
                 .collect();
             let filter = EventFilter {
                 qr_id: Some(bag.qr_id.clone()),
+                scope: user.event_scope(),
                 ..EventFilter::default()
             };
             let mut events = scan_events::list(c, &filter, None, 20)?;
@@ -446,6 +447,7 @@ async fn bag_events(
             let bag = visible_bag(c, &user, &qr, true)?;
             let filter = EventFilter {
                 qr_id: Some(bag.qr_id),
+                scope: user.event_scope(),
                 ..EventFilter::default()
             };
             Ok(scan_events::list(c, &filter, before, limit)?)

@@ -165,14 +165,26 @@ async fn undo(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
     .await
 }
 
+/// The batch as read: each event is parsed on its own, so one bad event gets its
+/// own `422` instead of failing the whole batch.
+#[derive(Debug, Deserialize)]
+struct BatchEnvelope {
+    events: Vec<serde_json::Value>,
+}
+
 /// Replay queued scans in order, each in its own transaction (the offline queue).
+/// Every event gets the answer its single endpoint would give (`status` and `body`),
+/// also when it is refused or the database is busy (`503`, not stored: send it again
+/// with the same key); later events are applied all the same. Only an unreadable
+/// envelope or more than 500 events fail the request.
 #[utoipa::path(
     tag = "scans",
+    params(("X-Station-Id" = Option<String>, Header, description = "Device name for events without their own station_id")),
     request_body = BatchRequest,
     responses(
         (status = 200, description = "one result per event, in order", body = BatchResponse),
         (status = 413, description = "payload_too_large: more than 500 events", body = Problem),
-        (status = 422, description = "validation_failed", body = Problem),
+        (status = 422, description = "validation_failed: no events array", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -180,7 +192,7 @@ async fn undo(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
 async fn batch(
     state: web::Data<AppState>,
     ctx: Ctx,
-    body: web::Json<BatchRequest>,
+    body: web::Json<BatchEnvelope>,
 ) -> ApiResult<web::Json<BatchResponse>> {
     let events = body.into_inner().events;
     if events.len() > MAX_BATCH {
@@ -190,35 +202,44 @@ async fn batch(
             format!("A batch holds at most {MAX_BATCH} events; split it."),
         ));
     }
-    let mut scans = Vec::with_capacity(events.len());
-    for (i, e) in events.iter().enumerate() {
-        if e.idempotency_key.is_empty() || e.idempotency_key.len() > 255 {
-            let pointer = format!("/events/{i}/idempotency_key");
-            return Err(ApiError::invalid_field(
-                &pointer,
-                "invalid",
-                "idempotency_key needs 1 to 255 characters.",
-            ));
-        }
-        scans.push(Scan::from_batch(e, i)?);
-    }
     let st = state.get_ref().clone();
-    let results = state
-        .db(move |conn| {
-            let mut results = Vec::with_capacity(events.len());
-            for (event, scan) in events.iter().zip(&scans) {
-                let key = Some(event.idempotency_key.as_str());
-                let answer = conn.transaction(|c| scan.apply(c, &st, &ctx, key))?;
-                results.push(BatchResult {
-                    idempotency_key: event.idempotency_key.clone(),
-                    status: answer.status.as_u16(),
-                    body: answer.body,
-                });
-            }
-            Ok(results)
-        })
-        .await?;
+    let started = std::time::Instant::now();
+    let results = web::block(move || events.into_iter().map(|e| apply_event(&st, &ctx, e)).collect()).await?;
+    state
+        .monitor
+        .database_work(started.elapsed(), crate::error::current_request_id());
     Ok(web::Json(BatchResponse { results }))
+}
+
+/// One batch event, on a connection of its own (a connection lost to a database
+/// restart fails this event with `503`, and the next one gets a fresh connection).
+fn apply_event(state: &AppState, ctx: &Ctx, raw: serde_json::Value) -> BatchResult {
+    let key = raw["idempotency_key"].as_str().unwrap_or_default().to_string();
+    let answer = serde_json::from_value::<BatchEvent>(raw)
+        .map_err(|e| ApiError::invalid_field("", "invalid", format!("The event cannot be read: {e}.")))
+        .and_then(|event| {
+            let scan = Scan::from_batch(&event)?;
+            let mut ctx = ctx.clone();
+            if let Some(station) = event.station_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                ctx.station_id = Some(station.chars().take(100).collect());
+            }
+            let mut conn = state.pool.get()?;
+            conn.transaction(|c| scan.apply(c, state, &ctx, Some(&event.idempotency_key)))
+        });
+    match answer {
+        Ok(a) => BatchResult {
+            idempotency_key: key,
+            status: a.status.as_u16(),
+            body: a.body,
+            replayed: a.replayed,
+        },
+        Err(e) => BatchResult {
+            idempotency_key: key,
+            status: e.status.as_u16(),
+            body: serde_json::to_value(e.to_problem(&ctx.request_id)).unwrap_or_default(),
+            replayed: false,
+        },
+    }
 }
 
 /// Filters of the scan event list.
@@ -286,7 +307,7 @@ async fn list_events(
         kind: q.kind,
         from,
         to,
-        visible_area: user.area_limit(),
+        scope: user.event_scope(),
     };
     let rows = state
         .db(move |c| Ok(scan_events::list(c, &filter, before, limit)?))

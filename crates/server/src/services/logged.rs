@@ -124,18 +124,31 @@ pub fn run(
             });
         }
     }
-    let (status, body, info) = match conn.transaction(op) {
-        Ok(written) => written,
+    let (status, body, info, refused) = match conn.transaction(op) {
+        Ok((status, body, info)) => (status, body, info, false),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::TOO_MANY_REQUESTS => {
+            let qr_id = short(w.raw_qr.as_ref());
+            let parent_qr_id = short(w.raw_parent.as_ref());
+            let dispatch_area = match w.kind {
+                Some(_) => {
+                    let named: Vec<&str> = [&parent_qr_id, &qr_id]
+                        .into_iter()
+                        .flatten()
+                        .map(String::as_str)
+                        .collect();
+                    tracetrack_db::bags::area_of_first(conn, &named)?
+                }
+                None => None,
+            };
             let info = EventInfo {
-                qr_id: short(w.raw_qr.as_ref()),
-                parent_qr_id: short(w.raw_parent.as_ref()),
+                qr_id,
+                parent_qr_id,
                 bill_id: w.bill_id,
-                dispatch_area: None,
+                dispatch_area,
                 outcome: e.code.to_string(),
             };
             let body = serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
-            (e.status, body, info)
+            (e.status, body, info, true)
         }
         Err(e) => return Err(e),
     };
@@ -156,6 +169,7 @@ pub fn run(
                 outcome: info.outcome,
                 idempotency_key: key.map(String::from),
                 dispatch_area: info.dispatch_area,
+                refused,
             },
         )?;
     }

@@ -1,5 +1,9 @@
 //! One scan as the single endpoints and the batch both see it, so a key sent to
 //! `/scans/child` and replayed through `/scans/batch` has the same fingerprint.
+//!
+//! The fingerprint covers what the scan *does* (kind and ids), not when the device
+//! says it happened: a station that retries a scan whose answer it never heard is
+//! sending the same scan, and must get the first answer, not a refusal.
 
 use chrono::Duration;
 use serde_json::json;
@@ -8,6 +12,7 @@ use tracetrack_db::diesel::PgConnection;
 
 use super::logged::{self, fingerprint, Answer, LoggedWrite};
 use super::scan;
+use crate::auth::extract::MAX_IDEMPOTENCY_KEY;
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -29,24 +34,28 @@ pub struct Scan {
 }
 
 impl Scan {
-    /// The scan of one batch event; an unknown kind is a field problem.
-    pub fn from_batch(e: &BatchEvent, index: usize) -> ApiResult<Scan> {
+    /// The scan of one batch event; problems point into the event, as the single
+    /// endpoint's would point into its body.
+    pub fn from_batch(e: &BatchEvent) -> ApiResult<Scan> {
+        if e.idempotency_key.trim().is_empty() || e.idempotency_key.len() > MAX_IDEMPOTENCY_KEY {
+            return Err(ApiError::invalid_field(
+                "/idempotency_key",
+                "invalid",
+                format!("idempotency_key needs 1 to {MAX_IDEMPOTENCY_KEY} characters."),
+            ));
+        }
         let request = match e.kind.as_str() {
             "parent" => ScanRequest::Parent { qr_id: e.qr_id.clone() },
             "child" => ScanRequest::Child {
                 parent_qr_id: e.parent_qr_id.clone().ok_or_else(|| {
-                    ApiError::invalid_field(
-                        &format!("/events/{index}/parent_qr_id"),
-                        "required",
-                        "A child scan needs parent_qr_id.",
-                    )
+                    ApiError::invalid_field("/parent_qr_id", "required", "A child scan needs parent_qr_id.")
                 })?,
                 qr_id: e.qr_id.clone(),
             },
             "unlink" => ScanRequest::Unlink { qr_id: e.qr_id.clone() },
             _ => {
                 return Err(ApiError::invalid_field(
-                    &format!("/events/{index}/kind"),
+                    "/kind",
                     "invalid",
                     "kind must be parent, child or unlink.",
                 ))
@@ -71,12 +80,8 @@ impl Scan {
     fn fingerprint(&self) -> String {
         let route = format!("/api/v1/scans/{}", self.kind());
         let body = match &self.request {
-            ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => {
-                json!({"qr_id": qr_id, "occurred_at": self.occurred_at})
-            }
-            ScanRequest::Child { parent_qr_id, qr_id } => {
-                json!({"parent_qr_id": parent_qr_id, "qr_id": qr_id, "occurred_at": self.occurred_at})
-            }
+            ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => json!({"qr_id": qr_id}),
+            ScanRequest::Child { parent_qr_id, qr_id } => json!({"parent_qr_id": parent_qr_id, "qr_id": qr_id}),
             ScanRequest::Undo => json!({}),
         };
         fingerprint("POST", &route, &body)

@@ -109,6 +109,7 @@ impl<'a> Applier<'a> {
                 outcome: info.outcome,
                 idempotency_key: None,
                 dispatch_area: info.dispatch_area,
+                refused: false,
             },
         )?;
         Ok(())

@@ -1,0 +1,1 @@
+ALTER TABLE scan_event DROP COLUMN refused;
