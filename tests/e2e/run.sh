@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -z "${BASE_URL:-}" ]; then
   # The specs sign the same user in many times a minute from one address.
-  export STATIC_DIR="$PWD/frontend/dist" PORT="${E2E_PORT:-18181}" RATE_LIMIT_LOGIN=1000 \
+  export STATIC_DIR="$PWD/frontend/dist" PORT="${E2E_PORT:-18181}" RATE_LIMIT_LOGIN=1000 RATE_LIMIT_2FA=1000 \
     ADMIN_PASSWORD="e2e-admin-password-1"
   exec tests/support/with-server.sh e2e "$0" "$@"
 fi

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 if [ -z "${BASE_URL:-}" ]; then
   # The fuzzer signs in thousands of times a minute from one address.
   export PORT="${FUZZ_PORT:-18383}" RATE_LIMIT_LOGIN=100000 RATE_LIMIT_LOGIN_IP=100000 \
-    RATE_LIMIT_API=1000000 RATE_LIMIT_FORGOT=100000 RATE_LIMIT_RESET=100000 RATE_LIMIT_REGISTER=100000 \
+    RATE_LIMIT_API=1000000 RATE_LIMIT_FORGOT=100000 RATE_LIMIT_RESET=100000 RATE_LIMIT_REGISTER=100000 RATE_LIMIT_2FA=100000 \
     ALLOW_REGISTRATION=true
   exec tests/support/with-server.sh fuzz "$0" "$@"
 fi
