@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, lints, the wasm32 build of the shared crates,
 # unit and API tests against real PostgreSQL and Redis, the web app build, and
-# schemathesis against the running server and the browser end-to-end tests. Installs and starts what is missing.
+# a fault drill under load, schemathesis against the running server and the
+# browser end-to-end tests. Installs and starts what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -30,7 +31,9 @@ scripts/build-frontend.sh
   && cargo clippy --target wasm32-unknown-unknown --release --quiet --features office -- -D warnings)
 step "cargo audit (RustSec database; offline machines use the bundled snapshot)"
 scripts/audit.sh
-cargo build --bin tracetrack --quiet
+cargo build --bin tracetrack --bin drill --quiet
+step "fault drill: PostgreSQL restart, Redis killed, server SIGKILL under steady scanning"
+tests/drill/run.sh
 step "schemathesis against the running server (every operation, as admin)"
 tests/fuzz/run.sh
 step "browser end-to-end tests"
