@@ -1,7 +1,10 @@
-//! The offline queue: scans that could not reach the server wait in IndexedDB
-//! with their Idempotency-Key and are replayed, in order, through `/scans/batch`.
+//! The offline queue: scans that could not reach the server wait in IndexedDB,
+//! each exactly as it was captured (kind, ids, key, time, station), and are
+//! replayed, in order and unchanged, through `/scans/batch`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tracetrack_api_types::scans::BatchEvent;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -15,39 +18,46 @@ extern "C" {
     fn queue_remove(seqs: &str) -> js_sys::Promise;
 }
 
-/// One queued scan, as `/scans/batch` takes it.
+/// One queued scan: the event as `/scans/batch` takes it, and its storage order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Queued {
     /// Storage order (set by IndexedDB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
-    pub kind: String,
-    pub qr_id: String,
-    #[serde(default)]
-    pub parent_qr_id: Option<String>,
-    pub idempotency_key: String,
-    pub occurred_at: String,
+    /// The scan, as captured.
+    #[serde(flatten)]
+    pub event: BatchEvent,
 }
 
 /// Adds a scan at the end of the queue.
-pub async fn push(item: &Queued) -> Result<(), JsValue> {
-    let json = serde_json::to_string(item).map_err(|e| JsValue::from_str(&e.to_string()))?;
+pub async fn push(event: &BatchEvent) -> Result<(), JsValue> {
+    let item = Queued {
+        seq: None,
+        event: event.clone(),
+    };
+    let json = serde_json::to_string(&item).map_err(|e| JsValue::from_str(&e.to_string()))?;
     JsFuture::from(queue_push(&json)).await.map(|_| ())
 }
 
-/// Everything waiting, oldest first.
+/// Everything waiting, oldest first (an unreadable row is skipped, not the queue).
 pub async fn all() -> Vec<Queued> {
-    match JsFuture::from(queue_all()).await {
+    let rows: Vec<serde_json::Value> = match JsFuture::from(queue_all()).await {
         Ok(v) => v
             .as_string()
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default(),
         Err(_) => Vec::new(),
-    }
+    };
+    rows.into_iter()
+        .filter_map(|row| serde_json::from_value(row).ok())
+        .collect()
 }
 
-/// Removes replayed scans.
+/// Removes scans that have their final answer.
 pub async fn remove(seqs: &[u64]) {
+    if seqs.is_empty() {
+        return;
+    }
     if let Ok(json) = serde_json::to_string(seqs) {
         let _ = JsFuture::from(queue_remove(&json)).await;
     }
@@ -62,7 +72,7 @@ pub fn new_key() -> String {
     key
 }
 
-/// Now, as RFC 3339.
-pub fn now_rfc3339() -> String {
-    js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default()
+/// Now, to the millisecond (what survives the round trip through storage unchanged).
+pub fn now() -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
 }

@@ -1,19 +1,22 @@
 //! The scan station's state machine: SCAN PARENT → SCAN CHILDREN → back, with
-//! feedback before the server answers and an offline queue when it cannot.
+//! feedback before the server answers. Each scan is stamped once, when it is
+//! captured (key, time, station), and sent exactly like that whether it goes
+//! live or waits in the offline queue (see `outbox`).
 
 use std::collections::VecDeque;
 
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
-use tracetrack_api_types::scans::{ParentView, ScanChildResponse, ScanParentResponse, UndoResponse};
+use serde_json::{json, Value};
+use tracetrack_api_types::scans::{BatchEvent, ParentView};
 use tracetrack_domain::{normalize_qr, Classification, FormatSet};
 
-use crate::api::ApiError;
+use super::outbox::{self, Answer, ReplayState};
+use super::refused::{self, Refused};
 use crate::feedback::{play, Signal};
 use crate::i18n::T;
-use crate::queue::{self, Queued};
+use crate::queue;
 use crate::session::Session;
 
 /// Flash colours; a symbol goes with each, so colour is never the only signal.
@@ -39,26 +42,28 @@ pub struct Station {
     pub message: RwSignal<(String, bool)>,
     pub flash: RwSignal<Option<Flash>>,
     pub lines: RwSignal<Vec<Line>>,
+    /// How many scans wait in the offline queue.
     pub waiting: RwSignal<usize>,
+    /// The scans in the offline queue, oldest first.
+    pub queued: RwSignal<Vec<BatchEvent>>,
+    /// Queued scans the server refused for good, until the worker dismisses them.
+    pub refused: RwSignal<Vec<Refused>>,
+    /// Why the last replay of the queue failed as a whole (cleared when one succeeds).
+    pub note: RwSignal<Option<String>>,
     pub formats: RwSignal<Option<FormatSet>>,
     pub last_activity: RwSignal<f64>,
     pub station_id: StoredValue<String>,
-    replaying: RwSignal<bool>,
-    /// Scans waiting to be sent, in scan order: a child must never overtake its parent.
-    jobs: StoredValue<VecDeque<Job>>,
+    pub(super) replay_state: StoredValue<ReplayState>,
+    /// Bumped whenever the shown parent changes, so a slow re-read never overwrites a newer answer.
+    pub(super) parent_gen: StoredValue<u64>,
+    /// Scans captured but not yet sent, in scan order: a child never overtakes its parent.
+    jobs: StoredValue<VecDeque<BatchEvent>>,
     sending: RwSignal<bool>,
-}
-
-/// One scan to send.
-#[derive(Clone, Debug)]
-enum Job {
-    Parent(String),
-    Child(String, String),
 }
 
 const PARENT_KEY: &str = "tt_station_parent";
 
-fn storage() -> Option<web_sys::Storage> {
+pub(super) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
@@ -72,27 +77,24 @@ impl Station {
             flash: RwSignal::new(None),
             lines: RwSignal::new(Vec::new()),
             waiting: RwSignal::new(0),
+            queued: RwSignal::new(Vec::new()),
+            refused: RwSignal::new(refused::load_refused()),
+            note: RwSignal::new(None),
             formats: RwSignal::new(None),
             last_activity: RwSignal::new(js_sys::Date::now()),
             station_id: StoredValue::new(station_id),
-            replaying: RwSignal::new(false),
+            replay_state: StoredValue::new(ReplayState::default()),
+            parent_gen: StoredValue::new(0),
             jobs: StoredValue::new(VecDeque::new()),
             sending: RwSignal::new(false),
         }
     }
 
-    fn headers(&self, key: &str) -> Vec<(String, String)> {
-        vec![
-            ("Idempotency-Key".into(), key.into()),
-            ("X-Station-Id".into(), self.station_id.get_value()),
-        ]
-    }
-
-    fn say(&self, text: impl Into<String>, ok: bool) {
+    pub(super) fn say(&self, text: impl Into<String>, ok: bool) {
         self.message.set((text.into(), ok));
     }
 
-    fn signal(&self, s: Signal) {
+    pub(super) fn signal(&self, s: Signal) {
         play(s);
         self.flash.set(Some(match s {
             Signal::Child => Flash::Ok,
@@ -103,27 +105,28 @@ impl Station {
         set_timeout(move || flash.set(None), std::time::Duration::from_millis(350));
     }
 
-    fn error(&self, text: impl Into<String>) {
+    pub(super) fn error(&self, text: impl Into<String>) {
         self.signal(Signal::Error);
         let text = text.into();
         self.push_line(text.clone(), false);
         self.say(text, false);
     }
 
-    fn push_line(&self, text: String, ok: bool) {
+    pub(super) fn push_line(&self, text: String, ok: bool) {
         self.lines.update(|l| {
             l.insert(0, Line { text, ok });
             l.truncate(8);
         });
     }
 
-    fn set_parent(&self, p: Option<ParentView>) {
+    pub(super) fn set_parent(&self, p: Option<ParentView>) {
         if let Some(s) = storage() {
             let _ = match p.as_ref().and_then(|p| serde_json::to_string(p).ok()) {
                 Some(json) => s.set_item(PARENT_KEY, &json),
                 None => s.remove_item(PARENT_KEY),
             };
         }
+        self.parent_gen.update_value(|g| *g += 1);
         self.parent.set(p);
     }
 
@@ -161,11 +164,24 @@ impl Station {
         }
     }
 
+    /// The scan as it will be sent, every time: stamped here and never again.
+    fn capture(&self, kind: &str, qr_id: String, parent_qr_id: Option<String>) -> BatchEvent {
+        BatchEvent {
+            kind: kind.into(),
+            qr_id,
+            parent_qr_id,
+            idempotency_key: queue::new_key(),
+            occurred_at: queue::now(),
+            station_id: Some(self.station_id.get_value()),
+        }
+    }
+
     fn start_parent(&self, qr: String, capacity: i32) {
+        let event = self.capture("parent", qr.clone(), None);
         self.signal(Signal::Parent);
         self.say(format!("{qr}…"), true);
         let placeholder = ParentView {
-            qr_id: qr.clone(),
+            qr_id: qr,
             format_code: String::new(),
             status: "open".into(),
             child_count: 0,
@@ -176,310 +192,83 @@ impl Station {
             bill_number: None,
         };
         self.set_parent(Some(placeholder));
-        self.submit(Job::Parent(qr));
+        self.submit(event);
     }
 
-    /// Queues a scan for sending and starts the sender if it is idle.
-    fn submit(&self, job: Job) {
-        self.jobs.update_value(|q| q.push_back(job));
+    fn scan_child(&self, parent: ParentView, qr: String) {
+        let event = self.capture("child", qr.clone(), Some(parent.qr_id.clone()));
+        self.signal(Signal::Child);
+        self.say(format!("{qr} → {}", parent.qr_id), true);
+        self.submit(event);
+    }
+
+    /// Hands a captured scan to the sender and starts it if it is idle.
+    fn submit(&self, event: BatchEvent) {
+        self.jobs.update_value(|q| q.push_back(event));
         if self.sending.get_untracked() {
             return;
         }
         self.sending.set(true);
         let st = *self;
         spawn_local(async move {
-            while let Some(job) = st.jobs.try_update_value(|q| q.pop_front()).flatten() {
-                match job {
-                    Job::Parent(qr) => st.send_parent(qr).await,
-                    Job::Child(parent, qr) => st.send_child(parent, qr).await,
-                }
+            while let Some(event) = st.jobs.try_update_value(|q| q.pop_front()).flatten() {
+                st.send(event).await;
             }
             st.sending.set(false);
         });
     }
 
-    async fn send_parent(&self, qr: String) {
-        let key = queue::new_key();
+    /// Sends one scan on its own endpoint, or queues it behind older waiting scans.
+    async fn send(&self, event: BatchEvent) {
         if self.waiting.get_untracked() > 0 {
             // Older scans still wait: keep the order, queue behind them.
-            return self.enqueue("parent", &qr, None, key).await;
+            return self.enqueue(event).await;
         }
-        let answer = self
-            .send_scan(
-                "/api/v1/scans/parent",
-                json!({"qr_id": qr, "occurred_at": queue::now_rfc3339()}),
-                &key,
-            )
-            .await;
+        let (path, body) = single_request(&event);
+        let station = event.station_id.clone().unwrap_or_else(|| self.station_id.get_value());
+        let headers = [
+            ("Idempotency-Key", event.idempotency_key.as_str()),
+            ("X-Station-Id", station.as_str()),
+        ];
+        let answer = match self.session.send(Method::POST, path, Some(body), &headers).await {
+            // Signed out: keep the scan for after the next sign-in.
+            Ok(reply) if reply.status == 401 => Answer::Later,
+            Ok(reply) => outbox::classify(reply.status, reply.body),
+            // No answer (it may still have been committed): the same scan waits.
+            Err(_) => Answer::Later,
+        };
         match answer {
-            Ok(body) => match serde_json::from_value::<ScanParentResponse>(body) {
-                Ok(r) => self.parent_opened(r.parent),
-                Err(_) => self.error(T.unexpected_answer),
-            },
-            Err(ApiError::Network) => self.enqueue("parent", &qr, None, key).await,
-            Err(e) => {
-                if self.parent.get_untracked().is_some_and(|p| p.qr_id == qr) {
+            Answer::Applied(body) => {
+                self.applied(&event, body);
+                if self.waiting.get_untracked() > 0 {
+                    self.kick(true);
+                }
+            }
+            Answer::Refused { detail, .. } => {
+                if event.kind == "parent" && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id) {
                     self.set_parent(None);
                 }
-                self.error(e.message());
+                self.error(detail);
             }
+            Answer::Later => self.enqueue(event).await,
         }
     }
+}
 
-    fn parent_opened(&self, parent: ParentView) {
-        if parent.remaining <= 0 || parent.status != "open" {
-            self.set_parent(None);
-            self.error(format!(
-                "{} {} ({}/{})",
-                parent.qr_id, T.takes_no_more, parent.child_count, parent.capacity
-            ));
-            return;
-        }
-        self.say(format!("{} · {}", parent.qr_id, T.scan_children), true);
-        self.set_parent(Some(parent));
-    }
-
-    fn scan_child(&self, parent: ParentView, qr: String) {
-        self.signal(Signal::Child);
-        self.say(format!("{qr} → {}", parent.qr_id), true);
-        self.submit(Job::Child(parent.qr_id, qr));
-    }
-
-    async fn send_child(&self, parent: String, qr: String) {
-        let key = queue::new_key();
-        if self.waiting.get_untracked() > 0 {
-            return self.enqueue("child", &qr, Some(parent), key).await;
-        }
-        let body = json!({"parent_qr_id": parent, "qr_id": qr, "occurred_at": queue::now_rfc3339()});
-        match self.send_scan("/api/v1/scans/child", body, &key).await {
-            Ok(body) => match serde_json::from_value::<ScanChildResponse>(body) {
-                Ok(r) => self.child_linked(r),
-                Err(_) => self.error(T.unexpected_answer),
-            },
-            Err(ApiError::Network) => self.enqueue("child", &qr, Some(parent), key).await,
-            Err(e) => self.error(e.message()),
-        }
-    }
-
-    fn child_linked(&self, r: ScanChildResponse) {
-        let already = r.outcome == "already_linked";
-        let text = if already {
-            format!("{} {} {}", r.child.qr_id, T.already_in, r.parent.qr_id)
-        } else {
-            format!("{} ✓ {}/{}", r.child.qr_id, r.parent.child_count, r.parent.capacity)
-        };
-        self.push_line(text.clone(), true);
-        self.say(text, true);
-        let current = self.parent.get_untracked().map(|p| p.qr_id);
-        if current.as_deref() == Some(r.parent.qr_id.as_str()) {
-            if r.parent.remaining <= 0 {
-                self.set_parent(None);
-                self.say(
-                    format!(
-                        "{} {} {}/{}",
-                        r.parent.qr_id, T.is_full, r.parent.child_count, r.parent.capacity
-                    ),
-                    true,
-                );
-            } else {
-                self.set_parent(Some(r.parent));
-            }
-        }
-    }
-
-    async fn send_scan(&self, path: &str, body: serde_json::Value, key: &str) -> Result<serde_json::Value, ApiError> {
-        let headers = self.headers(key);
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let reply = self.session.send(Method::POST, path, Some(body), &headers).await?;
-        if reply.status == 401 {
-            // Signed out: keep the scan for after the next sign-in.
-            return Err(ApiError::Network);
-        }
-        reply.into_result()
-    }
-
-    async fn enqueue(&self, kind: &str, qr: &str, parent: Option<String>, key: String) {
-        let item = Queued {
-            seq: None,
-            kind: kind.into(),
-            qr_id: qr.into(),
-            parent_qr_id: parent,
-            idempotency_key: key,
-            occurred_at: queue::now_rfc3339(),
-        };
-        if queue::push(&item).await.is_err() {
-            return self.error(T.queue_failed);
-        }
-        self.refresh_waiting().await;
-        self.push_line(format!("{qr} · {}", T.waiting_for_network), true);
-        let st = *self;
-        spawn_local(async move { st.replay().await });
-    }
-
-    /// Re-reads the queue length.
-    pub async fn refresh_waiting(&self) {
-        self.waiting.set(queue::all().await.len());
-    }
-
-    /// Sends queued scans through `/scans/batch`, in order; errors are shown, not dropped.
-    pub async fn replay(&self) {
-        if self.replaying.get_untracked() || self.session.token.get_untracked().is_none() {
-            return;
-        }
-        let items = queue::all().await;
-        if items.is_empty() {
-            self.waiting.set(0);
-            return;
-        }
-        self.replaying.set(true);
-        let events: Vec<_> = items
-            .iter()
-            .take(200)
-            .cloned()
-            .map(|mut q| {
-                q.seq = None;
-                q
-            })
-            .collect();
-        let reply = self
-            .session
-            .send(
-                Method::POST,
-                "/api/v1/scans/batch",
-                Some(json!({"events": events})),
-                &[],
-            )
-            .await;
-        if let Ok(reply) = reply {
-            if reply.status == 200 {
-                let results = reply.body["results"].as_array().cloned().unwrap_or_default();
-                let done: Vec<u64> = items.iter().take(results.len()).filter_map(|q| q.seq).collect();
-                queue::remove(&done).await;
-                for (item, result) in items.iter().zip(&results) {
-                    let status = result["status"].as_u64().unwrap_or(0);
-                    if status >= 400 {
-                        let detail = result["body"]["detail"].as_str().unwrap_or("");
-                        self.error(format!("{} {}: {detail}", T.replay_failed, item.qr_id));
-                    } else if let Ok(r) = serde_json::from_value::<ScanChildResponse>(result["body"].clone()) {
-                        self.child_linked(r);
-                    } else if let Ok(r) = serde_json::from_value::<ScanParentResponse>(result["body"].clone()) {
-                        if self.parent.get_untracked().is_some_and(|p| p.qr_id == r.parent.qr_id) {
-                            self.set_parent(Some(r.parent));
-                        }
-                    }
-                }
-            }
-        }
-        self.replaying.set(false);
-        self.refresh_waiting().await;
-    }
-
-    /// Undoes the user's last link.
-    pub fn undo(&self) {
-        let st = *self;
-        spawn_local(async move {
-            match st
-                .session
-                .post::<_, UndoResponse>("/api/v1/scans/undo", &json!({}))
-                .await
-            {
-                Ok(r) => {
-                    play(Signal::Parent);
-                    st.push_line(format!("{} {}", T.undone, r.unlinked_qr_id), true);
-                    st.say(
-                        format!(
-                            "{} {} · {}/{}",
-                            T.undone, r.unlinked_qr_id, r.parent.child_count, r.parent.capacity
-                        ),
-                        true,
-                    );
-                    if r.parent.status == "open" {
-                        st.set_parent(Some(r.parent));
-                    }
-                }
-                Err(e) => st.error(e.message()),
-            }
-        });
-    }
-
-    /// Seals the current parent with a reason.
-    pub fn seal(&self, reason: String) {
-        let Some(parent) = self.parent.get_untracked() else {
-            return;
-        };
-        let st = *self;
-        spawn_local(async move {
-            let path = format!("/api/v1/bags/{}/seal", parent.qr_id);
-            match st
-                .session
-                .post::<_, serde_json::Value>(&path, &json!({"reason": reason}))
-                .await
-            {
-                Ok(_) => {
-                    play(Signal::Parent);
-                    st.push_line(format!("{} {}", parent.qr_id, T.sealed), true);
-                    st.set_parent(None);
-                    st.say(format!("{} {}", parent.qr_id, T.sealed), true);
-                }
-                Err(e) => st.error(e.message()),
-            }
-        });
-    }
-
-    /// Loads the bag formats (cached for offline starts) and the remembered parent.
-    pub async fn start(&self) {
-        const FORMATS_KEY: &str = "tt_formats";
-        let fetched: Result<tracetrack_api_types::Items<tracetrack_api_types::admin::BagFormat>, _> =
-            self.session.get_quiet("/api/v1/bag-formats").await;
-        let formats = match fetched {
-            Ok(items) => {
-                if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&items.items)) {
-                    let _ = s.set_item(FORMATS_KEY, &json);
-                }
-                items.items
-            }
-            Err(_) => storage()
-                .and_then(|s| s.get_item(FORMATS_KEY).ok().flatten())
-                .and_then(|j| serde_json::from_str(&j).ok())
-                .unwrap_or_default(),
-        };
-        let specs = formats
-            .into_iter()
-            .filter(|f| f.active)
-            .map(|f| tracetrack_domain::FormatSpec {
-                code: f.code,
-                role: tracetrack_domain::BagRole::parse(&f.role).unwrap_or(tracetrack_domain::BagRole::Child),
-                pattern: f.pattern,
-                capacity: f.capacity,
-                child_weight_g: f.child_weight_kg.map(|kg| (kg * 1000.0).round() as i32),
-            })
-            .collect();
-        self.formats.set(Some(FormatSet::new(specs)));
-        self.refresh_waiting().await;
-        if let Some(remembered) = Station::remembered_parent() {
-            // Shown at once (also offline), then refreshed from the server.
-            self.parent.set(Some(remembered.clone()));
-            let path = format!("/api/v1/bags/{}", remembered.qr_id);
-            if let Ok(detail) = self
-                .session
-                .get_quiet::<tracetrack_api_types::bags::BagDetail>(&path)
-                .await
-            {
-                let b = detail.bag;
-                let view = ParentView {
-                    qr_id: b.qr_id,
-                    format_code: b.format_code,
-                    status: b.status,
-                    child_count: b.child_count.unwrap_or(0),
-                    capacity: b.capacity.unwrap_or(0),
-                    weight_kg: b.weight_kg.unwrap_or(0.0),
-                    remaining: b.remaining.unwrap_or(0),
-                    dispatch_area: b.dispatch_area,
-                    bill_number: b.bill_number,
-                };
-                self.set_parent((view.status == "open").then_some(view));
-            }
-        }
-        self.replay().await;
+/// The single endpoint and body of a scan: the same fields the batch carries.
+fn single_request(event: &BatchEvent) -> (&'static str, Value) {
+    match event.kind.as_str() {
+        "parent" => (
+            "/api/v1/scans/parent",
+            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
+        ),
+        "unlink" => (
+            "/api/v1/scans/unlink",
+            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
+        ),
+        _ => (
+            "/api/v1/scans/child",
+            json!({"parent_qr_id": event.parent_qr_id, "qr_id": event.qr_id, "occurred_at": event.occurred_at}),
+        ),
     }
 }

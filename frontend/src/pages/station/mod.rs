@@ -1,7 +1,11 @@
 //! The scan station (`/station?station=NAME`): a page that stays open all shift and
 //! takes scan after scan with no clicks.
 
+mod actions;
+mod answers;
 mod controller;
+mod outbox;
+mod refused;
 
 use std::time::Duration;
 
@@ -11,6 +15,7 @@ use leptos_router::hooks::use_query_map;
 use tracetrack_domain::scanner::Captured;
 
 pub use controller::{Flash, Station};
+use refused::RefusedList;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
@@ -64,16 +69,15 @@ fn StationView() -> impl IntoView {
             st.undo();
         }
     });
-    let online = window_event_listener(leptos::ev::online, move |_| {
-        spawn_local(async move { st.replay().await })
-    });
+    // The queue drains by itself: when the network comes back, and on a timer.
+    let online = window_event_listener(leptos::ev::online, move |_| st.kick(true));
     let timer = set_interval_with_handle(
         move || {
             if st.parent.get_untracked().is_some() && js_sys::Date::now() - st.last_activity.get_untracked() > IDLE_MS {
                 st.finish();
             }
             if st.waiting.get_untracked() > 0 {
-                spawn_local(async move { st.replay().await });
+                st.kick(false);
             }
         },
         Duration::from_secs(5),
@@ -108,6 +112,10 @@ fn StationView() -> impl IntoView {
             <Show when=move || st.parent.get().is_some()>
                 <div class="counter" data-testid="counter">
                     {move || st.parent.get().map(|p| format!("{}/{}", p.child_count, p.capacity)).unwrap_or_default()}
+                    {move || {
+                        let pending = st.parent.with(|p| p.as_ref().map(|p| st.pending_for(&p.qr_id)).unwrap_or(0));
+                        (pending > 0).then(|| view! { <small class="counter-pending">{format!(" · +{pending} {}", T.waiting)}</small> })
+                    }}
                 </div>
                 <p class="parent-id" data-testid="parent">
                     {move || st.parent.get().map(|p| format!("{} {}", p.qr_id, p.format_code)).unwrap_or_default()}
@@ -119,6 +127,10 @@ fn StationView() -> impl IntoView {
             <Show when=move || { st.waiting.get() > 0 }>
                 <p class="waiting" data-testid="waiting">{move || format!("{} {}", st.waiting.get(), T.waiting)}</p>
             </Show>
+            <Show when=move || st.note.with(Option::is_some)>
+                <p class="sync-note" data-testid="sync-note" role="alert">{move || format!("⚠ {}", st.note.get().unwrap_or_default())}</p>
+            </Show>
+            <RefusedList st=st/>
             <div class="actions">
                 <button on:click=move |_| st.undo()>{T.undo}</button>
                 <button on:click=move |_| sealing.set(true) disabled=move || st.parent.get().is_none()>{T.seal}</button>

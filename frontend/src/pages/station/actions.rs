@@ -1,0 +1,140 @@
+//! The station's buttons (undo, seal) and its start-up.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::json;
+use tracetrack_api_types::scans::{ParentView, UndoResponse};
+use tracetrack_domain::FormatSet;
+
+use super::controller::{storage, Station};
+use crate::feedback::{play, Signal};
+use crate::i18n::T;
+
+impl Station {
+    /// Undoes the user's last link.
+    pub fn undo(&self) {
+        let st = *self;
+        spawn_local(async move {
+            match st
+                .session
+                .post::<_, UndoResponse>("/api/v1/scans/undo", &json!({}))
+                .await
+            {
+                Ok(r) => {
+                    play(Signal::Parent);
+                    st.push_line(format!("{} {}", T.undone, r.unlinked_qr_id), true);
+                    st.say(
+                        format!(
+                            "{} {} · {}/{}",
+                            T.undone, r.unlinked_qr_id, r.parent.child_count, r.parent.capacity
+                        ),
+                        true,
+                    );
+                    if r.parent.status == "open" {
+                        st.set_parent(Some(r.parent));
+                    }
+                }
+                Err(e) => st.error(e.message()),
+            }
+        });
+    }
+
+    /// Seals the current parent with a reason.
+    pub fn seal(&self, reason: String) {
+        let Some(parent) = self.parent.get_untracked() else {
+            return;
+        };
+        let st = *self;
+        spawn_local(async move {
+            let path = format!("/api/v1/bags/{}/seal", parent.qr_id);
+            match st
+                .session
+                .post::<_, serde_json::Value>(&path, &json!({"reason": reason}))
+                .await
+            {
+                Ok(_) => {
+                    play(Signal::Parent);
+                    st.push_line(format!("{} {}", parent.qr_id, T.sealed), true);
+                    st.set_parent(None);
+                    st.say(format!("{} {}", parent.qr_id, T.sealed), true);
+                }
+                Err(e) => st.error(e.message()),
+            }
+        });
+    }
+
+    /// Loads the bag formats (cached for offline starts) and the remembered parent,
+    /// then sends whatever waits.
+    pub async fn start(&self) {
+        const FORMATS_KEY: &str = "tt_formats";
+        let fetched: Result<tracetrack_api_types::Items<tracetrack_api_types::admin::BagFormat>, _> =
+            self.session.get_quiet("/api/v1/bag-formats").await;
+        let formats = match fetched {
+            Ok(items) => {
+                if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&items.items)) {
+                    let _ = s.set_item(FORMATS_KEY, &json);
+                }
+                items.items
+            }
+            Err(_) => storage()
+                .and_then(|s| s.get_item(FORMATS_KEY).ok().flatten())
+                .and_then(|j| serde_json::from_str(&j).ok())
+                .unwrap_or_default(),
+        };
+        let specs = formats
+            .into_iter()
+            .filter(|f| f.active)
+            .map(|f| tracetrack_domain::FormatSpec {
+                code: f.code,
+                role: tracetrack_domain::BagRole::parse(&f.role).unwrap_or(tracetrack_domain::BagRole::Child),
+                pattern: f.pattern,
+                capacity: f.capacity,
+                child_weight_g: f.child_weight_kg.map(|kg| (kg * 1000.0).round() as i32),
+            })
+            .collect();
+        self.formats.set(Some(FormatSet::new(specs)));
+        self.refresh_waiting().await;
+        if let Some(remembered) = Station::remembered_parent() {
+            // Shown at once (also offline), then refreshed from the server.
+            if self.message.with_untracked(|m| m.0 == T.station_ready) {
+                self.say(format!("{} · {}", remembered.qr_id, T.scan_children), true);
+            }
+            self.set_parent(Some(remembered));
+            self.refresh_parent().await;
+        }
+        self.replay(true).await;
+    }
+
+    /// Re-reads the current parent from the server; one no longer open is let go.
+    pub(super) async fn refresh_parent(&self) {
+        let Some(current) = self.parent.get_untracked() else {
+            return;
+        };
+        let generation = self.parent_gen.get_value();
+        let path = format!("/api/v1/bags/{}", current.qr_id);
+        let Ok(detail) = self
+            .session
+            .get_quiet::<tracetrack_api_types::bags::BagDetail>(&path)
+            .await
+        else {
+            return;
+        };
+        // A newer answer (or another parent) arrived while this one was on its way.
+        if self.parent_gen.get_value() != generation {
+            return;
+        }
+        let b = detail.bag;
+        let view = ParentView {
+            qr_id: b.qr_id,
+            format_code: b.format_code,
+            status: b.status,
+            child_count: b.child_count.unwrap_or(0),
+            capacity: b.capacity.unwrap_or(0),
+            weight_kg: b.weight_kg.unwrap_or(0.0),
+            remaining: b.remaining.unwrap_or(0),
+            dispatch_area: b.dispatch_area,
+            bill_number: b.bill_number,
+        };
+        self.set_parent((view.status == "open").then_some(view));
+    }
+}

@@ -1,0 +1,72 @@
+//! Showing what the server said about a scan, live or replayed from the queue.
+
+use leptos::prelude::*;
+use serde_json::Value;
+use tracetrack_api_types::scans::{BatchEvent, ParentView, ScanChildResponse, ScanParentResponse, UnlinkResponse};
+
+use super::controller::Station;
+use crate::i18n::T;
+
+impl Station {
+    /// Shows a scan the server applied (a live answer or one from a replay).
+    pub(super) fn applied(&self, event: &BatchEvent, body: Value) {
+        let current = self.parent.get_untracked().map(|p| p.qr_id);
+        match event.kind.as_str() {
+            "parent" => match serde_json::from_value::<ScanParentResponse>(body) {
+                Ok(r) if current.as_deref() == Some(r.parent.qr_id.as_str()) => self.parent_opened(r.parent),
+                Ok(_) => {}
+                Err(_) => self.error(T.unexpected_answer),
+            },
+            "unlink" => match serde_json::from_value::<UnlinkResponse>(body) {
+                Ok(r) if current.as_deref() == Some(r.parent.qr_id.as_str()) && r.parent.status == "open" => {
+                    self.set_parent(Some(r.parent))
+                }
+                Ok(_) => {}
+                Err(_) => self.error(T.unexpected_answer),
+            },
+            _ => match serde_json::from_value::<ScanChildResponse>(body) {
+                Ok(r) => self.child_linked(r),
+                Err(_) => self.error(T.unexpected_answer),
+            },
+        }
+    }
+
+    fn parent_opened(&self, parent: ParentView) {
+        if parent.remaining <= 0 || parent.status != "open" {
+            self.set_parent(None);
+            self.error(format!(
+                "{} {} ({}/{})",
+                parent.qr_id, T.takes_no_more, parent.child_count, parent.capacity
+            ));
+            return;
+        }
+        self.say(format!("{} · {}", parent.qr_id, T.scan_children), true);
+        self.set_parent(Some(parent));
+    }
+
+    fn child_linked(&self, r: ScanChildResponse) {
+        let already = r.outcome == "already_linked";
+        let text = if already {
+            format!("{} {} {}", r.child.qr_id, T.already_in, r.parent.qr_id)
+        } else {
+            format!("{} ✓ {}/{}", r.child.qr_id, r.parent.child_count, r.parent.capacity)
+        };
+        self.push_line(text.clone(), true);
+        self.say(text, true);
+        let current = self.parent.get_untracked().map(|p| p.qr_id);
+        if current.as_deref() == Some(r.parent.qr_id.as_str()) {
+            if r.parent.remaining <= 0 {
+                self.set_parent(None);
+                self.say(
+                    format!(
+                        "{} {} {}/{}",
+                        r.parent.qr_id, T.is_full, r.parent.child_count, r.parent.capacity
+                    ),
+                    true,
+                );
+            } else {
+                self.set_parent(Some(r.parent));
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! The station's outbox: scans the server has not confirmed wait in IndexedDB
+//! exactly as they were captured and are replayed through `/scans/batch`, one
+//! replay at a time, backing off while the network or the server fails. Scans
+//! the server refuses for good go to the refused list (`refused`).
+
+use std::time::Duration;
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+use tracetrack_api_types::scans::{BatchEvent, BatchResult};
+
+use super::controller::Station;
+use super::refused::Refused;
+use crate::feedback::Signal;
+use crate::i18n::T;
+use crate::queue::{self, Queued};
+
+/// Most events `/scans/batch` takes at once.
+const BATCH_MAX: usize = 500;
+/// Longest pause between two replays while they fail.
+const BACKOFF_MAX_MS: f64 = 5000.0;
+
+/// What the server said about one scan.
+pub(super) enum Answer {
+    /// Applied (2xx): the single endpoint's answer.
+    Applied(Value),
+    /// Refused for good (4xx): a repeat would get the same answer.
+    Refused { code: String, detail: String },
+    /// Not applied (no answer, 429, 5xx): send it again later with the same key.
+    Later,
+}
+
+/// Sorts an answer by its status.
+pub(super) fn classify(status: u16, body: Value) -> Answer {
+    match status {
+        200..=299 => Answer::Applied(body),
+        429 | 500.. => Answer::Later,
+        _ => Answer::Refused {
+            code: body["code"].as_str().unwrap_or("error").to_string(),
+            detail: body["detail"].as_str().unwrap_or_default().to_string(),
+        },
+    }
+}
+
+/// One replay at a time, with back-off.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct ReplayState {
+    running: bool,
+    /// Asked to run now while one was running: run again when it ends.
+    again: bool,
+    backoff_ms: f64,
+    next_at: f64,
+    /// This replay gave some scan its final answer.
+    settled: bool,
+}
+
+/// How one round of a replay ended.
+enum Round {
+    /// Nothing waits any more.
+    Drained,
+    /// Every sent scan has its final answer; look again at once (more may wait).
+    More,
+    /// Something must be sent again later.
+    Retry,
+}
+
+impl Station {
+    /// Puts a captured scan, unchanged, at the end of the queue.
+    pub(super) async fn enqueue(&self, event: BatchEvent) {
+        if queue::push(&event).await.is_err() {
+            return self.error(T.queue_failed);
+        }
+        self.refresh_waiting().await;
+        self.push_line(format!("{} · {}", event.qr_id, T.waiting_for_network), true);
+        self.kick(false);
+    }
+
+    /// Re-reads the queue.
+    pub async fn refresh_waiting(&self) {
+        let items: Vec<BatchEvent> = queue::all().await.into_iter().map(|q| q.event).collect();
+        self.waiting.set(items.len());
+        self.queued.set(items);
+    }
+
+    /// Child scans of `parent` still waiting in the queue.
+    pub fn pending_for(&self, parent: &str) -> usize {
+        self.queued.with(|q| {
+            q.iter()
+                .filter(|e| e.kind == "child" && e.parent_qr_id.as_deref() == Some(parent))
+                .count()
+        })
+    }
+
+    /// Starts a replay in the background; `now` skips the back-off (the network is
+    /// back, or the server just answered).
+    pub fn kick(&self, now: bool) {
+        let st = *self;
+        spawn_local(async move { st.replay(now).await });
+    }
+
+    /// Sends queued scans through `/scans/batch`, in order, until the queue is empty
+    /// or something has to wait; never two at once.
+    pub async fn replay(&self, now: bool) {
+        let go = self
+            .replay_state
+            .try_update_value(|s| {
+                if s.running {
+                    s.again |= now;
+                    false
+                } else if !now && js_sys::Date::now() + 20.0 < s.next_at {
+                    false
+                } else {
+                    s.running = true;
+                    s.again = false;
+                    s.settled = false;
+                    true
+                }
+            })
+            .unwrap_or(false);
+        if !go {
+            return;
+        }
+        loop {
+            match self.replay_round().await {
+                Round::More => continue,
+                Round::Drained => {
+                    self.replay_state.update_value(|s| {
+                        s.backoff_ms = 0.0;
+                        s.next_at = 0.0;
+                    });
+                    break;
+                }
+                Round::Retry => {
+                    self.back_off();
+                    break;
+                }
+            }
+        }
+        self.refresh_waiting().await;
+        if self.replay_state.with_value(|s| s.settled) {
+            // Replayed answers are as of their first commit: show the parent as it is now.
+            self.refresh_parent().await;
+        }
+        let again = self
+            .replay_state
+            .try_update_value(|s| {
+                s.running = false;
+                std::mem::take(&mut s.again)
+            })
+            .unwrap_or(false);
+        if again {
+            self.kick(true);
+        }
+    }
+
+    /// Waits 1 s, 2 s, 4 s, then 5 s between failed replays.
+    fn back_off(&self) {
+        let delay = self
+            .replay_state
+            .try_update_value(|s| {
+                s.backoff_ms = if s.backoff_ms <= 0.0 {
+                    1000.0
+                } else {
+                    (s.backoff_ms * 2.0).min(BACKOFF_MAX_MS)
+                };
+                s.next_at = js_sys::Date::now() + s.backoff_ms;
+                s.backoff_ms
+            })
+            .unwrap_or(BACKOFF_MAX_MS);
+        let st = *self;
+        set_timeout(move || st.kick(false), Duration::from_millis(delay as u64));
+    }
+
+    /// One `/scans/batch` request for the oldest waiting scans.
+    async fn replay_round(&self) -> Round {
+        if self.session.token.get_untracked().is_none() {
+            // Signed out: the scans wait for the next sign-in.
+            return Round::Retry;
+        }
+        let mut batch = queue::all().await;
+        if batch.is_empty() {
+            return Round::Drained;
+        }
+        batch.truncate(BATCH_MAX);
+        let events: Vec<&BatchEvent> = batch.iter().map(|q| &q.event).collect();
+        let station = self.station_id.get_value();
+        let headers = [("X-Station-Id", station.as_str())];
+        let body = json!({ "events": events });
+        let reply = match self
+            .session
+            .send(Method::POST, "/api/v1/scans/batch", Some(body), &headers)
+            .await
+        {
+            Ok(reply) => reply,
+            Err(_) => return Round::Retry,
+        };
+        if reply.status != 200 {
+            self.batch_failed(reply.status, &reply.body);
+            return Round::Retry;
+        }
+        self.note.set(None);
+        let results: Vec<BatchResult> = serde_json::from_value(reply.body["results"].clone()).unwrap_or_default();
+        self.settle(&batch, results).await
+    }
+
+    /// Applies the per-scan answers: final ones leave the queue, the rest wait.
+    async fn settle(&self, batch: &[Queued], results: Vec<BatchResult>) -> Round {
+        let mut done = Vec::new();
+        let mut refused = Vec::new();
+        let mut later = results.len() < batch.len();
+        for (item, result) in batch.iter().zip(results) {
+            let event = &item.event;
+            if result.idempotency_key != event.idempotency_key {
+                later = true;
+                continue;
+            }
+            match classify(result.status, result.body) {
+                Answer::Applied(body) => self.applied(event, body),
+                Answer::Refused { code, detail } => {
+                    if event.kind == "parent" && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id) {
+                        // The parent shown while it waited was refused: scan another.
+                        self.set_parent(None);
+                    }
+                    refused.push(Refused {
+                        key: event.idempotency_key.clone(),
+                        qr_id: event.qr_id.clone(),
+                        parent_qr_id: event.parent_qr_id.clone(),
+                        code,
+                        detail,
+                    });
+                }
+                Answer::Later => {
+                    later = true;
+                    continue;
+                }
+            }
+            done.extend(item.seq);
+        }
+        if !done.is_empty() {
+            self.replay_state.update_value(|s| s.settled = true);
+        }
+        queue::remove(&done).await;
+        self.refresh_waiting().await;
+        if !refused.is_empty() {
+            self.add_refused(refused);
+        }
+        if later {
+            Round::Retry
+        } else {
+            Round::More
+        }
+    }
+
+    /// A batch refused as a whole: said once, kept visible, the scans kept.
+    fn batch_failed(&self, status: u16, body: &Value) {
+        let text = if status == 401 {
+            T.sync_sign_in.to_string()
+        } else {
+            let detail = body["detail"].as_str().unwrap_or_default();
+            let code = body["code"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| status.to_string());
+            format!("{} {detail} ({code})", T.sync_failed)
+        };
+        // The error signal once; the message line each time, so it is never hidden for long.
+        if self.note.get_untracked().as_deref() != Some(text.as_str()) {
+            self.signal(Signal::Error);
+            self.note.set(Some(text.clone()));
+        }
+        self.say(text, false);
+    }
+}

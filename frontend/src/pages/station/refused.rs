@@ -1,0 +1,107 @@
+//! Queued scans the server refused for good: kept (also across a reload) and
+//! shown with their reason until the worker dismisses them.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::controller::{storage, Station};
+use crate::feedback::Signal;
+use crate::i18n::T;
+
+const REFUSED_KEY: &str = "tt_station_refused";
+
+/// A queued scan the server refused for good.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Refused {
+    pub key: String,
+    pub qr_id: String,
+    pub parent_qr_id: Option<String>,
+    pub code: String,
+    pub detail: String,
+}
+
+impl Refused {
+    /// "Not saved: C1 → SB00042 — SB00042 already holds 30 of 30 bags (parent_full)".
+    pub fn text(&self) -> String {
+        let bag = match &self.parent_qr_id {
+            Some(p) => format!("{} → {p}", self.qr_id),
+            None => self.qr_id.clone(),
+        };
+        format!("{} {bag} — {} ({})", T.replay_failed, self.detail, self.code)
+    }
+}
+
+/// The refused list kept from before a reload.
+pub(super) fn load_refused() -> Vec<Refused> {
+    storage()
+        .and_then(|s| s.get_item(REFUSED_KEY).ok().flatten())
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+fn save_refused(list: &[Refused]) {
+    if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(list)) {
+        let _ = if list.is_empty() {
+            s.remove_item(REFUSED_KEY)
+        } else {
+            s.set_item(REFUSED_KEY, &json)
+        };
+    }
+}
+
+impl Station {
+    /// Lists refused scans (once each) and says so, with the error signal.
+    pub(super) fn add_refused(&self, items: Vec<Refused>) {
+        self.signal(Signal::Error);
+        for r in &items {
+            self.push_line(r.text(), false);
+        }
+        if let Some(last) = items.last() {
+            self.say(last.text(), false);
+        }
+        self.refused.update(|list| {
+            for r in items {
+                if !list.iter().any(|x| x.key == r.key) {
+                    list.push(r);
+                }
+            }
+        });
+        self.refused.with_untracked(|l| save_refused(l));
+    }
+
+    /// The worker has seen a refused scan.
+    pub fn dismiss(&self, key: &str) {
+        self.refused.update(|l| l.retain(|r| r.key != key));
+        self.refused.with_untracked(|l| save_refused(l));
+    }
+}
+
+/// Queued scans the server refused for good, each with its reason, until dismissed.
+#[component]
+pub(super) fn RefusedList(st: Station) -> impl IntoView {
+    view! {
+        <Show when=move || st.refused.with(|r| !r.is_empty())>
+            <section class="refused" data-testid="refused" role="alert">
+                <h2>{T.refused_title}</h2>
+                <ul>
+                    <For
+                        each=move || st.refused.get()
+                        key=|r: &Refused| r.key.clone()
+                        children=move |r: Refused| {
+                            let key = r.key.clone();
+                            view! {
+                                <li>
+                                    <span>{r.text()}</span>
+                                    <button
+                                        aria-label=format!("{} {}", T.dismiss, r.qr_id)
+                                        on:click=move |_| st.dismiss(&key)
+                                    >{T.dismiss}</button>
+                                </li>
+                            }
+                        }
+                    />
+                </ul>
+            </section>
+        </Show>
+    }
+}

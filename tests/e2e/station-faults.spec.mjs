@@ -1,0 +1,292 @@
+// The scan station when the network fails at the worst moment: the server commits
+// a scan but the phone never hears the answer (single scans and batch replays,
+// across a reload), and a queued scan the server refuses. Every scan must be
+// recorded exactly once, sent with the same key and body every time, and the
+// queue must drain by itself.
+import { suite, base, adminPassword, expect, apiContext } from './harness.mjs';
+import { token, api, parentId, childIds, tag } from './api.mjs';
+
+const STATION = 'e2e-faults';
+
+// Signs in to the station and waits until it knows the bag formats (a parent code
+// scanned before that would be taken for a child) and the first load has settled.
+async function signIn(page) {
+  await page.goto(base + '/login?next=%2Fstation%3Fstation%3D' + STATION);
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(adminPassword);
+  const formats = page.waitForResponse((r) => r.url().includes('/api/v1/bag-formats'));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('state').filter({ hasText: 'SCAN' }).waitFor();
+  await formats;
+  await page.waitForTimeout(300);
+}
+
+// A scanner: characters 5 ms apart, then Enter.
+async function scan(page, code) {
+  await page.keyboard.type(code, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
+
+// Lets the request reach the server (it commits), then loses the answer.
+async function dropAnswer(route) {
+  const res = await route.fetch();
+  await route.abort('connectionreset');
+  return res.status();
+}
+
+// Every scan request the page sends, by idempotency key: the distinct bodies seen.
+function recordScans(page) {
+  const byKey = new Map();
+  const note = (key, parent, qr, at, station) => {
+    if (!byKey.has(key)) byKey.set(key, new Set());
+    byKey.get(key).add(JSON.stringify([parent ?? null, qr, at ?? null, station ?? null]));
+  };
+  let batches = 0;
+  const batchStations = new Set();
+  page.on('request', (req) => {
+    const url = req.url();
+    if (req.method() !== 'POST' || !url.includes('/api/v1/scans/')) return;
+    const body = req.postDataJSON();
+    const headers = req.headers();
+    if (url.endsWith('/scans/batch')) {
+      batches += 1;
+      batchStations.add(headers['x-station-id']);
+      for (const e of body.events) note(e.idempotency_key, e.parent_qr_id, e.qr_id, e.occurred_at, e.station_id);
+    } else if (url.endsWith('/scans/child') || url.endsWith('/scans/parent')) {
+      note(headers['idempotency-key'], body.parent_qr_id, body.qr_id, body.occurred_at, headers['x-station-id']);
+    }
+  });
+  return {
+    byKey,
+    batches: () => batches,
+    // Each key was always sent with one and the same body.
+    checkStable(scans) {
+      expect(byKey.size === scans, `${byKey.size} keys for ${scans} scans`);
+      expect([...batchStations].every((s) => s === STATION), `batch X-Station-Id: ${[...batchStations]}`);
+      for (const [key, bodies] of byKey) {
+        expect(bodies.size === 1, `key ${key} sent with ${bodies.size} different bodies: ${[...bodies].join(' | ')}`);
+      }
+    },
+  };
+}
+
+// The server's view: the parent holds them all, each linked by exactly one event.
+async function checkRecordedOnce(parent, kids) {
+  const request = await apiContext();
+  const t = await token(request);
+  const bag = await api(request, t, 'GET', `/api/v1/bags/${parent}`);
+  expect(bag.body.bag.child_count === kids.length, `child_count ${bag.body.bag.child_count}, want ${kids.length}`);
+  for (const k of kids) {
+    const events = await api(request, t, 'GET', `/api/v1/scans?qr_id=${k}`);
+    const linked = events.body.items.filter((e) => e.kind === 'child' && e.outcome === 'linked');
+    expect(linked.length === 1, `${k}: ${linked.length} linked events`);
+    expect(events.body.items.length === 1, `${k}: ${events.body.items.length} events in all`);
+  }
+  await request.dispose();
+}
+
+async function until(cond, what, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// Within 15 s: nothing waits and the counter shows exactly `want` (no pending part).
+async function drained(page, want, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  await page.getByTestId('waiting').waitFor({ state: 'detached', timeout });
+  await page.getByTestId('counter').filter({ hasText: new RegExp(`^\\s*${want}\\s*$`) })
+    .waitFor({ timeout: Math.max(1, deadline - Date.now()) });
+}
+
+await suite('station-faults', [
+  ['answers lost after commit: single scans are recorded once', async (page) => {
+    await signIn(page);
+    const sent = recordScans(page);
+    let drop = 3;
+    await page.route('**/api/v1/scans/child', async (route) => {
+      if (drop > 0) {
+        drop -= 1;
+        await dropAnswer(route);
+      } else {
+        await route.continue();
+      }
+    });
+    const parent = parentId();
+    const kids = childIds(8, 'L' + tag());
+    await scan(page, parent);
+    await page.getByTestId('state').filter({ hasText: 'SCAN CHILDREN' }).waitFor();
+    for (const k of kids) await scan(page, k);
+    await drained(page, `${kids.length}/30`);
+    expect(drop < 3, 'no answer was dropped');
+    console.log(`    ${3 - drop} single answers dropped after commit, ${sent.batches()} batch request(s)`);
+    await checkRecordedOnce(parent, kids);
+    sent.checkStable(kids.length + 1);
+    expect(sent.batches() >= 1, 'replayed through /scans/batch');
+  }],
+  ['answers lost after commit: batch replays too', async (page) => {
+    await signIn(page);
+    const sent = recordScans(page);
+    let dropChild = 2;
+    let dropBatch = 2;
+    await page.route('**/api/v1/scans/child', async (route) => {
+      if (dropChild > 0) {
+        dropChild -= 1;
+        await dropAnswer(route);
+      } else {
+        await route.continue();
+      }
+    });
+    await page.route('**/api/v1/scans/batch', async (route) => {
+      if (dropBatch > 0) {
+        dropBatch -= 1;
+        await dropAnswer(route);
+      } else {
+        await route.continue();
+      }
+    });
+    const parent = parentId();
+    const kids = childIds(8, 'R' + tag());
+    await scan(page, parent);
+    await page.getByTestId('state').filter({ hasText: 'SCAN CHILDREN' }).waitFor();
+    for (const k of kids) await scan(page, k);
+    await drained(page, `${kids.length}/30`);
+    expect(dropChild < 2 && dropBatch < 2, 'no answer was dropped');
+    console.log(`    ${2 - dropChild} single and ${2 - dropBatch} batch answers dropped after commit, ${sent.batches()} batch request(s)`);
+    await checkRecordedOnce(parent, kids);
+    sent.checkStable(kids.length + 1);
+  }],
+  ['answers lost, page reloaded while they still fail: recorded once', async (page) => {
+    await signIn(page);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const sent = recordScans(page);
+    let failing = true;
+    const droppedBatches = [];
+    await page.route(/\/api\/v1\/scans\/(child|batch)$/, async (route) => {
+      if (!failing) return route.continue();
+      if (route.request().url().endsWith('/batch')) droppedBatches.push(route.request().postDataJSON().events.length);
+      await dropAnswer(route);
+    });
+    const parent = parentId();
+    const kids = childIds(6, 'X' + tag());
+    await scan(page, parent);
+    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    for (const k of kids) await scan(page, k);
+    await page.getByTestId('waiting').filter({ hasText: `${kids.length} waiting` }).waitFor({ timeout: 10000 });
+    // A replay of all of them reached the server, which committed it; the answer was lost.
+    await until(() => droppedBatches.includes(kids.length), 'a replay of every waiting scan');
+    const request = await apiContext();
+    const t = await token(request);
+    const before = await api(request, t, 'GET', `/api/v1/bags/${parent}`);
+    expect(before.body.bag.child_count === kids.length, `server already holds ${before.body.bag.child_count}`);
+    await request.dispose();
+    const replays = droppedBatches.length;
+    await page.reload();
+    await page.getByTestId('waiting').filter({ hasText: `${kids.length} waiting` }).waitFor({ timeout: 10000 });
+    await page.getByTestId('counter').filter({ hasText: `+${kids.length} waiting` }).waitFor();
+    await page.screenshot({ path: 'artifacts/station-faults-pending.png', fullPage: true });
+    // After the reload the replays still reach the server and lose their answers.
+    await until(() => droppedBatches.length > replays, 'a replay after the reload');
+    const t0 = Date.now();
+    failing = false;
+    await drained(page, `${kids.length}/30`);
+    console.log(`    time-to-drain after a reload, answers back: ${Date.now() - t0} ms (${kids.length} scans, back-off driven)`);
+    await checkRecordedOnce(parent, kids);
+    sent.checkStable(kids.length + 1);
+  }],
+  ['a refused queued scan is shown with its reason and can be dismissed', async (page, context) => {
+    await signIn(page);
+    const parent = parentId();
+    await scan(page, parent);
+    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    await context.setOffline(true);
+    const kids = childIds(2, 'Z' + tag());
+    for (const k of kids) await scan(page, k);
+    await page.getByTestId('waiting').filter({ hasText: '2 waiting' }).waitFor({ timeout: 10000 });
+    // Meanwhile someone else fills the parent.
+    const request = await apiContext();
+    const t = await token(request);
+    for (const k of childIds(30, 'Y' + tag())) {
+      const r = await api(request, t, 'POST', '/api/v1/scans/child', { parent_qr_id: parent, qr_id: k });
+      expect(r.status === 201, `fill ${k}: ${r.status}`);
+    }
+    await context.setOffline(false);
+    const refused = page.getByTestId('refused');
+    await refused.waitFor({ timeout: 15000 });
+    await page.getByTestId('waiting').waitFor({ state: 'detached', timeout: 15000 });
+    const text = await refused.textContent();
+    for (const k of kids) expect(text.includes(k), `refused list names ${k}: ${text}`);
+    expect(text.includes('parent_full') && text.includes('is full'), `gives the reason: ${text}`);
+    expect((await page.getByTestId('message').textContent()).includes('Not saved'), 'the message line says it');
+    await page.getByTestId('state').filter({ hasText: 'SCAN PARENT' }).waitFor({ timeout: 10000 });
+    // Kept across a reload until dismissed.
+    await page.reload();
+    await refused.waitFor({ timeout: 10000 });
+    await page.screenshot({ path: 'artifacts/station-faults-refused-list.png', fullPage: true });
+    await page.getByRole('button', { name: `Dismiss ${kids[0]}` }).click();
+    await page.getByRole('button', { name: `Dismiss ${kids[0]}` }).waitFor({ state: 'detached' });
+    expect(!(await refused.textContent()).includes(kids[0]), 'first one dismissed');
+    await page.getByRole('button', { name: /Dismiss/ }).click();
+    await refused.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('waiting').count() === 0, 'queue empty');
+    const bag = await api(request, t, 'GET', `/api/v1/bags/${parent}`);
+    expect(bag.body.bag.child_count === 30, `child_count ${bag.body.bag.child_count}`);
+    await request.dispose();
+  }],
+  ['a batch refused as a whole is shown, and sent again later', async (page) => {
+    await signIn(page);
+    let lose = 1;
+    let refuse = 3;
+    await page.route('**/api/v1/scans/child', async (route) => {
+      if (lose > 0) {
+        lose -= 1;
+        await route.abort('connectionreset');
+      } else {
+        await route.continue();
+      }
+    });
+    await page.route('**/api/v1/scans/batch', async (route) => {
+      if (refuse > 0) {
+        refuse -= 1;
+        await route.fulfill({
+          status: 503,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({ type: '/problems/unavailable', title: 'Unavailable', status: 503,
+            detail: 'The database is busy; try again shortly.', code: 'unavailable', instance: 'e2e' }),
+        });
+      } else {
+        await route.continue();
+      }
+    });
+    const parent = parentId();
+    const kids = childIds(3, 'U' + tag());
+    await scan(page, parent);
+    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    for (const k of kids) await scan(page, k);
+    const note = page.getByTestId('sync-note');
+    await note.filter({ hasText: 'unavailable' }).waitFor({ timeout: 10000 });
+    await page.getByTestId('message').filter({ hasText: 'database is busy' }).waitFor({ timeout: 10000 });
+    await drained(page, `${kids.length}/30`);
+    await note.waitFor({ state: 'detached', timeout: 1000 });
+    await checkRecordedOnce(parent, kids);
+  }],
+  ['time to drain once the network is back', async (page, context) => {
+    await signIn(page);
+    const parent = parentId();
+    await scan(page, parent);
+    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    await context.setOffline(true);
+    const kids = childIds(20, 'T' + tag());
+    for (const k of kids) await scan(page, k);
+    await page.getByTestId('waiting').filter({ hasText: '20 waiting' }).waitFor({ timeout: 10000 });
+    // Long enough offline for the back-off to reach its 5 s ceiling.
+    await page.waitForTimeout(8000);
+    const t0 = Date.now();
+    await context.setOffline(false);
+    await drained(page, '20/30');
+    console.log(`    time-to-drain after the network returns: ${Date.now() - t0} ms (20 scans)`);
+    await checkRecordedOnce(parent, kids);
+  }],
+]);
