@@ -213,6 +213,12 @@ async fn a_refused_scan_of_unknown_area_reaches_only_admins_and_its_maker() {
     assert!(sees(0, "MX9100") && sees(0, "MX9101"), "admin: {}", texts[0]);
     assert!(sees(1, "MX9100") && sees(1, "MX9101"), "the maker: {}", texts[1]);
     assert!(
+        !texts[1].contains("jaipur"),
+        "the maker does not learn another area's bag: {}",
+        texts[1]
+    );
+    assert!(texts[0].contains("\"dispatch_area\":\"jaipur\""), "admin: {}", texts[0]);
+    assert!(
         !sees(2, "MX9100") && !sees(2, "MX9101"),
         "same area, not the maker: {}",
         texts[2]

@@ -16,16 +16,19 @@ pub fn find(conn: &mut PgConnection, qr: &str) -> QueryResult<Option<BagRow>> {
         .optional()
 }
 
-/// The dispatch area of the first of `ids` that exists and has one (a refused
-/// scan's event is filed under the area of the parent, else of the bag it named).
-pub fn area_of_first(conn: &mut PgConnection, ids: &[&str]) -> QueryResult<Option<String>> {
-    let found: Vec<(String, Option<String>)> = bag::table
+/// The one dispatch area of the named bags that exist (a refused scan's event is
+/// filed under it); `None` when none has an area or they disagree, so an event
+/// naming bags of two areas is shown to neither.
+pub fn common_area(conn: &mut PgConnection, ids: &[&str]) -> QueryResult<Option<String>> {
+    let mut areas: Vec<Option<String>> = bag::table
         .filter(bag::qr_id.eq_any(ids))
-        .select((bag::qr_id, bag::dispatch_area))
+        .select(bag::dispatch_area)
         .load(conn)?;
-    Ok(ids
-        .iter()
-        .find_map(|id| found.iter().find(|(qr, _)| qr == id).and_then(|(_, area)| area.clone())))
+    areas.dedup();
+    Ok(match areas.as_slice() {
+        [Some(area)] => Some(area.clone()),
+        _ => None,
+    })
 }
 
 /// Finds and row-locks a bag until the transaction ends.

@@ -251,7 +251,7 @@ impl ResponseError for ApiError {
 /// What PostgreSQL says when a statement could not run *now* but may on a retry:
 /// the server is restarting, failing over or in recovery, the connection was cut,
 /// or a lock or statement waited past its timeout.
-const TRANSIENT: [&str; 11] = [
+const TRANSIENT: [&str; 13] = [
     "terminating connection",
     "server closed the connection",
     "no connection to the server",
@@ -260,6 +260,8 @@ const TRANSIENT: [&str; 11] = [
     "connection to server",
     "the database system is",
     "SSL connection has been closed",
+    "SSL SYSCALL error",
+    "SSL error",
     "canceling statement due to lock timeout",
     "canceling statement due to statement timeout",
     "canceling statement due to conflict with recovery",

@@ -325,6 +325,7 @@ async fn add_parent(
         .tx(move |c| {
             let formats = st.formats.get(c)?;
             let write = LoggedWrite {
+                legacy_fingerprint: None,
                 kind: Some("bill_add"),
                 fingerprint: fp,
                 raw_qr: Some(raw.clone()),
@@ -370,6 +371,7 @@ async fn remove_parent(
     let answer = state
         .tx(move |c| {
             let write = LoggedWrite {
+                legacy_fingerprint: None,
                 kind: Some("bill_remove"),
                 fingerprint: fp,
                 raw_qr: Some(raw.clone()),

@@ -14,6 +14,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::live::Live;
 use crate::state::AppState;
+use tracetrack_api_types::events::LiveScan;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(event_stream);
@@ -107,7 +108,17 @@ fn frame(user: &CurrentUser, event: &Live) -> Option<String> {
             if hidden {
                 return None;
             }
-            ("scan", s.id.to_string(), serde_json::to_string(s).ok()?)
+            // A dispatcher sees their own refused scan of another area's bag, but
+            // not which area it is in (that bag does not exist for them).
+            if !user.sees_area(s.dispatch_area.as_deref()) {
+                let redacted = LiveScan {
+                    dispatch_area: None,
+                    ..s.clone()
+                };
+                ("scan", s.id.to_string(), serde_json::to_string(&redacted).ok()?)
+            } else {
+                ("scan", s.id.to_string(), serde_json::to_string(s).ok()?)
+            }
         }
         Live::Bill(b) => ("bill", String::new(), serde_json::to_string(b).ok()?),
     };

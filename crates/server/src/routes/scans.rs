@@ -13,6 +13,7 @@ use super::common::{decode_id_cursor, id_key, limit, page};
 use super::params::{normalize_filter_qr, time_range};
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::services::logged::Answer;
 use crate::services::scan_request::{Scan, ScanRequest};
 use crate::services::views::event_view;
 use crate::state::AppState;
@@ -204,41 +205,80 @@ async fn batch(
     }
     let st = state.get_ref().clone();
     let started = std::time::Instant::now();
-    let results = web::block(move || events.into_iter().map(|e| apply_event(&st, &ctx, e)).collect()).await?;
+    let results = web::block(move || {
+        let mut run = BatchRun::default();
+        events.into_iter().map(|e| run.apply(&st, &ctx, e)).collect()
+    })
+    .await?;
     state
         .monitor
         .database_work(started.elapsed(), crate::error::current_request_id());
     Ok(web::Json(BatchResponse { results }))
 }
 
-/// One batch event, on a connection of its own (a connection lost to a database
-/// restart fails this event with `503`, and the next one gets a fresh connection).
-fn apply_event(state: &AppState, ctx: &Ctx, raw: serde_json::Value) -> BatchResult {
-    let key = raw["idempotency_key"].as_str().unwrap_or_default().to_string();
-    let answer = serde_json::from_value::<BatchEvent>(raw)
-        .map_err(|e| ApiError::invalid_field("", "invalid", format!("The event cannot be read: {e}.")))
-        .and_then(|event| {
-            let scan = Scan::from_batch(&event)?;
-            let mut ctx = ctx.clone();
-            if let Some(station) = event.station_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                ctx.station_id = Some(station.chars().take(100).collect());
+/// What one batch has met so far. A scan that could not be applied now (503) holds
+/// back the later scans of the same bags, so that, e.g., the children of a parent
+/// whose creation met a lost connection are not refused `bag_not_found` for good;
+/// once no connection can be had, the rest of the batch is answered at once.
+#[derive(Default)]
+struct BatchRun {
+    /// Ids (normalised) of the events answered with a server error.
+    held: std::collections::HashSet<String>,
+    database_down: bool,
+}
+
+impl BatchRun {
+    /// One batch event, on a connection of its own (a connection lost to a database
+    /// restart fails this event, and the next one gets a fresh connection).
+    fn apply(&mut self, state: &AppState, ctx: &Ctx, raw: serde_json::Value) -> BatchResult {
+        let key = raw["idempotency_key"].as_str().unwrap_or_default().to_string();
+        let named: Vec<String> = ["qr_id", "parent_qr_id"]
+            .iter()
+            .filter_map(|f| raw[*f].as_str())
+            .map(normalize_filter_qr)
+            .collect();
+        let answer = if self.database_down {
+            Err(ApiError::unavailable(
+                "The database is unavailable; send this scan again shortly.",
+            ))
+        } else if named.iter().any(|q| self.held.contains(q)) {
+            Err(ApiError::unavailable(
+                "An earlier scan of this bag in the batch could not be applied yet; send both again.",
+            ))
+        } else {
+            self.apply_event(state, ctx, raw)
+        };
+        match answer {
+            Ok(a) => BatchResult {
+                idempotency_key: key,
+                status: a.status.as_u16(),
+                body: a.body,
+                replayed: a.replayed,
+            },
+            Err(e) => {
+                if e.status.is_server_error() {
+                    self.held.extend(named);
+                }
+                BatchResult {
+                    idempotency_key: key,
+                    status: e.status.as_u16(),
+                    body: serde_json::to_value(e.to_problem(&ctx.request_id)).unwrap_or_default(),
+                    replayed: false,
+                }
             }
-            let mut conn = state.pool.get()?;
-            conn.transaction(|c| scan.apply(c, state, &ctx, Some(&event.idempotency_key)))
-        });
-    match answer {
-        Ok(a) => BatchResult {
-            idempotency_key: key,
-            status: a.status.as_u16(),
-            body: a.body,
-            replayed: a.replayed,
-        },
-        Err(e) => BatchResult {
-            idempotency_key: key,
-            status: e.status.as_u16(),
-            body: serde_json::to_value(e.to_problem(&ctx.request_id)).unwrap_or_default(),
-            replayed: false,
-        },
+        }
+    }
+
+    fn apply_event(&mut self, state: &AppState, ctx: &Ctx, raw: serde_json::Value) -> ApiResult<Answer> {
+        let event = serde_json::from_value::<BatchEvent>(raw)
+            .map_err(|e| ApiError::invalid_field("", "invalid", format!("The event cannot be read: {e}.")))?;
+        let scan = Scan::from_batch(&event)?;
+        let mut ctx = ctx.clone();
+        if let Some(station) = event.station_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            ctx.station_id = Some(station.chars().take(100).collect());
+        }
+        let mut conn = state.pool.get().inspect_err(|_| self.database_down = true)?;
+        conn.transaction(|c| scan.apply(c, state, &ctx, Some(&event.idempotency_key)))
     }
 }
 

@@ -32,6 +32,9 @@ pub struct LoggedWrite {
     pub kind: Option<&'static str>,
     /// Fingerprint of method, route and body.
     pub fingerprint: String,
+    /// A fingerprint an earlier version of the server stored for the same request
+    /// (keys outlive upgrades), also accepted.
+    pub legacy_fingerprint: Option<String>,
     /// Raw ids for the event when the write fails before normalising them.
     pub raw_qr: Option<String>,
     pub raw_parent: Option<String>,
@@ -43,6 +46,7 @@ impl LoggedWrite {
     /// A write with an idempotency key but no scan event (the audit log records it).
     pub fn plain(fingerprint: String) -> LoggedWrite {
         LoggedWrite {
+            legacy_fingerprint: None,
             kind: None,
             fingerprint,
             raw_qr: None,
@@ -110,7 +114,7 @@ pub fn run(
             body,
         } = idempotency::claim(conn, ctx.user.id, key, &w.fingerprint)?
         {
-            if fingerprint != w.fingerprint {
+            if fingerprint != w.fingerprint && w.legacy_fingerprint.as_ref() != Some(&fingerprint) {
                 return Err(ApiError::unprocessable(
                     "idempotency_key_reused",
                     "This Idempotency-Key was used for a different request.",
@@ -136,7 +140,7 @@ pub fn run(
                         .flatten()
                         .map(String::as_str)
                         .collect();
-                    tracetrack_db::bags::area_of_first(conn, &named)?
+                    tracetrack_db::bags::common_area(conn, &named)?
                 }
                 None => None,
             };

@@ -87,6 +87,20 @@ impl Scan {
         fingerprint("POST", &route, &body)
     }
 
+    /// The fingerprint servers before 2026-12-03 stored: the body with `occurred_at`.
+    fn legacy_fingerprint(&self) -> String {
+        let route = format!("/api/v1/scans/{}", self.kind());
+        let at = self.occurred_at;
+        let body = match &self.request {
+            ScanRequest::Parent { qr_id } | ScanRequest::Unlink { qr_id } => json!({"qr_id": qr_id, "occurred_at": at}),
+            ScanRequest::Child { parent_qr_id, qr_id } => {
+                json!({"parent_qr_id": parent_qr_id, "qr_id": qr_id, "occurred_at": at})
+            }
+            ScanRequest::Undo => json!({}),
+        };
+        fingerprint("POST", &route, &body)
+    }
+
     /// Applies the scan in the caller's transaction, with its event and key.
     pub fn apply(&self, conn: &mut PgConnection, state: &AppState, ctx: &Ctx, key: Option<&str>) -> ApiResult<Answer> {
         let formats = state.formats.get(conn)?;
@@ -96,6 +110,7 @@ impl Scan {
             ScanRequest::Undo => (None, None),
         };
         let write = LoggedWrite {
+            legacy_fingerprint: Some(self.legacy_fingerprint()),
             kind: Some(self.kind()),
             fingerprint: self.fingerprint(),
             raw_qr,

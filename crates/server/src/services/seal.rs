@@ -32,6 +32,7 @@ pub async fn run(
     let answer = state
         .tx(move |c| {
             let write = LoggedWrite {
+                legacy_fingerprint: None,
                 kind: Some(kind),
                 fingerprint: fp,
                 raw_qr: Some(raw_qr.clone()),

@@ -10,6 +10,7 @@ mod rows;
 use std::sync::Arc;
 
 use serde_json::json;
+use tracetrack_db::diesel::connection::SimpleConnection;
 use tracetrack_db::diesel::{Connection, PgConnection};
 use tracetrack_db::imports::{self, Progress};
 use tracetrack_db::notifications::Note;
@@ -70,6 +71,19 @@ fn rows(n: i32) -> String {
 /// then records the outcome, an audit row and a notification for the starter.
 pub fn run(pool: &PgPool, config: &Config, formats: Arc<FormatSet>, job: Job) -> ApiResult<()> {
     let mut work = pool.get()?;
+    // Station scans give up on a row the import holds after DB_LOCK_TIMEOUT_MS; the
+    // import itself may wait longer for a row a scan holds a moment.
+    work.batch_execute(&format!("SET lock_timeout = {}", IMPORT_LOCK_TIMEOUT_MS))?;
+    let outcome = run_on(&mut work, config, formats, job);
+    let restore = format!("SET lock_timeout = {}", config.db_lock_timeout.as_millis());
+    work.batch_execute(&restore)?;
+    outcome
+}
+
+/// How long an import waits for one row lock.
+const IMPORT_LOCK_TIMEOUT_MS: u64 = 30_000;
+
+fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job: Job) -> ApiResult<()> {
     // Progress is written beside the job's own transaction on a connection of its
     // own, outside the pool: a long import takes one pool connection, not two.
     let url = crate::bootstrap::with_timeout(&config.database_url);
@@ -113,7 +127,7 @@ pub fn run(pool: &PgPool, config: &Config, formats: Arc<FormatSet>, job: Job) ->
     } else {
         // Each chunk commits on its own: `chunk` opens savepoints, the
         // connection autocommits between them.
-        pass(&mut work, &mut p, &mut side)
+        pass(work, &mut p, &mut side)
     };
     let (status, level, message) = match outcome {
         Ok(()) if p.errors == 0 => ("succeeded", "success", format!("{} imported.", rows(p.applied))),
