@@ -1,5 +1,6 @@
-//! The offline queue: scans that could not reach the server wait in IndexedDB,
-//! each exactly as it was captured (kind, ids, key, time, station), and are
+//! The scan queue: every scan is kept in IndexedDB from its capture until its final
+//! answer, exactly as it was captured (kind, ids, key, time, station). Scans that
+//! could not reach the server (or whose page was reloaded before the answer) are
 //! replayed, in order and unchanged, through `/scans/batch`.
 
 use chrono::{DateTime, Utc};
@@ -29,14 +30,17 @@ pub struct Queued {
     pub event: BatchEvent,
 }
 
-/// Adds a scan at the end of the queue.
-pub async fn push(event: &BatchEvent) -> Result<(), JsValue> {
+/// Adds a scan at the end of the queue. The write is asked for at once (not when the
+/// future is first polled), so writes land in call order and any later `all` sees it.
+pub fn push(event: &BatchEvent) -> impl std::future::Future<Output = Result<(), JsValue>> {
     let item = Queued {
         seq: None,
         event: event.clone(),
     };
-    let json = serde_json::to_string(&item).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    JsFuture::from(queue_push(&json)).await.map(|_| ())
+    let started = serde_json::to_string(&item)
+        .map(|json| JsFuture::from(queue_push(&json)))
+        .map_err(|e| JsValue::from_str(&e.to_string()));
+    async move { started?.await.map(|_| ()) }
 }
 
 /// Everything waiting, oldest first (an unreadable row is skipped, not the queue).

@@ -1,105 +1,14 @@
 // The scan station when the network fails at the worst moment: the server commits
 // a scan but the phone never hears the answer (single scans and batch replays,
-// across a reload), and a queued scan the server refuses. Every scan must be
+// across a reload), the page reloaded before any answer came (scans kept from their
+// capture), and a queued scan the server refuses. Every scan must be
 // recorded exactly once, sent with the same key and body every time, and the
 // queue must drain by itself.
-import { suite, base, adminPassword, expect, apiContext } from './harness.mjs';
+import { suite, expect, apiContext } from './harness.mjs';
 import { token, api, parentId, childIds, tag } from './api.mjs';
-
-const STATION = 'e2e-faults';
-
-// Signs in to the station and waits until it knows the bag formats (a parent code
-// scanned before that would be taken for a child) and the first load has settled.
-async function signIn(page) {
-  await page.goto(base + '/login?next=%2Fstation%3Fstation%3D' + STATION);
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(adminPassword);
-  const formats = page.waitForResponse((r) => r.url().includes('/api/v1/bag-formats'));
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('state').filter({ hasText: 'SCAN' }).waitFor();
-  await formats;
-  await page.waitForTimeout(300);
-}
-
-// A scanner: characters 5 ms apart, then Enter.
-async function scan(page, code) {
-  await page.keyboard.type(code, { delay: 5 });
-  await page.keyboard.press('Enter');
-}
-
-// Lets the request reach the server (it commits), then loses the answer.
-async function dropAnswer(route) {
-  const res = await route.fetch();
-  await route.abort('connectionreset');
-  return res.status();
-}
-
-// Every scan request the page sends, by idempotency key: the distinct bodies seen.
-function recordScans(page) {
-  const byKey = new Map();
-  const note = (key, parent, qr, at, station) => {
-    if (!byKey.has(key)) byKey.set(key, new Set());
-    byKey.get(key).add(JSON.stringify([parent ?? null, qr, at ?? null, station ?? null]));
-  };
-  let batches = 0;
-  const batchStations = new Set();
-  page.on('request', (req) => {
-    const url = req.url();
-    if (req.method() !== 'POST' || !url.includes('/api/v1/scans/')) return;
-    const body = req.postDataJSON();
-    const headers = req.headers();
-    if (url.endsWith('/scans/batch')) {
-      batches += 1;
-      batchStations.add(headers['x-station-id']);
-      for (const e of body.events) note(e.idempotency_key, e.parent_qr_id, e.qr_id, e.occurred_at, e.station_id);
-    } else if (url.endsWith('/scans/child') || url.endsWith('/scans/parent')) {
-      note(headers['idempotency-key'], body.parent_qr_id, body.qr_id, body.occurred_at, headers['x-station-id']);
-    }
-  });
-  return {
-    byKey,
-    batches: () => batches,
-    // Each key was always sent with one and the same body.
-    checkStable(scans) {
-      expect(byKey.size === scans, `${byKey.size} keys for ${scans} scans`);
-      expect([...batchStations].every((s) => s === STATION), `batch X-Station-Id: ${[...batchStations]}`);
-      for (const [key, bodies] of byKey) {
-        expect(bodies.size === 1, `key ${key} sent with ${bodies.size} different bodies: ${[...bodies].join(' | ')}`);
-      }
-    },
-  };
-}
-
-// The server's view: the parent holds them all, each linked by exactly one event.
-async function checkRecordedOnce(parent, kids) {
-  const request = await apiContext();
-  const t = await token(request);
-  const bag = await api(request, t, 'GET', `/api/v1/bags/${parent}`);
-  expect(bag.body.bag.child_count === kids.length, `child_count ${bag.body.bag.child_count}, want ${kids.length}`);
-  for (const k of kids) {
-    const events = await api(request, t, 'GET', `/api/v1/scans?qr_id=${k}`);
-    const linked = events.body.items.filter((e) => e.kind === 'child' && e.outcome === 'linked');
-    expect(linked.length === 1, `${k}: ${linked.length} linked events`);
-    expect(events.body.items.length === 1, `${k}: ${events.body.items.length} events in all`);
-  }
-  await request.dispose();
-}
-
-async function until(cond, what, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-// Within 15 s: nothing waits and the counter shows exactly `want` (no pending part).
-async function drained(page, want, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  await page.getByTestId('waiting').waitFor({ state: 'detached', timeout });
-  await page.getByTestId('counter').filter({ hasText: new RegExp(`^\\s*${want}\\s*$`) })
-    .waitFor({ timeout: Math.max(1, deadline - Date.now()) });
-}
+import {
+  signIn, scan, dropAnswer, recordScans, checkRecordedOnce, until, drained, stored, countSends,
+} from './station-faults.lib.mjs';
 
 await suite('station-faults', [
   ['answers lost after commit: single scans are recorded once', async (page) => {
@@ -195,6 +104,57 @@ await suite('station-faults', [
     console.log(`    time-to-drain after a reload, answers back: ${Date.now() - t0} ms (${kids.length} scans, back-off driven)`);
     await checkRecordedOnce(parent, kids);
     sent.checkStable(kids.length + 1);
+  }],
+  ['scans unanswered when the page is reloaded: kept, replayed, recorded once', async (page) => {
+    await signIn(page);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const sent = recordScans(page);
+    const sends = countSends(page);
+    // The first child reaches the server (it commits) but its answer never comes; the
+    // station sends one scan at a time, so the rest are only captured.
+    let holding = true;
+    let release;
+    const released = new Promise((r) => { release = r; });
+    let reached = 0;
+    await page.route('**/api/v1/scans/child', async (route) => {
+      if (!holding) return route.continue();
+      if (reached++ === 0) await route.fetch();
+      await released;
+      await route.abort('connectionreset').catch(() => {});
+    });
+    const parent = parentId();
+    const kids = childIds(6, 'H' + tag());
+    await scan(page, parent);
+    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    for (const k of kids) await scan(page, k);
+    // Each scan is kept from its capture; the one on its way is not counted as waiting.
+    await until(() => reached > 0, 'the first child reaching the server');
+    await page.getByTestId('waiting').filter({ hasText: `${kids.length - 1} waiting` }).waitFor({ timeout: 10000 });
+    expect(await stored(page) === kids.length, `${kids.length} scans kept in IndexedDB`);
+    await page.waitForTimeout(5500); // the 5 s timer's replay must leave them to the live sender
+    expect(reached === 1, `${reached} child requests while the first is unanswered`);
+    expect(sent.batches() === 0, `${sent.batches()} batches before the reload`);
+    // Did a pending count ever show after the reload? (It should not: they are reconciled first.)
+    await page.addInitScript(() => {
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid=waiting], .counter-pending')) window.sawWaiting = true;
+      }).observe(document, { subtree: true, childList: true });
+    });
+    holding = false;
+    const t0 = Date.now();
+    await page.reload();
+    release();
+    await drained(page, `${kids.length}/30`);
+    console.log(`    time-to-drain after a reload before any answer: ${Date.now() - t0} ms (${kids.length} scans, from the reload)`);
+    expect(await stored(page) === 0, 'queue empty');
+    expect(!(await page.evaluate(() => window.sawWaiting)), 'no pending count shown after the reload');
+    await checkRecordedOnce(parent, kids);
+    sent.checkStable(kids.length + 1);
+    for (const [i, k] of kids.entries()) {
+      const key = [...sent.byKey.entries()].find(([, b]) => [...b][0].includes(`"${k}"`))?.[0];
+      const want = i === 0 ? 2 : 1; // the first: live (committed, answer lost) and replayed
+      expect(sends.get(key) === want, `${k} sent ${sends.get(key)} times, want ${want}`);
+    }
   }],
   ['a refused queued scan is shown with its reason and can be dismissed', async (page, context) => {
     await signIn(page);

@@ -93,16 +93,27 @@ impl Station {
             })
             .collect();
         self.formats.set(Some(FormatSet::new(specs)));
-        self.refresh_waiting().await;
         if let Some(remembered) = Station::remembered_parent() {
             // Shown at once (also offline), then refreshed from the server.
             if self.message.with_untracked(|m| m.0 == T.station_ready) {
                 self.say(format!("{} · {}", remembered.qr_id, T.scan_children), true);
             }
             self.set_parent(Some(remembered));
-            self.refresh_parent().await;
         }
+        // Scans left from before a reload are replayed before they are counted: one the
+        // server already committed gets its first answer and is never shown as waiting.
+        // Only a replay that takes long shows the count meanwhile.
+        let st = *self;
+        set_timeout(
+            move || {
+                if st.replay_state.with_value(|s| s.running()) {
+                    spawn_local(async move { st.refresh_waiting().await });
+                }
+            },
+            std::time::Duration::from_millis(1500),
+        );
         self.replay(true).await;
+        self.refresh_parent().await;
     }
 
     /// Re-reads the current parent from the server; one no longer open is let go.

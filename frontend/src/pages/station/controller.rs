@@ -1,18 +1,16 @@
 //! The scan station's state machine: SCAN PARENT → SCAN CHILDREN → back, with
 //! feedback before the server answers. Each scan is stamped once, when it is
-//! captured (key, time, station), and sent exactly like that whether it goes
-//! live or waits in the offline queue (see `outbox`).
+//! captured (key, time, station), kept in IndexedDB from then until its final
+//! answer, and sent exactly like that whether it goes live (see `live`) or is
+//! replayed from the queue (see `outbox`).
 
 use std::collections::VecDeque;
 
-use gloo_net::http::Method;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use serde_json::{json, Value};
 use tracetrack_api_types::scans::{BatchEvent, ParentView};
 use tracetrack_domain::{normalize_qr, Classification, FormatSet};
 
-use super::outbox::{self, Answer, ReplayState};
+use super::outbox::ReplayState;
 use super::refused::{self, Refused};
 use crate::feedback::{play, Signal};
 use crate::i18n::T;
@@ -42,9 +40,9 @@ pub struct Station {
     pub message: RwSignal<(String, bool)>,
     pub flash: RwSignal<Option<Flash>>,
     pub lines: RwSignal<Vec<Line>>,
-    /// How many scans wait in the offline queue.
+    /// How many scans have no answer yet (not counting the one being sent live).
     pub waiting: RwSignal<usize>,
-    /// The scans in the offline queue, oldest first.
+    /// Those scans, oldest first.
     pub queued: RwSignal<Vec<BatchEvent>>,
     /// Queued scans the server refused for good, until the worker dismisses them.
     pub refused: RwSignal<Vec<Refused>>,
@@ -56,9 +54,11 @@ pub struct Station {
     pub(super) replay_state: StoredValue<ReplayState>,
     /// Bumped whenever the shown parent changes, so a slow re-read never overwrites a newer answer.
     pub(super) parent_gen: StoredValue<u64>,
-    /// Scans captured but not yet sent, in scan order: a child never overtakes its parent.
-    jobs: StoredValue<VecDeque<BatchEvent>>,
-    sending: RwSignal<bool>,
+    /// Scans captured but not yet sent live, in scan order: a child never overtakes its parent.
+    pub(super) jobs: StoredValue<VecDeque<BatchEvent>>,
+    /// The key of the scan the live sender is handling (the replay leaves it alone).
+    pub(super) current: StoredValue<Option<String>>,
+    pub(super) sending: RwSignal<bool>,
 }
 
 const PARENT_KEY: &str = "tt_station_parent";
@@ -86,6 +86,7 @@ impl Station {
             replay_state: StoredValue::new(ReplayState::default()),
             parent_gen: StoredValue::new(0),
             jobs: StoredValue::new(VecDeque::new()),
+            current: StoredValue::new(None),
             sending: RwSignal::new(false),
         }
     }
@@ -200,75 +201,5 @@ impl Station {
         self.signal(Signal::Child);
         self.say(format!("{qr} → {}", parent.qr_id), true);
         self.submit(event);
-    }
-
-    /// Hands a captured scan to the sender and starts it if it is idle.
-    fn submit(&self, event: BatchEvent) {
-        self.jobs.update_value(|q| q.push_back(event));
-        if self.sending.get_untracked() {
-            return;
-        }
-        self.sending.set(true);
-        let st = *self;
-        spawn_local(async move {
-            while let Some(event) = st.jobs.try_update_value(|q| q.pop_front()).flatten() {
-                st.send(event).await;
-            }
-            st.sending.set(false);
-        });
-    }
-
-    /// Sends one scan on its own endpoint, or queues it behind older waiting scans.
-    async fn send(&self, event: BatchEvent) {
-        if self.waiting.get_untracked() > 0 {
-            // Older scans still wait: keep the order, queue behind them.
-            return self.enqueue(event).await;
-        }
-        let (path, body) = single_request(&event);
-        let station = event.station_id.clone().unwrap_or_else(|| self.station_id.get_value());
-        let headers = [
-            ("Idempotency-Key", event.idempotency_key.as_str()),
-            ("X-Station-Id", station.as_str()),
-        ];
-        let answer = match self.session.send(Method::POST, path, Some(body), &headers).await {
-            // Signed out: keep the scan for after the next sign-in.
-            Ok(reply) if reply.status == 401 => Answer::Later,
-            Ok(reply) => outbox::classify(reply.status, reply.body),
-            // No answer (it may still have been committed): the same scan waits.
-            Err(_) => Answer::Later,
-        };
-        match answer {
-            Answer::Applied(body) => {
-                self.applied(&event, body);
-                if self.waiting.get_untracked() > 0 {
-                    self.kick(true);
-                }
-            }
-            Answer::Refused { detail, .. } => {
-                if event.kind == "parent" && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id) {
-                    self.set_parent(None);
-                }
-                self.error(detail);
-            }
-            Answer::Later => self.enqueue(event).await,
-        }
-    }
-}
-
-/// The single endpoint and body of a scan: the same fields the batch carries.
-fn single_request(event: &BatchEvent) -> (&'static str, Value) {
-    match event.kind.as_str() {
-        "parent" => (
-            "/api/v1/scans/parent",
-            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
-        ),
-        "unlink" => (
-            "/api/v1/scans/unlink",
-            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
-        ),
-        _ => (
-            "/api/v1/scans/child",
-            json!({"parent_qr_id": event.parent_qr_id, "qr_id": event.qr_id, "occurred_at": event.occurred_at}),
-        ),
     }
 }

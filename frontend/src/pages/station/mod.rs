@@ -4,6 +4,7 @@
 mod actions;
 mod answers;
 mod controller;
+mod live;
 mod outbox;
 mod refused;
 

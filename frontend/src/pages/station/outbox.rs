@@ -1,7 +1,8 @@
 //! The station's outbox: scans the server has not confirmed wait in IndexedDB
-//! exactly as they were captured and are replayed through `/scans/batch`, one
-//! replay at a time, backing off while the network or the server fails. Scans
-//! the server refuses for good go to the refused list (`refused`).
+//! exactly as they were captured (from their capture on, see `live`) and are
+//! replayed through `/scans/batch`, one replay at a time, backing off while the
+//! network or the server fails; at start-up everything left there is replayed
+//! first. Scans the server refuses for good go to the refused list (`refused`).
 
 use std::time::Duration;
 
@@ -56,6 +57,13 @@ pub(super) struct ReplayState {
     settled: bool,
 }
 
+impl ReplayState {
+    /// A replay is under way.
+    pub(super) fn running(&self) -> bool {
+        self.running
+    }
+}
+
 /// How one round of a replay ended.
 enum Round {
     /// Nothing waits any more.
@@ -67,19 +75,17 @@ enum Round {
 }
 
 impl Station {
-    /// Puts a captured scan, unchanged, at the end of the queue.
-    pub(super) async fn enqueue(&self, event: BatchEvent) {
-        if queue::push(&event).await.is_err() {
-            return self.error(T.queue_failed);
-        }
-        self.refresh_waiting().await;
-        self.push_line(format!("{} · {}", event.qr_id, T.waiting_for_network), true);
-        self.kick(false);
-    }
-
-    /// Re-reads the queue.
+    /// Re-reads the queue: every scan without its final answer but the one being sent live.
     pub async fn refresh_waiting(&self) {
-        let items: Vec<BatchEvent> = queue::all().await.into_iter().map(|q| q.event).collect();
+        let items: Vec<BatchEvent> = queue::all()
+            .await
+            .into_iter()
+            .map(|q| q.event)
+            .filter(|e| {
+                self.current
+                    .with_value(|c| c.as_deref() != Some(e.idempotency_key.as_str()))
+            })
+            .collect();
         self.waiting.set(items.len());
         self.queued.set(items);
     }
@@ -179,7 +185,12 @@ impl Station {
             // Signed out: the scans wait for the next sign-in.
             return Round::Retry;
         }
-        let mut batch = queue::all().await;
+        // Scans the live sender still has are its own; nothing after them goes first.
+        let mut batch: Vec<Queued> = queue::all()
+            .await
+            .into_iter()
+            .take_while(|q| !self.owned(&q.event.idempotency_key))
+            .collect();
         if batch.is_empty() {
             return Round::Drained;
         }

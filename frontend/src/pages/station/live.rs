@@ -1,0 +1,133 @@
+//! The live path: a captured scan is written to the IndexedDB queue at once, then
+//! sent on its own endpoint, one at a time in scan order, and removed from the
+//! queue when its final answer arrives. A scan that gets no final answer, or that
+//! has older scans still waiting, stays in the queue for the replay (`outbox`); so
+//! does every scan when the page is reloaded or closed before its answer.
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+use tracetrack_api_types::scans::BatchEvent;
+
+use super::controller::Station;
+use super::outbox::{self, Answer};
+use crate::i18n::T;
+use crate::queue;
+
+impl Station {
+    /// Keeps a captured scan in the queue and hands it to the live sender.
+    pub(super) fn submit(&self, event: BatchEvent) {
+        // The write is asked for here, before anything is sent: the sender's next
+        // read of the queue comes after it and finds the scan there.
+        let stored = queue::push(&event);
+        self.jobs.update_value(|q| q.push_back(event));
+        let st = *self;
+        spawn_local(async move {
+            // A failed write is handled by the sender (it sends the scan live anyway).
+            if stored.await.is_ok() && st.current.with_value(Option::is_some) {
+                // It waits behind a scan on its way: count it.
+                st.refresh_waiting().await;
+            }
+        });
+        if self.sending.get_untracked() {
+            return;
+        }
+        self.sending.set(true);
+        spawn_local(async move {
+            while let Some(event) = st.jobs.try_update_value(|q| q.pop_front()).flatten() {
+                st.current.set_value(Some(event.idempotency_key.clone()));
+                st.send(event).await;
+                st.current.set_value(None);
+            }
+            st.sending.set(false);
+        });
+    }
+
+    /// True while the live sender still has this scan (the replay must not send it).
+    pub(super) fn owned(&self, key: &str) -> bool {
+        self.current.with_value(|c| c.as_deref() == Some(key))
+            || self.jobs.with_value(|q| q.iter().any(|e| e.idempotency_key == key))
+    }
+
+    /// Sends one scan on its own endpoint, or leaves it to the replay behind older
+    /// waiting scans.
+    async fn send(&self, event: BatchEvent) {
+        let items = queue::all().await;
+        let position = items
+            .iter()
+            .position(|q| q.event.idempotency_key == event.idempotency_key);
+        let seq = position.and_then(|i| items[i].seq);
+        let older = match position {
+            Some(i) => i > 0,
+            // Not kept (storage failed): the counter is all we know.
+            None => self.waiting.get_untracked() > 0,
+        };
+        if older {
+            // Older scans still wait: keep the order, the replay sends it after them.
+            return self.hand_over(event, seq).await;
+        }
+        let (path, body) = single_request(&event);
+        let station = event.station_id.clone().unwrap_or_else(|| self.station_id.get_value());
+        let headers = [
+            ("Idempotency-Key", event.idempotency_key.as_str()),
+            ("X-Station-Id", station.as_str()),
+        ];
+        let answer = match self.session.send(Method::POST, path, Some(body), &headers).await {
+            // Signed out: keep the scan for after the next sign-in.
+            Ok(reply) if reply.status == 401 => Answer::Later,
+            Ok(reply) => outbox::classify(reply.status, reply.body),
+            // No answer (it may still have been committed): the same scan waits.
+            Err(_) => Answer::Later,
+        };
+        if matches!(answer, Answer::Later) {
+            return self.hand_over(event, seq).await;
+        }
+        queue::remove(&seq.into_iter().collect::<Vec<_>>()).await;
+        match answer {
+            Answer::Applied(body) => self.applied(&event, body),
+            Answer::Refused { detail, .. } => {
+                if event.kind == "parent" && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id) {
+                    self.set_parent(None);
+                }
+                self.error(detail);
+            }
+            Answer::Later => {}
+        }
+        if self.waiting.get_untracked() > 0 {
+            self.refresh_waiting().await;
+            self.kick(true);
+        }
+    }
+
+    /// Leaves a scan in the queue for the replay (writing it there if that failed at capture).
+    async fn hand_over(&self, event: BatchEvent, seq: Option<u64>) {
+        if seq.is_none() && queue::push(&event).await.is_err() {
+            return self.error(T.queue_failed);
+        }
+        self.current.set_value(None);
+        self.refresh_waiting().await;
+        self.push_line(format!("{} · {}", event.qr_id, T.waiting_for_network), true);
+        // A replay under way picks it up when it ends; otherwise the back-off decides.
+        let running = self.replay_state.with_value(|s| s.running());
+        self.kick(running);
+    }
+}
+
+/// The single endpoint and body of a scan: the same fields the batch carries.
+fn single_request(event: &BatchEvent) -> (&'static str, Value) {
+    match event.kind.as_str() {
+        "parent" => (
+            "/api/v1/scans/parent",
+            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
+        ),
+        "unlink" => (
+            "/api/v1/scans/unlink",
+            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
+        ),
+        _ => (
+            "/api/v1/scans/child",
+            json!({"parent_qr_id": event.parent_qr_id, "qr_id": event.qr_id, "occurred_at": event.occurred_at}),
+        ),
+    }
+}
