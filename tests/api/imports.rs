@@ -11,7 +11,7 @@ use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp};
 use crate::concurrency::assert_counters_match_rows;
 
 /// Uploads `bytes` as `filename` with the given extra form fields.
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     filename: &str,

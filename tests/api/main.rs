@@ -10,6 +10,7 @@ mod bills;
 mod concurrency;
 mod events;
 mod exports;
+mod import_floor;
 mod imports;
 mod limits;
 mod lists;
