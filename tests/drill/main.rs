@@ -11,7 +11,16 @@
 //! assertion fails. The request ids of 500 answers go to `<dir>/http500-ids.txt`
 //! so the script can show the server log around them.
 //!
-//! `drill --base URL --markers FILE --dir DIR [--database-url URL] [--clients 8] [--user admin] [--password PW]`
+//! Besides them, `--batch-clients` phones (2) behave like the web app's offline queue
+//! coming back from a dead zone: each collects a new parent and 4–33 children (each
+//! event with its own fixed `Idempotency-Key`, `occurred_at` and `station_id`) and
+//! replays them as one `POST /api/v1/scans/batch`. Per event, 2xx is acknowledged,
+//! 4xx is final (only `parent_full`, for the children past the parent's capacity, is
+//! expected) and 429/5xx is sent again (the same events, in order) in the next batch;
+//! a whole request that fails (network error, 5xx, 429) is sent again as it was.
+//! Acknowledged batch scans get the same database checks; a per-event 500 fails too.
+//!
+//! `drill --base URL --markers FILE --dir DIR [--database-url URL] [--clients 8] [--batch-clients 2] [--user admin] [--password PW]`
 //! (the password defaults to `ADMIN_PASSWORD`, the database to `DATABASE_URL`).
 
 use std::collections::BTreeMap;
@@ -35,12 +44,15 @@ const PG_RECOVERY_LIMIT_S: f64 = 5.0;
 const PARENT_IDS: usize = 100_000;
 /// Child ids are 7 digits, as on the printed labels (`^[A-Z0-9]{4,20}$`).
 const CHILD_IDS: usize = 10_000_000;
+/// The most children a phone collects for one parent (capacity 30: the rest get `parent_full`).
+const BATCH_MAX_CHILDREN: usize = 33;
 
 struct Args {
     base: String,
     user: String,
     password: String,
     clients: usize,
+    batch_clients: usize,
     markers: PathBuf,
     dir: PathBuf,
     database_url: String,
@@ -53,6 +65,7 @@ fn args() -> Args {
         user: "admin".into(),
         password: std::env::var("ADMIN_PASSWORD").unwrap_or_default(),
         clients: 8,
+        batch_clients: 2,
         markers: PathBuf::new(),
         dir: PathBuf::new(),
         database_url: std::env::var("DATABASE_URL").unwrap_or_default(),
@@ -66,6 +79,7 @@ fn args() -> Args {
             "--user" => a.user = value,
             "--password" => a.password = value,
             "--clients" => a.clients = value.parse().expect("--clients N"),
+            "--batch-clients" => a.batch_clients = value.parse().expect("--batch-clients N"),
             "--markers" => a.markers = value.into(),
             "--dir" => a.dir = value.into(),
             "--database-url" => a.database_url = value,
@@ -74,6 +88,7 @@ fn args() -> Args {
         }
     }
     assert!((1..=100).contains(&a.clients), "--clients must be between 1 and 100");
+    assert!(a.batch_clients <= 20, "--batch-clients must be at most 20");
     assert!(
         !a.markers.as_os_str().is_empty() && !a.dir.as_os_str().is_empty(),
         "--markers FILE and --dir DIR are required"
@@ -111,6 +126,7 @@ fn rfc3339(ms: u64) -> String {
 }
 
 /// One answer (or network failure) as the client saw it.
+#[derive(Clone, Copy)]
 struct Seen {
     at_ms: u64,
     /// A scan endpoint (not the sign-in).
@@ -132,6 +148,32 @@ struct Tally {
     /// Requests still without a final answer when the drill ended.
     unfinished: u64,
     sign_ins: u64,
+    batch: BatchTally,
+}
+
+/// What the batch phones saw.
+#[derive(Default)]
+struct BatchTally {
+    /// Per-event answers (`scan` is true).
+    events_seen: Vec<Seen>,
+    /// Batches collected, and events in them.
+    batches: u64,
+    events: u64,
+    /// `POST /scans/batch` requests sent (first sends and resends).
+    requests: u64,
+    /// Requests that failed as a whole (network error, 429, 5xx).
+    request_failures: u64,
+    /// Events sent again (in a resent whole batch or as a held-back 429/5xx event).
+    resent_events: u64,
+    /// Acknowledged parent and child events.
+    acked_parents: u64,
+    acked_children: u64,
+    /// Children past the parent's capacity, refused `parent_full` (expected).
+    parent_full: u64,
+    /// Final answers marked `replayed` (the first answer to a key sent again).
+    replayed: u64,
+    /// Batches abandoned after an unexpected request answer.
+    abandoned: u64,
 }
 
 struct Shared {
@@ -223,6 +265,137 @@ impl Station {
         self.tally.http_500_ids.push(request_id.to_string());
     }
 
+    /// Replays one batch of collected events until each has a final answer: the events
+    /// answered 429/5xx are sent again (same keys and bodies, in order) in the next
+    /// request, and a request that fails as a whole is sent again as it was. Returns
+    /// false when the drill ended first.
+    async fn replay(&mut self, batch_no: u64, events: Vec<Value>) -> bool {
+        let url = format!("{}/api/v1/scans/batch", self.shared.args.base);
+        let mut pending = events;
+        let mut attempt = 0u32;
+        while !pending.is_empty() {
+            attempt += 1;
+            if attempt > 1 {
+                self.tally.batch.resent_events += pending.len() as u64;
+            }
+            self.tally.batch.requests += 1;
+            let request_id = format!("{}-b{batch_no}.{attempt}", self.name);
+            let body = json!({ "events": pending });
+            let sent = self
+                .shared
+                .client
+                .post(&url)
+                .bearer_auth(&self.token)
+                .header("X-Station-Id", &self.name)
+                .header("X-Request-Id", &request_id)
+                .json(&body)
+                .send()
+                .await;
+            let answer = read(sent).await;
+            // Counted with the sign-ins (`scan` false): a 200 batch may hold only 503s.
+            let at = self.record(false, answer.as_ref().map(|(status, _)| *status));
+            match answer {
+                Some((status, answer)) if (200..300).contains(&status) => {
+                    let results = answer["results"].as_array().cloned().unwrap_or_default();
+                    let keys_match = results.len() == pending.len()
+                        && results
+                            .iter()
+                            .zip(&pending)
+                            .all(|(r, e)| r["idempotency_key"] == e["idempotency_key"]);
+                    if !keys_match {
+                        self.tally.unexpected.push(format!(
+                            "POST /api/v1/scans/batch ({} events) -> {status} with {} results or other keys: {answer}",
+                            pending.len(),
+                            results.len()
+                        ));
+                        self.tally.batch.abandoned += 1;
+                        return true;
+                    }
+                    let mut again = Vec::new();
+                    for (event, result) in pending.into_iter().zip(results) {
+                        if self.batch_result(at, &request_id, &event, &result) {
+                            again.push(event);
+                        }
+                    }
+                    pending = again;
+                    if pending.is_empty() {
+                        return true;
+                    }
+                }
+                Some((401, _)) => {
+                    if let Err(e) = self.sign_in().await {
+                        self.tally.unexpected.push(format!("{}: {e}", self.name));
+                        self.tally.unfinished += pending.len() as u64;
+                        return false;
+                    }
+                    continue;
+                }
+                Some((status, answer)) if status < 500 && status != 429 => {
+                    self.tally.unexpected.push(format!(
+                        "POST /api/v1/scans/batch ({} events) -> {status} {answer}",
+                        pending.len()
+                    ));
+                    self.tally.batch.abandoned += 1;
+                    return true;
+                }
+                Some((status, answer)) => {
+                    self.tally.batch.request_failures += 1;
+                    if status == 500 {
+                        let summary = json!({"events": pending.len()});
+                        self.note_500(at, "/api/v1/scans/batch", &request_id, &summary, &answer);
+                    }
+                }
+                None => self.tally.batch.request_failures += 1,
+            }
+            if self.shared.hard_stop.load(Ordering::Relaxed) {
+                self.tally.unfinished += pending.len() as u64;
+                return false;
+            }
+            tokio::time::sleep(BACKOFF).await;
+        }
+        true
+    }
+
+    /// Books one per-event result; true when the event must be sent again (429/5xx).
+    fn batch_result(&mut self, at_ms: u64, request_id: &str, event: &Value, result: &Value) -> bool {
+        let status = result["status"].as_u64().map_or(0, |s| s as u16);
+        self.tally.batch.events_seen.push(Seen {
+            at_ms,
+            scan: true,
+            status: Some(status),
+        });
+        let body = &result["body"];
+        let child = event["kind"] == "child";
+        if result["replayed"] == true {
+            self.tally.batch.replayed += 1;
+        }
+        if status == 500 {
+            self.note_500(at_ms, "/api/v1/scans/batch (event)", request_id, event, body);
+        }
+        if status == 429 || status >= 500 {
+            return true;
+        }
+        let parent = event["parent_qr_id"].as_str().unwrap_or_default();
+        let outcome = body["outcome"].as_str().unwrap_or_default();
+        if (200..300).contains(&status) && !child {
+            self.tally.batch.acked_parents += 1;
+        } else if (200..300).contains(&status)
+            && (outcome == "linked" || outcome == "already_linked")
+            && body["parent"]["qr_id"] == parent
+        {
+            self.tally.batch.acked_children += 1;
+            let qr = event["qr_id"].as_str().unwrap_or_default().to_string();
+            self.acknowledged(qr, parent);
+        } else if child && status == 409 && body["code"] == "parent_full" {
+            self.tally.batch.parent_full += 1;
+        } else {
+            self.tally.unexpected.push(format!(
+                "POST /api/v1/scans/batch ({request_id}) event {event} -> {status} {body}"
+            ));
+        }
+        false
+    }
+
     /// Sends a scan until it gets a final answer: the same key and body every time.
     /// `None` when the drill ended first.
     async fn send(&mut self, path: &str, body: &Value, key: &str) -> Option<(u16, Value)> {
@@ -294,7 +467,7 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Option<(u16, V
 
 /// One station: fills its own parents (`SB…`) with new 7-digit children.
 async fn station(shared: Arc<Shared>, id: usize) -> Tally {
-    let clients = shared.args.clients;
+    let clients = shared.args.clients + shared.args.batch_clients;
     let mut st = Station {
         shared,
         name: format!("drill{id:02}"),
@@ -347,6 +520,61 @@ async fn station(shared: Arc<Shared>, id: usize) -> Tally {
                     .push(format!("POST /api/v1/scans/child {body} -> {status} {answer}"));
                 continue 'parents;
             }
+        }
+    }
+    st.tally
+}
+
+/// One phone with an offline queue: collects a new parent and its children while "in a
+/// dead zone", then replays them as one batch, again and again.
+async fn phone(shared: Arc<Shared>, no: usize) -> Tally {
+    let clients = shared.args.clients + shared.args.batch_clients;
+    let id = shared.args.clients + no;
+    let mut st = Station {
+        shared,
+        name: format!("phone{no:02}"),
+        token: String::new(),
+        tally: Tally::default(),
+    };
+    if let Err(e) = st.sign_in().await {
+        st.tally.unexpected.push(format!("{}: {e}", st.name));
+        return st.tally;
+    }
+    let (parent_stride, child_stride) = (PARENT_IDS / clients, CHILD_IDS / clients);
+    let (mut parent_no, mut child_no) = (0, 0);
+    let mut batch_no = 0u64;
+    while !st.stopped() && parent_no < parent_stride && child_no + BATCH_MAX_CHILDREN <= child_stride {
+        let parent = format!("SB{:05}", id * parent_stride + parent_no);
+        parent_no += 1;
+        batch_no += 1;
+        // 4 to 33 children: some batches run past the capacity of 30.
+        let children = 4 + (batch_no as usize * 7) % (BATCH_MAX_CHILDREN - 3);
+        // Captured 300 ms apart while offline, stamped then.
+        let captured = now_ms() - 300 * (children as u64 + 1);
+        let at = |i: usize| rfc3339(captured + 300 * i as u64);
+        let mut events = vec![json!({
+            "kind": "parent",
+            "qr_id": parent,
+            "idempotency_key": format!("{}-p{parent_no}", st.name),
+            "occurred_at": at(0),
+            "station_id": st.name,
+        })];
+        for i in 1..=children {
+            let child = format!("{:07}", id * child_stride + child_no);
+            child_no += 1;
+            events.push(json!({
+                "kind": "child",
+                "qr_id": child,
+                "parent_qr_id": parent,
+                "idempotency_key": format!("{}-c{child_no}", st.name),
+                "occurred_at": at(i),
+                "station_id": st.name,
+            }));
+        }
+        st.tally.batch.batches += 1;
+        st.tally.batch.events += events.len() as u64;
+        if !st.replay(batch_no, events).await {
+            break;
         }
     }
     st.tally
@@ -510,7 +738,7 @@ fn by_status<'a>(seen: impl Iterator<Item = &'a Seen>) -> String {
 }
 
 /// Answers per phase (a phase starts at each marker), for the log.
-fn print_phases(seen: &[Seen], marks: &[(u64, String)]) {
+fn print_phases(what: &str, seen: &[Seen], marks: &[(u64, String)]) {
     let start = seen.iter().map(|s| s.at_ms).min().unwrap_or_default();
     let mut bounds: Vec<(u64, &str)> = vec![(start.min(marks.first().map_or(start, |m| m.0)), "load")];
     bounds.extend(marks.iter().map(|(at, name)| (*at, name.as_str())));
@@ -525,7 +753,7 @@ fn print_phases(seen: &[Seen], marks: &[(u64, String)]) {
         } else {
             format!(" {:.1} s", (to - from) as f64 / 1000.0)
         };
-        println!("drill:   after {name}{span}: {counts}");
+        println!("drill:   {what}after {name}{span}: {counts}");
     }
 }
 
@@ -533,12 +761,12 @@ fn print_phases(seen: &[Seen], marks: &[(u64, String)]) {
 async fn main() {
     let a = args();
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(a.clients)
+        .pool_max_idle_per_host(a.clients + a.batch_clients)
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
-    let clients = a.clients;
+    let (clients, batch_clients) = (a.clients, a.batch_clients);
     let shared = Arc::new(Shared {
         client,
         args: a,
@@ -547,7 +775,9 @@ async fn main() {
         running: AtomicBool::new(false),
     });
     let watcher = tokio::spawn(watch(shared.clone()));
-    let stations = (0..clients).map(|id| tokio::spawn(station(shared.clone(), id)));
+    let stations = (0..clients)
+        .map(|id| tokio::spawn(station(shared.clone(), id)))
+        .chain((0..batch_clients).map(|no| tokio::spawn(phone(shared.clone(), no))));
     let mut all = Tally::default();
     for t in join_all(stations).await {
         let t = t.expect("station task");
@@ -558,6 +788,18 @@ async fn main() {
         all.unexpected.extend(t.unexpected);
         all.unfinished += t.unfinished;
         all.sign_ins += t.sign_ins;
+        let (b, tb) = (&mut all.batch, t.batch);
+        b.events_seen.extend(tb.events_seen);
+        b.batches += tb.batches;
+        b.events += tb.events;
+        b.requests += tb.requests;
+        b.request_failures += tb.request_failures;
+        b.resent_events += tb.resent_events;
+        b.acked_parents += tb.acked_parents;
+        b.acked_children += tb.acked_children;
+        b.parent_full += tb.parent_full;
+        b.replayed += tb.replayed;
+        b.abandoned += tb.abandoned;
     }
     watcher.abort();
     let a = &shared.args;
@@ -574,7 +816,13 @@ async fn main() {
         (Some(from), Some(to)) => s.at_ms >= from && s.at_ms < to,
         _ => false,
     };
-    let redis_5xx = count(&|s| in_redis_phase(s) && s.status.is_some_and(|c| c >= 500));
+    let batch_count = |f: &dyn Fn(&Seen) -> bool| all.batch.events_seen.iter().filter(|s| f(s)).count();
+    let batch_event_500 = batch_count(&|s| s.status == Some(500));
+    let batch_event_503 = batch_count(&|s| s.status == Some(503));
+    let redis_5xx = count(&|s| in_redis_phase(s) && s.status.is_some_and(|c| c >= 500))
+        + batch_count(&|s| in_redis_phase(s) && s.status.is_some_and(|c| c >= 500));
+    let batch_pg_recovery = first_scan_2xx(&all.batch.events_seen, mark("pg_ready"));
+    let batch_server_recovery = first_scan_2xx(&all.batch.events_seen, mark("server_start"));
     let pg_recovery = first_scan_2xx(&all.seen, mark("pg_ready"));
     let server_recovery = first_scan_2xx(&all.seen, mark("server_start"));
     // From the kill to the first scan served by the new process.
@@ -613,7 +861,12 @@ async fn main() {
         checking.elapsed().as_secs_f64()
     );
     println!("drill: answers by status: {}", by_status(all.seen.iter()));
-    print_phases(&all.seen, &marks);
+    print_phases("", &all.seen, &marks);
+    let b = &all.batch;
+    if !b.events_seen.is_empty() {
+        println!("drill: batch events by status: {}", by_status(b.events_seen.iter()));
+        print_phases("batch events ", &b.events_seen, &marks);
+    }
     if all.acked.is_empty() {
         failures.push("no scan was acknowledged".into());
     }
@@ -654,6 +907,11 @@ async fn main() {
     if http_500 > 0 {
         failures.push(format!("{http_500} answers of 500 (a 500 is never acceptable)"));
     }
+    if batch_event_500 > 0 {
+        failures.push(format!(
+            "{batch_event_500} batch events answered 500 (a 500 is never acceptable)"
+        ));
+    }
     if redis_5xx > 0 {
         failures.push(format!("{redis_5xx} 5xx answers while Redis was down or coming back"));
     }
@@ -666,6 +924,17 @@ async fn main() {
     }
     if server_recovery.is_none() {
         failures.push("no scan succeeded after the server was started again".into());
+    }
+    if batch_clients > 0 {
+        if all.batch.acked_children == 0 {
+            failures.push("no batch child scan was acknowledged".into());
+        }
+        if batch_pg_recovery.is_none() {
+            failures.push("no batch event succeeded after PostgreSQL came back".into());
+        }
+        if batch_server_recovery.is_none() {
+            failures.push("no batch event succeeded after the server was started again".into());
+        }
     }
     if !all.unexpected.is_empty() {
         failures.push(format!("{} unexpected final answers", all.unexpected.len()));
@@ -684,9 +953,15 @@ async fn main() {
     let ids = all.http_500_ids.iter().map(|id| format!("{id}\n")).collect::<String>();
     let _ = std::fs::write(a.dir.join("http500-ids.txt"), ids);
 
+    let b = &all.batch;
+    // One summary line; `acknowledged` counts the child scans of both kinds of client.
     println!(
         "drill: acknowledged={} lost={} doubled={} counters_ok={}/{} links_in_db={} http_500={http_500} http_503={http_503} \
-         http_5xx={http_5xx} redis_phase_5xx={redis_5xx} pg_recovery_s={} server_restart_recovery_s={} server_outage_s={}",
+         http_5xx={http_5xx} redis_phase_5xx={redis_5xx} pg_recovery_s={} server_restart_recovery_s={} server_outage_s={} \
+         batch_phones={batch_clients} batches={} batch_events={} batch_requests={} batch_request_failures={} \
+         batch_resent_events={} batch_acknowledged={} batch_acknowledged_children={} batch_parent_full={} \
+         batch_replayed={} batch_event_503={batch_event_503} batch_event_500={batch_event_500} batch_abandoned={} \
+         batch_pg_recovery_s={} batch_server_restart_recovery_s={}",
         all.acked.len(),
         db.lost,
         db.doubled,
@@ -696,6 +971,18 @@ async fn main() {
         secs(pg_recovery),
         secs(server_recovery),
         secs(server_outage),
+        b.batches,
+        b.events,
+        b.requests,
+        b.request_failures,
+        b.resent_events,
+        b.acked_parents + b.acked_children,
+        b.acked_children,
+        b.parent_full,
+        b.replayed,
+        b.abandoned,
+        secs(batch_pg_recovery),
+        secs(batch_server_recovery),
     );
     if failures.is_empty() {
         println!("drill: PASS");

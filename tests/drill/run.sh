@@ -8,7 +8,11 @@
 # and that scans succeed again within 5 s of PostgreSQL accepting connections.
 #
 # Run: tests/drill/run.sh            (about a minute after the build; exits non-zero on failure)
-# Settings: DRILL_CLIENTS (8), DRILL_STEADY_S (seconds of steady load between faults, 10),
+# Besides the stations on the single endpoints, DRILL_BATCH_CLIENTS phones replay
+# offline-queue batches (a new parent and its children) through POST /api/v1/scans/batch,
+# resending the events answered 429/5xx and whole requests that failed.
+#
+# Settings: DRILL_CLIENTS (8), DRILL_BATCH_CLIENTS (2), DRILL_STEADY_S (seconds of steady load between faults, 10),
 #           DRILL_RUST_LOG (server log filter, info: one line per request), DRILL_KEEP=1 keeps the temp dir,
 #           DRILL_SERVER (server binary, default target/debug/tracetrack, built here).
 #
@@ -24,6 +28,7 @@ root=$PWD
 started=$(date +%s)
 pg_bin=/usr/lib/postgresql/15/bin
 clients=${DRILL_CLIENTS:-8}
+batch_clients=${DRILL_BATCH_CLIENTS:-2}
 steady=${DRILL_STEADY_S:-10}
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 server_bin=${DRILL_SERVER:-$target_dir/debug/tracetrack}
@@ -145,7 +150,7 @@ wait_health
 say "server up"
 
 # The password reaches the client through ADMIN_PASSWORD (not on its command line).
-"$target_dir/debug/drill" --base "$base" --clients "$clients" \
+"$target_dir/debug/drill" --base "$base" --clients "$clients" --batch-clients "$batch_clients" \
   --markers "$markers" --dir "$tmp" --database-url "$DATABASE_URL" --max-seconds 150 &
 drill_pid=$!
 for _ in $(seq 1 300); do
@@ -154,7 +159,7 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [[ -f $tmp/load-running ]] || { echo "drill: the load never got a scan through" >&2; exit 1; }
-say "load running ($clients clients)"
+say "load running ($clients clients, $batch_clients batch phones)"
 sleep "$steady"
 
 # (a) PostgreSQL restart.
