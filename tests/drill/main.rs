@@ -126,10 +126,9 @@ fn rfc3339(ms: u64) -> String {
 }
 
 /// One answer (or network failure) as the client saw it.
-#[derive(Clone, Copy)]
 struct Seen {
     at_ms: u64,
-    /// A scan endpoint (not the sign-in).
+    /// A scan endpoint or a batch event (not the sign-in, not a whole batch request).
     scan: bool,
     /// `None`: network error or timeout.
     status: Option<u16>,
