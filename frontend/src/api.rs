@@ -66,14 +66,29 @@ pub enum Body {
     Form(web_sys::FormData),
 }
 
+/// How long the sign-in refresh may take before it counts as no answer.
+const REFRESH_TIMEOUT_MS: u32 = 20_000;
+/// How long a background read (a poll, the station's re-read of its parent) may take.
+const QUIET_TIMEOUT_MS: u32 = 20_000;
+
+/// Sends a request; with `timeout_ms`, a request (or its body) still unanswered
+/// after that long is aborted and counts as no answer (`ApiError::Network`).
 async fn fetch(
     method: Method,
     path: &str,
     token: Option<&str>,
     body: Option<&Body>,
     headers: &[(&str, &str)],
+    timeout_ms: Option<u32>,
 ) -> Result<gloo_net::http::Response, ApiError> {
     let mut req = RequestBuilder::new(path).method(method);
+    if let Some(ms) = timeout_ms {
+        if let Ok(controller) = web_sys::AbortController::new() {
+            req = req.abort_signal(Some(&controller.signal()));
+            // Aborting after the body was read changes nothing, so the timer is left to run.
+            set_timeout(move || controller.abort(), std::time::Duration::from_millis(ms.into()));
+        }
+    }
     if let Some(t) = token {
         req = req.header("Authorization", &format!("Bearer {t}"));
     }
@@ -95,14 +110,16 @@ async fn raw(
     body: Option<&Body>,
     headers: &[(&str, &str)],
 ) -> Result<Reply, ApiError> {
-    Ok(reply(fetch(method, path, token, body, headers).await?).await)
+    reply(fetch(method, path, token, body, headers, Some(REFRESH_TIMEOUT_MS)).await?).await
 }
 
-/// Status and JSON body of a response.
-async fn reply(res: gloo_net::http::Response) -> Reply {
+/// Status and JSON body of a response (an empty or non-JSON body is `null`); a body
+/// that never arrives in full (connection lost, timed out) is no answer.
+async fn reply(res: gloo_net::http::Response) -> Result<Reply, ApiError> {
     let status = res.status();
-    let body = res.json::<Value>().await.unwrap_or(Value::Null);
-    Reply { status, body }
+    let text = res.text().await.map_err(|_| ApiError::Network)?;
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Ok(Reply { status, body })
 }
 
 /// Renews the access token with the refresh cookie.
@@ -135,8 +152,22 @@ impl Session {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Result<Reply, ApiError> {
-        let res = self.respond(method, path, body.map(Body::Json), headers, false).await?;
-        Ok(reply(res).await)
+        self.send_within(method, path, body, headers, None).await
+    }
+
+    /// Like `send`, but a request unanswered after `timeout_ms` counts as no answer.
+    pub async fn send_within(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+        timeout_ms: Option<u32>,
+    ) -> Result<Reply, ApiError> {
+        let res = self
+            .respond(method, path, body.map(Body::Json), headers, false, timeout_ms)
+            .await?;
+        reply(res).await
     }
 
     /// The raw response, after one silent refresh when the token had expired.
@@ -149,15 +180,24 @@ impl Session {
         body: Option<Body>,
         headers: &[(&str, &str)],
         raise: bool,
+        timeout_ms: Option<u32>,
     ) -> Result<gloo_net::http::Response, ApiError> {
         let token = self.token.get_untracked();
-        let mut res = fetch(method.clone(), path, token.as_deref(), body.as_ref(), headers).await?;
+        let mut res = fetch(
+            method.clone(),
+            path,
+            token.as_deref(),
+            body.as_ref(),
+            headers,
+            timeout_ms,
+        )
+        .await?;
         if res.status() == 401 && token.is_some() {
             match refresh().await {
                 Ok(tokens) => {
                     let token = tokens.access_token.clone();
                     self.accept(tokens);
-                    res = fetch(method, path, Some(&token), body.as_ref(), headers).await?;
+                    res = fetch(method, path, Some(&token), body.as_ref(), headers, timeout_ms).await?;
                 }
                 Err(_) => self.expire(),
             }
@@ -171,16 +211,16 @@ impl Session {
     /// POST a multipart form.
     pub async fn upload<T: DeserializeOwned>(&self, path: &str, form: web_sys::FormData) -> Result<T, ApiError> {
         let res = self
-            .respond(Method::POST, path, Some(Body::Form(form)), &[], false)
+            .respond(Method::POST, path, Some(Body::Form(form)), &[], false, None)
             .await?;
-        reply(res).await.into_result()
+        reply(res).await?.into_result()
     }
 
     /// GET a file and hand it to the browser as a download.
     pub async fn download(&self, path: &str, name: &str) -> Result<(), ApiError> {
-        let res = self.respond(Method::GET, path, None, &[], false).await?;
+        let res = self.respond(Method::GET, path, None, &[], false, None).await?;
         if !(200..300).contains(&res.status()) {
-            return reply(res).await.into_result();
+            return reply(res).await?.into_result();
         }
         let bytes = res.binary().await.map_err(|_| ApiError::Network)?;
         save_file(&bytes, name).ok_or(ApiError::Network)
@@ -188,13 +228,16 @@ impl Session {
 
     /// GET the JSON resource a page shows (a 5xx shows the server-error page).
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        let res = self.respond(Method::GET, path, None, &[], true).await?;
-        reply(res).await.into_result()
+        let res = self.respond(Method::GET, path, None, &[], true, None).await?;
+        reply(res).await?.into_result()
     }
 
-    /// GET for background polls and the station: failures stay with the caller.
+    /// GET for background polls and the station: failures stay with the caller, and
+    /// one that hangs counts as no answer after `QUIET_TIMEOUT_MS`.
     pub async fn get_quiet<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        self.send(Method::GET, path, None, &[]).await?.into_result()
+        self.send_within(Method::GET, path, None, &[], Some(QUIET_TIMEOUT_MS))
+            .await?
+            .into_result()
     }
 
     /// POST a JSON body.

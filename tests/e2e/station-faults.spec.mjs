@@ -35,6 +35,32 @@ await suite('station-faults', [
     sent.checkStable(kids.length + 1);
     expect(sent.batches() >= 1, 'replayed through /scans/batch');
   }],
+  ['requests that never answer time out and are replayed: recorded once', async (page) => {
+    await signIn(page);
+    const sent = recordScans(page);
+    // The first child and the first batch reach the server (it commits) and then hang.
+    const hung = { child: 0, batch: 0 };
+    await page.route(/\/api\/v1\/scans\/(child|batch)$/, async (route) => {
+      const kind = route.request().url().endsWith('/batch') ? 'batch' : 'child';
+      if (hung[kind]++ > 0) return route.continue();
+      await route.fetch();
+      await new Promise(() => {}); // never answered
+    });
+    const parent = parentId();
+    const kids = childIds(6, 'N' + tag());
+    await scan(page, parent);
+    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    for (const k of kids.slice(0, 4)) await scan(page, k);
+    await until(() => hung.child > 0, 'the first child on its way');
+    await page.waitForTimeout(2000);
+    for (const k of kids.slice(4)) await scan(page, k);
+    const t0 = Date.now();
+    await drained(page, `${kids.length}/30`, 60000);
+    console.log(`    drained ${Date.now() - t0} ms after the last scan (a hung scan and a hung batch)`);
+    expect(hung.batch >= 2, `${hung.batch} batches: the hung one was sent again`);
+    await checkRecordedOnce(parent, kids);
+    sent.checkStable(kids.length + 1);
+  }],
   ['answers lost after commit: batch replays too', async (page) => {
     await signIn(page);
     const sent = recordScans(page);

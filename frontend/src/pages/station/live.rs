@@ -15,6 +15,10 @@ use super::outbox::{self, Answer};
 use crate::i18n::T;
 use crate::queue;
 
+/// A live scan unanswered after this long counts as no answer: it stays queued and
+/// is replayed (same key), so it never holds back the scans after it.
+const SCAN_TIMEOUT_MS: u32 = 10_000;
+
 impl Station {
     /// Keeps a captured scan in the queue and hands it to the live sender.
     pub(super) fn submit(&self, event: BatchEvent) {
@@ -73,7 +77,11 @@ impl Station {
             ("Idempotency-Key", event.idempotency_key.as_str()),
             ("X-Station-Id", station.as_str()),
         ];
-        let answer = match self.session.send(Method::POST, path, Some(body), &headers).await {
+        let answer = match self
+            .session
+            .send_within(Method::POST, path, Some(body), &headers, Some(SCAN_TIMEOUT_MS))
+            .await
+        {
             // Signed out: keep the scan for after the next sign-in.
             Ok(reply) if reply.status == 401 => Answer::Later,
             Ok(reply) => outbox::classify(reply.status, reply.body),

@@ -22,6 +22,9 @@ use crate::queue::{self, Queued};
 const BATCH_MAX: usize = 500;
 /// Longest pause between two replays while they fail.
 const BACKOFF_MAX_MS: f64 = 5000.0;
+/// A replay unanswered after this long counts as no answer (sent again later, same
+/// keys), so a hung request never leaves the replay running for good.
+const BATCH_TIMEOUT_MS: u32 = 20_000;
 
 /// What the server said about one scan.
 pub(super) enum Answer {
@@ -201,7 +204,13 @@ impl Station {
         let body = json!({ "events": events });
         let reply = match self
             .session
-            .send(Method::POST, "/api/v1/scans/batch", Some(body), &headers)
+            .send_within(
+                Method::POST,
+                "/api/v1/scans/batch",
+                Some(body),
+                &headers,
+                Some(BATCH_TIMEOUT_MS),
+            )
             .await
         {
             Ok(reply) => reply,
