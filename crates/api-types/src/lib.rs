@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod bags;
 pub mod bills;
+pub mod error_code;
 pub mod events;
 pub mod imports;
 pub mod notifications;
@@ -14,6 +15,7 @@ pub mod reports;
 pub mod scans;
 pub mod system;
 
+pub use error_code::ErrorCode;
 pub use problem::{FieldError, Problem};
 
 use serde::{Deserialize, Serialize};

@@ -20,7 +20,8 @@ pub struct Problem {
     pub status: u16,
     /// Plain-language explanation of this occurrence.
     pub detail: String,
-    /// Stable snake_case code clients switch on.
+    /// Stable snake_case code clients switch on (listed in `ErrorCode`).
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ErrorCode))]
     pub code: String,
     /// The request id.
     pub instance: String,

@@ -20,6 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, REQUEST_ID};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 /// Largest JSON body.
 pub const MAX_BODY: usize = 1 << 20;
@@ -63,13 +64,13 @@ async fn api_fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Resul
         Some(allow) => {
             let mut err = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 format!("{} is not allowed here; use {allow}.", req.method()),
             );
             err.extras_mut().allow = Some(allow);
             err
         }
-        None => ApiError::not_found("not_found", format!("There is no {} route.", req.path())),
+        None => ApiError::not_found(ErrorCode::NotFound, format!("There is no {} route.", req.path())),
     })
 }
 
@@ -77,16 +78,19 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let api = match err {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("The body is larger than {MAX_BODY} bytes."),
         ),
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "Send the body as application/json.",
         ),
         JsonPayloadError::Deserialize(e) => crate::routes::common::json_error(e),
-        other => ApiError::bad_request("malformed_json", format!("The body could not be read: {other}.")),
+        other => ApiError::bad_request(
+            ErrorCode::MalformedJson,
+            format!("The body could not be read: {other}."),
+        ),
     };
     api.into()
 }
@@ -133,14 +137,15 @@ fn foreign_error(status: StatusCode, message: String) -> ApiError {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             status,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("The body is larger than {MAX_BODY} bytes."),
         ),
-        StatusCode::BAD_REQUEST => {
-            ApiError::bad_request("malformed_json", format!("The request could not be read: {message}."))
-        }
+        StatusCode::BAD_REQUEST => ApiError::bad_request(
+            ErrorCode::MalformedJson,
+            format!("The request could not be read: {message}."),
+        ),
         s if s.is_server_error() => ApiError::internal(message),
-        s => ApiError::new(s, "request_failed", message),
+        s => ApiError::new(s, ErrorCode::RequestFailed, message),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use tracetrack_api_types::{FieldError, Problem};
+use tracetrack_api_types::{ErrorCode, FieldError, Problem};
 
 tokio::task_local! {
     /// The id of the request being served (set by the request-id middleware).
@@ -19,7 +19,7 @@ pub fn current_request_id() -> String {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
     pub retry_after: Option<u64>,
     /// Members only some codes carry (boxed: errors travel through every `Result`).
@@ -47,7 +47,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     /// An error with a code and a plain-language detail.
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -63,32 +63,32 @@ impl ApiError {
     }
 
     /// 400.
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
     /// 401.
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
     }
 
     /// 403 `forbidden`.
     pub fn forbidden(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
     }
 
     /// 404.
-    pub fn not_found(code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn not_found(code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, code, detail)
     }
 
     /// 409.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, code, detail)
     }
 
     /// 422 with a code other than `validation_failed`.
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+    pub fn unprocessable(code: ErrorCode, detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
@@ -118,14 +118,14 @@ impl ApiError {
     /// 422 `validation_failed` with field problems.
     pub fn validation(errors: Vec<FieldError>) -> ApiError {
         let detail = errors.iter().map(|e| e.detail.clone()).collect::<Vec<_>>().join("; ");
-        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail);
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, detail);
         err.extras_mut().errors = Some(errors);
         err
     }
 
     /// 503 with `Retry-After`.
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
-        let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
+        let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, detail);
         err.retry_after = Some(1);
         err
     }
@@ -135,7 +135,7 @@ impl ApiError {
         tracing::error!(error = %cause, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "The server failed; the error was logged.",
         )
     }
@@ -158,10 +158,10 @@ impl ApiError {
         let x = self.extras.as_deref().unwrap_or(&none);
         Problem {
             problem_type: format!("/problems/{}", self.code),
-            title: title(self.code, self.status),
+            title: self.code.title().to_string(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_string(),
+            code: self.code.as_str().to_string(),
             instance: request_id.to_string(),
             errors: x.errors.clone(),
             parent_qr_id: x.parent_qr_id.clone(),
@@ -170,53 +170,6 @@ impl ApiError {
             accepted_formats: x.accepted_formats.clone(),
         }
     }
-}
-
-/// Short summary of each code.
-fn title(code: &str, status: StatusCode) -> String {
-    let t = match code {
-        "validation_failed" => "The request has invalid fields",
-        "malformed_json" => "The body is not valid JSON",
-        "payload_too_large" => "The body is too large",
-        "invalid_qr_id" => "Not a valid bag id",
-        "wrong_role" => "Wrong kind of bag",
-        "bag_not_found" => "Bag not found",
-        "linked_elsewhere" => "Bag belongs to another parent",
-        "parent_full" => "Parent bag is full",
-        "parent_sealed" => "Parent bag is sealed",
-        "parent_billed" => "Parent bag is on a bill",
-        "other_area" => "Bag belongs to another dispatch area",
-        "not_linked" => "Bag is not in a parent",
-        "nothing_to_undo" => "Nothing to undo",
-        "bag_deleted" => "Bag was deleted",
-        "in_use" => "Bag is in use",
-        "duplicate" => "Already exists",
-        "bill_not_found" => "Bill not found",
-        "bill_completed" => "Bill is completed",
-        "bill_full" => "Bill is full",
-        "bill_incomplete" => "Bill is not full",
-        "already_on_bill" => "Parent is on another bill",
-        "not_on_bill" => "Parent is not on this bill",
-        "bill_not_completed" => "Bill is not completed",
-        "invalid_credentials" => "Wrong username or password",
-        "account_locked" => "Account locked",
-        "session_expired" => "Session expired",
-        "refresh_reused" => "Refresh token was already used",
-        "unauthorized" => "Sign-in required",
-        "forbidden" => "Not allowed",
-        "no_dispatch_area" => "No dispatch area assigned",
-        "idempotency_key_reused" => "Idempotency key reused with another request",
-        "not_found" => "Not found",
-        "method_not_allowed" => "Method not allowed",
-        "unsupported_media_type" => "Unsupported media type",
-        "unavailable" => "Service busy",
-        "rate_limited" => "Too many requests",
-        "last_admin" => "The last active admin must stay",
-        "self_change" => "Admins cannot change their own role or delete themselves",
-        "weak_password" => "Password too weak",
-        _ => return status.canonical_reason().unwrap_or("Error").to_string(),
-    };
-    t.to_string()
 }
 
 impl std::fmt::Display for ApiError {
@@ -290,20 +243,21 @@ impl From<tracetrack_db::diesel::result::Error> for ApiError {
             return ApiError::unavailable("The database is unavailable for a moment; retry shortly.");
         }
         match e {
-            E::NotFound => ApiError::not_found("not_found", "The resource does not exist."),
+            E::NotFound => ApiError::not_found(ErrorCode::NotFound, "The resource does not exist."),
             E::DatabaseError(K::UniqueViolation, info) => {
                 tracing::info!(constraint = ?info.constraint_name(), "unique violation");
-                ApiError::conflict("duplicate", "It already exists.")
+                ApiError::conflict(ErrorCode::Duplicate, "It already exists.")
             }
             E::DatabaseError(K::CheckViolation, info) => {
                 tracing::info!(constraint = ?info.constraint_name(), "check violation");
-                ApiError::unprocessable("validation_failed", "A value is out of the allowed range.")
+                ApiError::unprocessable(ErrorCode::ValidationFailed, "A value is out of the allowed range.")
             }
             E::DatabaseError(K::SerializationFailure, _) => ApiError::unavailable("Busy; retry the request."),
             // A NUL byte or broken encoding in some text field: the input is bad, not the server.
-            E::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
-                ApiError::unprocessable("validation_failed", "Text must not contain NUL or invalid characters.")
-            }
+            E::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => ApiError::unprocessable(
+                ErrorCode::ValidationFailed,
+                "Text must not contain NUL or invalid characters.",
+            ),
             E::DatabaseError(_, info) if info.message().contains("deadlock") => {
                 tracing::warn!(error = %info.message(), "deadlock");
                 ApiError::unavailable("Busy; retry the request.")

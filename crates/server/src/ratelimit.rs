@@ -10,6 +10,7 @@ use chrono::Utc;
 
 use crate::error::ApiError;
 use crate::redis::Redis;
+use tracetrack_api_types::ErrorCode;
 
 /// Window length in seconds.
 const WINDOW: i64 = 60;
@@ -78,7 +79,7 @@ impl Limiter {
         let reset = (WINDOW - now % WINDOW).max(1) as u64;
         let mut err = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!("Too many requests; try again in {reset} s."),
         );
         err.retry_after = Some(reset);

@@ -13,6 +13,7 @@ use tracetrack_db::diesel::PgConnection;
 use super::session_cache::Snapshot;
 use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 /// Sessions are marked as seen at most this often (seconds), to keep reads cheap.
 const TOUCH_EVERY_SECS: i64 = 60;
@@ -85,7 +86,7 @@ pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         .clone();
     let token = bearer(&req).ok_or_else(|| {
         ApiError::unauthorized(
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "Sign in first: send Authorization: Bearer <access token>.",
         )
     })?;
@@ -114,11 +115,11 @@ pub async fn session_user(state: &AppState, token: &str, path: &str, touch: Touc
     let claims = state
         .jwt
         .verify(token)
-        .ok_or_else(|| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::Unauthorized, "The access token is invalid or expired."))?;
     let user_id: i64 = claims
         .sub
         .parse()
-        .map_err(|_| ApiError::unauthorized("unauthorized", "The access token is invalid or expired."))?;
+        .map_err(|_| ApiError::unauthorized(ErrorCode::Unauthorized, "The access token is invalid or expired."))?;
     let session_id = claims.sid;
     let cached = state.sessions.lookup(session_id, user_id).await;
     let snapshot = match cached.hit {
@@ -148,7 +149,7 @@ pub async fn session_user(state: &AppState, token: &str, path: &str, touch: Touc
     if must_enrol && snapshot.role == "admin" && !snapshot.totp_enabled {
         return Err(ApiError::new(
             actix_web::http::StatusCode::FORBIDDEN,
-            "totp_enrolment_required",
+            ErrorCode::TotpEnrolmentRequired,
             "Admins must set up two-factor sign-in first (POST /api/v1/auth/2fa/setup).",
         ));
     }
@@ -193,7 +194,7 @@ fn read_session(
 }
 
 fn expired() -> ApiError {
-    ApiError::unauthorized("session_expired", "The session has ended; sign in again.")
+    ApiError::unauthorized(ErrorCode::SessionExpired, "The session has ended; sign in again.")
 }
 
 impl FromRequest for CurrentUser {

@@ -21,6 +21,7 @@ use crate::services::audit::Auditor;
 use crate::services::sessions::{hash_token, random_token};
 use crate::services::views::user_view;
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure_auth(cfg: &mut ServiceConfig) {
     cfg.service(forgot).service(reset).service(register);
@@ -99,8 +100,12 @@ async fn reset(
     let st = state.get_ref().clone();
     let user_id = state
         .tx(move |c| {
-            let invalid =
-                || ApiError::bad_request("reset_token_invalid", "This reset code is unknown, used or expired.");
+            let invalid = || {
+                ApiError::bad_request(
+                    ErrorCode::ResetTokenInvalid,
+                    "This reset code is unknown, used or expired.",
+                )
+            };
             let user_id = mail::use_reset(c, &hash_token(b.token.trim()))
                 .map_err(ApiError::from)?
                 .ok_or_else(invalid)?;
@@ -140,7 +145,7 @@ async fn register(
 ) -> ApiResult<HttpResponse> {
     if !state.config.allow_registration {
         return Err(ApiError::not_found(
-            "not_found",
+            ErrorCode::NotFound,
             "Registration is not open on this server.",
         ));
     }

@@ -15,6 +15,7 @@ use crate::services::lockout::{self, invalid_credentials};
 use crate::services::sessions::{self, Refreshed, REFRESH_COOKIE};
 use crate::services::views::user_view;
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login)
@@ -87,7 +88,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
             if user.totp_enabled {
                 let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
                     return Ok(Err(ApiError::unauthorized(
-                        "totp_required",
+                        ErrorCode::TotpRequired,
                         "Enter the code from your authenticator app.",
                     )));
                 };
@@ -131,7 +132,7 @@ async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         .refresh_token
         .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
         .filter(|t| !t.is_empty() && t.len() <= 200)
-        .ok_or_else(|| ApiError::unauthorized("session_expired", "No refresh token; sign in again."))?;
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "No refresh token; sign in again."))?;
     let st = state.get_ref().clone();
     match state.tx(move |c| sessions::refresh(c, &st, &token)).await? {
         Refreshed::Tokens(tokens) => Ok(HttpResponse::Ok()
@@ -140,12 +141,12 @@ async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         Refreshed::Reused(user) => {
             state.sessions.changed(user).await;
             Err(ApiError::unauthorized(
-                "refresh_reused",
+                ErrorCode::RefreshReused,
                 "This refresh token was already used; the session was ended for safety. Sign in again.",
             ))
         }
         Refreshed::Expired => Err(ApiError::unauthorized(
-            "session_expired",
+            ErrorCode::SessionExpired,
             "The session has ended; sign in again.",
         )),
     }
@@ -184,7 +185,7 @@ async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse>
 async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<User>> {
     let row = state
         .db(move |c| {
-            users::find(c, user.id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
+            users::find(c, user.id)?.ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "Sign in again."))
         })
         .await?;
     Ok(web::Json(user_view(&row)))
@@ -211,7 +212,9 @@ async fn change_password(
     password::check_policy(&body.new_password, &ctx.user.username, "/new_password")?;
     let id = ctx.user.id;
     let row = state
-        .db(move |c| users::find(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again.")))
+        .db(move |c| {
+            users::find(c, id)?.ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "Sign in again."))
+        })
         .await?;
     let new_hash = web::block(move || {
         if !password::verify(&body.current_password, &row.password_hash) {
@@ -228,7 +231,7 @@ async fn change_password(
     state
         .tx(move |c| {
             let mut user = users::find_for_update(c, id)?
-                .ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))?;
+                .ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "Sign in again."))?;
             user.password_hash = new_hash;
             users::save(c, &user)?;
             let ended = users::revoke_user_sessions(c, id, Some(ctx.user.session_id), "password_changed")?;

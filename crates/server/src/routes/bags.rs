@@ -23,6 +23,7 @@ use crate::services::scan::{normalize, unknown_format, visible};
 use crate::services::seal;
 use crate::services::views::{bag_view, event_view};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_bags)
@@ -170,7 +171,7 @@ async fn create_bag(
                     }
                     Some(r) if r != role => {
                         return Err(ApiError::unprocessable(
-                            "wrong_role",
+                            ErrorCode::WrongRole,
                             format!("{qr} is a {} id by the bag formats.", role.as_str()),
                         ))
                     }
@@ -188,8 +189,8 @@ async fn create_bag(
                 dispatch_area: area.as_deref(),
                 created_by: Some(ctx.user.id),
             };
-            let bag =
-                bags::insert(c, &new)?.ok_or_else(|| ApiError::conflict("duplicate", format!("Bag {qr} exists.")))?;
+            let bag = bags::insert(c, &new)?
+                .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bag {qr} exists.")))?;
             let delta = match role {
                 BagRole::Parent => Delta {
                     parents: 1,
@@ -217,7 +218,7 @@ fn visible_bag(
 ) -> ApiResult<tracetrack_db::models::BagRow> {
     visible(user, bags::find(c, qr)?)
         .filter(|b| include_deleted || b.deleted_at.is_none())
-        .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))
+        .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist.")))
 }
 
 /// A bag with its parent, children, bill and last 20 events.
@@ -292,12 +293,12 @@ async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String
         .tx(move |c| {
             let bag = bags::find_for_update(c, &qr)?
                 .filter(|b| b.deleted_at.is_none())
-                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))?;
+                .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist.")))?;
             let in_use =
                 bag.child_count > 0 || bags::parent_of(c, bag.id)?.is_some() || bags::bill_of(c, bag.id)?.is_some();
             if in_use {
                 return Err(ApiError::conflict(
-                    "in_use",
+                    ErrorCode::InUse,
                     format!("Bag {qr} is linked or on a bill; free it first."),
                 ));
             }
@@ -354,7 +355,7 @@ async fn restore_bag(
         .tx(move |c| {
             let bag = bags::find_for_update(c, &qr)?
                 .filter(|b| b.deleted_at.is_some())
-                .ok_or_else(|| ApiError::not_found("bag_not_found", format!("No deleted bag {qr}.")))?;
+                .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("No deleted bag {qr}.")))?;
             let after = bags::set_deleted(c, bag.id, false)?;
             stats::record(c, role_delta(&bag, 1))?;
             Auditor::new(&ctx, &st.config).record(

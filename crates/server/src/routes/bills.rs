@@ -23,6 +23,7 @@ use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock
 use crate::services::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite};
 use crate::services::views::{bill_parent, bill_view};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_bills)
@@ -141,7 +142,7 @@ async fn create_bill(
                     created_by: Some(ctx.user.id),
                 };
                 let bill = bills::insert(c, &new)?
-                    .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists.")))?;
+                    .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bill number {number} exists.")))?;
                 let id = Some(bill.id.to_string());
                 Auditor::new(&ctx, &st.config).record(c, "bill.create", "bill", id, None, Some(json!(bill)))?;
                 Ok((StatusCode::CREATED, to_json(&bill_view(&bill))?, EventInfo::default()))

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use tracetrack_api_types::Page;
 
 use crate::error::{ApiError, ApiResult};
+use tracetrack_api_types::ErrorCode;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -82,7 +83,7 @@ pub fn json_error(e: serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::bad_request("malformed_json", format!("The body is not valid JSON: {e}."))
+            ApiError::bad_request(ErrorCode::MalformedJson, format!("The body is not valid JSON: {e}."))
         }
         Category::Data => {
             let msg = e.to_string();

@@ -18,6 +18,7 @@ use crate::routes::params::time_range;
 use crate::services::audit::Auditor;
 use crate::services::exports::{csv_line, csv_rows, Kind, XlsxSheet};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 /// Rows read per database round trip.
 const PAGE: i64 = 2_000;
@@ -65,7 +66,7 @@ async fn export(
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let kind = Kind::parse(&kind)
-        .ok_or_else(|| ApiError::not_found("not_found", "Exports are bags, bills, scans and user-activity."))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::NotFound, "Exports are bags, bills, scans and user-activity."))?;
     let q = q.into_inner();
     let xlsx = match q.format.as_deref().unwrap_or("csv") {
         "csv" | "" => false,
@@ -140,7 +141,7 @@ fn xlsx_file(c: &mut tracetrack_db::diesel::PgConnection, kind: Kind, window: Wi
         let (rows, last) = kind.page(c, window, after, PAGE)?;
         if !sheet.append(&rows).map_err(ApiError::internal)? {
             return Err(ApiError::unprocessable(
-                "too_many_rows",
+                ErrorCode::TooManyRows,
                 "More rows than one spreadsheet holds; export as CSV or narrow from/to.",
             ));
         }

@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health).service(ready).service(metrics);
@@ -82,7 +83,7 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
         let sent = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         if sent != Some(format!("Bearer {token}").as_str()) {
             return Err(ApiError::unauthorized(
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "Send Authorization: Bearer <METRICS_TOKEN>.",
             ));
         }

@@ -20,6 +20,7 @@ use crate::services::audit::Auditor;
 use crate::services::imports::file::{self, ImportKind};
 use crate::services::imports::{self as job, Job};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create).service(list).service(detail);
@@ -103,10 +104,13 @@ async fn create(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart) -> Ap
     .await??;
     let data_rows = rows.len().saturating_sub(layout.first_row);
     if data_rows == 0 {
-        return Err(ApiError::unprocessable("empty_file", "The file has no data rows."));
+        return Err(ApiError::unprocessable(
+            ErrorCode::EmptyFile,
+            "The file has no data rows.",
+        ));
     }
-    let total =
-        i32::try_from(data_rows).map_err(|_| ApiError::unprocessable("bad_file", "The file has too many rows."))?;
+    let total = i32::try_from(data_rows)
+        .map_err(|_| ApiError::unprocessable(ErrorCode::BadFile, "The file has too many rows."))?;
     let st = state.get_ref().clone();
     let mode_name = if all_or_nothing {
         "all_or_nothing"
@@ -171,7 +175,7 @@ async fn create(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart) -> Ap
 
 fn bad_form(e: actix_multipart::MultipartError) -> ApiError {
     ApiError::bad_request(
-        "invalid_multipart",
+        ErrorCode::InvalidMultipart,
         format!("Send the file as multipart/form-data: {e}"),
     )
 }
@@ -184,7 +188,7 @@ async fn read_field(mut field: Field, max: usize) -> ApiResult<Vec<u8>> {
         if out.len() + chunk.len() > max {
             return Err(ApiError::new(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("The file is larger than {max} bytes (MAX_FILE_UPLOAD_SIZE)."),
             ));
         }
@@ -196,11 +200,12 @@ async fn read_field(mut field: Field, max: usize) -> ApiResult<Vec<u8>> {
 /// A short text field.
 async fn text_field(field: Field) -> ApiResult<String> {
     let bytes = read_field(field, 100).await?;
-    String::from_utf8(bytes).map_err(|_| ApiError::bad_request("invalid_multipart", "Form fields must be UTF-8."))
+    String::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidMultipart, "Form fields must be UTF-8."))
 }
 
 fn not_found(id: i64) -> ApiError {
-    ApiError::not_found("not_found", format!("Import {id} does not exist."))
+    ApiError::not_found(ErrorCode::NotFound, format!("Import {id} does not exist."))
 }
 
 fn view(r: ImportRow) -> ImportJob {

@@ -12,6 +12,7 @@ use super::common::{decode_id_cursor, id_key, limit, page};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list).service(read_all).service(read_one);
@@ -86,7 +87,7 @@ async fn read_one(state: web::Data<AppState>, user: CurrentUser, path: web::Path
     state
         .db(move |c| {
             notifications::mark_read(c, user.id, id)?
-                .ok_or_else(|| ApiError::not_found("not_found", format!("Notification {id} does not exist.")))
+                .ok_or_else(|| ApiError::not_found(ErrorCode::NotFound, format!("Notification {id} does not exist.")))
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -19,6 +19,7 @@ use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list).service(create).service(approve).service(reject);
@@ -41,7 +42,7 @@ fn view(r: PromotionRow) -> PromotionRequest {
 }
 
 fn not_found(id: i64) -> ApiError {
-    ApiError::not_found("not_found", format!("Promotion request {id} does not exist."))
+    ApiError::not_found(ErrorCode::NotFound, format!("Promotion request {id} does not exist."))
 }
 
 /// Filters of the request list.
@@ -128,7 +129,10 @@ async fn create(
         .tx(move |c| {
             let (user, current) = (ctx.user.id, ctx.user.role.as_str());
             let id = promotions::insert(c, user, current, wanted.as_str(), &reason)?.ok_or_else(|| {
-                ApiError::conflict("promotion_pending", "You already have a request waiting for an admin.")
+                ApiError::conflict(
+                    ErrorCode::PromotionPending,
+                    "You already have a request waiting for an admin.",
+                )
             })?;
             let row = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
             let message = format!("{} asks to become {}: {}", row.username, row.requested_role, row.reason);
@@ -161,7 +165,7 @@ fn pending(c: &mut PgConnection, id: i64, status: &str, by: i64, note: Option<&s
     let row = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
     if !promotions::decide(c, id, status, by, note)? {
         return Err(ApiError::conflict(
-            "promotion_decided",
+            ErrorCode::PromotionDecided,
             format!("Request {id} was already {}.", row.status),
         ));
     }
@@ -186,7 +190,7 @@ async fn decide(
             let mut user = users::find_for_update(c, row.user_id)?.ok_or_else(|| not_found(id))?;
             if approving && (!user.is_active || user.deleted_at.is_some()) {
                 return Err(ApiError::conflict(
-                    "user_inactive",
+                    ErrorCode::UserInactive,
                     format!(
                         "{} is deactivated or deleted; reject the request instead.",
                         row.username

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
 use crate::services::views::{area_view, format_view};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure_areas(cfg: &mut ServiceConfig) {
     cfg.service(list_areas).service(create_area).service(patch_area);
@@ -76,7 +77,7 @@ async fn create_area(
     let area = state
         .tx(move |c| {
             let area = reference::insert_area(c, &code, &name)?
-                .ok_or_else(|| ApiError::conflict("duplicate", format!("Area {code} exists.")))?;
+                .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Area {code} exists.")))?;
             Auditor::new(&ctx, &st.config).record(
                 c,
                 "dispatch_area.create",
@@ -119,7 +120,7 @@ async fn patch_area(
     let area = state
         .tx(move |c| {
             let before = reference::area(c, &code)?
-                .ok_or_else(|| ApiError::not_found("not_found", format!("No area {code}.")))?;
+                .ok_or_else(|| ApiError::not_found(ErrorCode::NotFound, format!("No area {code}.")))?;
             let mut area = before.clone();
             area.name = name.unwrap_or(area.name);
             area.active = b.active.unwrap_or(area.active);
@@ -242,7 +243,7 @@ async fn create_format(
                 child_weight_g: weight,
             };
             let row = reference::insert_format(c, &new)?
-                .ok_or_else(|| ApiError::conflict("duplicate", format!("Format {code} exists.")))?;
+                .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Format {code} exists.")))?;
             Auditor::new(&ctx, &st.config).record(
                 c,
                 "bag_format.create",
@@ -291,7 +292,7 @@ async fn patch_format(
     let format = state
         .tx(move |c| {
             let before = reference::format(c, &code)?
-                .ok_or_else(|| ApiError::not_found("not_found", format!("No format {code}.")))?;
+                .ok_or_else(|| ApiError::not_found(ErrorCode::NotFound, format!("No format {code}.")))?;
             let parent = before.role == "parent";
             if !parent && (capacity.is_some() || weight.is_some()) {
                 return Err(ApiError::invalid_field(

@@ -17,6 +17,7 @@ use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::services::audit::Auditor;
 use crate::services::reports::{day_bounds, summarise, to_csv};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 /// More bills than this in one day answer `422 too_many_bills`; nobody ships that many.
 const MAX_BILLS: i64 = 20_000;
@@ -81,7 +82,7 @@ async fn build(state: &AppState, date: Option<&str>) -> ApiResult<EodReport> {
         .await?;
     if bills.len() as i64 > MAX_BILLS {
         return Err(ApiError::unprocessable(
-            "too_many_bills",
+            ErrorCode::TooManyBills,
             format!("More than {MAX_BILLS} bills on {date}; export them instead."),
         ));
     }
@@ -126,7 +127,7 @@ async fn send_eod(state: web::Data<AppState>, req: HttpRequest, q: web::Query<Se
         Some(sent) if secret_matches(&state, sent) => None,
         Some(_) => {
             return Err(ApiError::unauthorized(
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "The X-EOD-Secret is wrong, or EOD_SECRET_KEY is not set.",
             ))
         }

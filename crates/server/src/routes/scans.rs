@@ -17,6 +17,7 @@ use crate::services::logged::Answer;
 use crate::services::scan_request::{Scan, ScanRequest};
 use crate::services::views::event_view;
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 /// Most events in one batch.
 pub const MAX_BATCH: usize = 500;
@@ -199,7 +200,7 @@ async fn batch(
     if events.len() > MAX_BATCH {
         return Err(ApiError::new(
             actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("A batch holds at most {MAX_BATCH} events; split it."),
         ));
     }

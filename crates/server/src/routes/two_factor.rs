@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
 use crate::services::sessions::{hash_token, random_token};
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(setup).service(enable).service(disable);
@@ -41,7 +42,7 @@ async fn limit(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
 }
 
 fn load(c: &mut PgConnection, id: i64) -> ApiResult<UserRow> {
-    users::find_for_update(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again."))
+    users::find_for_update(c, id)?.ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "Sign in again."))
 }
 
 /// Start enrolment: a new secret (not active until confirmed with a code).
@@ -68,7 +69,7 @@ async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<Totp
             let user = load(c, ctx.user.id)?;
             if user.totp_enabled {
                 return Err(ApiError::conflict(
-                    "totp_already_enabled",
+                    ErrorCode::TotpAlreadyEnabled,
                     "Two-factor sign-in is on; disable it first.",
                 ));
             }
@@ -115,7 +116,7 @@ async fn enable(
             let user = load(c, ctx.user.id)?;
             if user.totp_enabled {
                 return Err(ApiError::conflict(
-                    "totp_already_enabled",
+                    ErrorCode::TotpAlreadyEnabled,
                     "Two-factor sign-in is already on.",
                 ));
             }
@@ -123,7 +124,7 @@ async fn enable(
                 .totp_secret
                 .as_deref()
                 .and_then(totp::base32_decode)
-                .ok_or_else(|| ApiError::conflict("totp_not_set_up", "Call /auth/2fa/setup first."))?;
+                .ok_or_else(|| ApiError::conflict(ErrorCode::TotpNotSetUp, "Call /auth/2fa/setup first."))?;
             let step = totp::matching_step(&secret, &code, Utc::now().timestamp())
                 .ok_or_else(|| ApiError::invalid_field("/code", "totp_invalid", "The code is wrong or too old."))?;
             users::set_totp(c, user.id, user.totp_secret.as_deref(), true, Some(step))?;
@@ -177,7 +178,9 @@ async fn disable(
     let pw = body.into_inner().password;
     let id = ctx.user.id;
     let row = state
-        .db(move |c| users::find(c, id)?.ok_or_else(|| ApiError::unauthorized("session_expired", "Sign in again.")))
+        .db(move |c| {
+            users::find(c, id)?.ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "Sign in again."))
+        })
         .await?;
     let ok = web::block(move || password::verify(&pw, &row.password_hash)).await?;
     if !ok {

@@ -20,6 +20,7 @@ use crate::services::accounts::{self, check_email};
 use crate::services::audit::Auditor;
 use crate::services::views::user_view;
 use crate::state::AppState;
+use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
@@ -143,7 +144,7 @@ async fn create_user(
 }
 
 fn user_not_found(id: i64) -> ApiError {
-    ApiError::not_found("not_found", format!("User {id} does not exist."))
+    ApiError::not_found(ErrorCode::NotFound, format!("User {id} does not exist."))
 }
 
 /// One user (admin).
@@ -178,7 +179,7 @@ fn lock_for_admin_change(c: &mut PgConnection, caller: i64, id: i64) -> ApiResul
 fn keep_last_admin(admins: &[i64], target: &UserRow) -> ApiResult<()> {
     if admins.len() <= 1 && admins.contains(&target.id) {
         return Err(ApiError::conflict(
-            "last_admin",
+            ErrorCode::LastAdmin,
             "This is the last active admin; make another admin first.",
         ));
     }
@@ -234,7 +235,7 @@ async fn patch_user(
             let new_role = role.unwrap_or(old_role);
             if id == ctx.user.id && (new_role != old_role || b.is_active == Some(false)) {
                 return Err(ApiError::conflict(
-                    "self_change",
+                    ErrorCode::SelfChange,
                     "You cannot change your own role or deactivate yourself.",
                 ));
             }
@@ -298,7 +299,7 @@ async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
     if id == ctx.user.id {
-        return Err(ApiError::conflict("self_change", "You cannot delete yourself."));
+        return Err(ApiError::conflict(ErrorCode::SelfChange, "You cannot delete yourself."));
     }
     let st = state.get_ref().clone();
     state

@@ -9,6 +9,7 @@ use tracetrack_domain::Role;
 
 use crate::auth::password;
 use crate::error::{ApiError, ApiResult};
+use tracetrack_api_types::ErrorCode;
 
 /// A checked account, its password already hashed.
 pub struct NewAccount {
@@ -65,5 +66,5 @@ pub fn insert(c: &mut PgConnection, account: &NewAccount, role: Role, area: Opti
         dispatch_area: area,
     };
     users::insert(c, &new)?
-        .ok_or_else(|| ApiError::conflict("duplicate", format!("Username {} is taken.", account.username)))
+        .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Username {} is taken.", account.username)))
 }

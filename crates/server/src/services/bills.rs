@@ -15,6 +15,7 @@ use super::scan::normalize;
 use super::views::bill_view;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::common::clean_text;
+use tracetrack_api_types::ErrorCode;
 
 /// Locks a bill or answers `404 bill_not_found`.
 pub fn lock_bill(c: &mut PgConnection, id: i64) -> ApiResult<BillRow> {
@@ -23,13 +24,13 @@ pub fn lock_bill(c: &mut PgConnection, id: i64) -> ApiResult<BillRow> {
 
 /// `404 bill_not_found`.
 pub fn bill_not_found(id: i64) -> ApiError {
-    ApiError::not_found("bill_not_found", format!("Bill {id} does not exist."))
+    ApiError::not_found(ErrorCode::BillNotFound, format!("Bill {id} does not exist."))
 }
 
 fn refuse_completed(b: &BillRow) -> ApiResult<()> {
     if b.status == BillStatus::Completed.as_str() {
         return Err(ApiError::conflict(
-            "bill_completed",
+            ErrorCode::BillCompleted,
             format!("Bill {} is completed; reopen it first.", b.bill_number),
         ));
     }
@@ -71,10 +72,10 @@ pub fn add_parent(
     let qr = normalize(raw_qr, formats)?;
     let parent = tracetrack_db::bags::find_for_update(c, &qr)?
         .filter(|b| b.deleted_at.is_none())
-        .ok_or_else(|| ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist.")))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist.")))?;
     if !parent.is_parent() {
         return Err(ApiError::unprocessable(
-            "wrong_role",
+            ErrorCode::WrongRole,
             format!("{qr} is a child bag; bills hold parents."),
         ));
     }
@@ -89,11 +90,13 @@ pub fn add_parent(
         if other_id == bill_id {
             return Ok((StatusCode::OK, to_json(&bill_view(&bill))?, event("already_on_bill")));
         }
-        return Err(ApiError::conflict("already_on_bill", format!("{qr} is on bill {number}.")).with_bill(number));
+        return Err(
+            ApiError::conflict(ErrorCode::AlreadyOnBill, format!("{qr} is on bill {number}.")).with_bill(number),
+        );
     }
     if bill.parent_count >= bill.capacity {
         return Err(ApiError::conflict(
-            "bill_full",
+            ErrorCode::BillFull,
             format!(
                 "Bill {} already has {} of {} parents.",
                 bill.bill_number, bill.parent_count, bill.capacity
@@ -117,7 +120,7 @@ pub fn remove_parent(c: &mut PgConnection, bill_id: i64, raw_qr: &str) -> ApiRes
     let mut bill = lock_bill(c, bill_id)?;
     refuse_completed(&bill)?;
     let qr = crate::routes::params::normalize_filter_qr(raw_qr);
-    let not_on = || ApiError::not_found("not_on_bill", format!("{qr} is not on bill {}.", bill_id));
+    let not_on = || ApiError::not_found(ErrorCode::NotOnBill, format!("{qr} is not on bill {}.", bill_id));
     let parent = tracetrack_db::bags::find_for_update(c, &qr)?.ok_or_else(not_on)?;
     if bills::delete_item(c, bill_id, parent.id)? == 0 {
         return Err(not_on());
@@ -200,7 +203,7 @@ pub fn complete(bill: &mut BillRow) -> ApiResult<bool> {
     }
     if bill.parent_count < bill.capacity {
         return Err(ApiError::conflict(
-            "bill_incomplete",
+            ErrorCode::BillIncomplete,
             format!(
                 "Bill {} has {} of {} parents; add the rest or lower the capacity.",
                 bill.bill_number, bill.parent_count, bill.capacity
@@ -216,7 +219,7 @@ pub fn complete(bill: &mut BillRow) -> ApiResult<bool> {
 pub fn reopen(bill: &mut BillRow) -> ApiResult<()> {
     if bill.status != BillStatus::Completed.as_str() {
         return Err(ApiError::conflict(
-            "bill_not_completed",
+            ErrorCode::BillNotCompleted,
             format!("Bill {} is not completed.", bill.bill_number),
         ));
     }

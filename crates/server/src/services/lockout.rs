@@ -13,12 +13,13 @@ use tracetrack_db::users;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
+use tracetrack_api_types::ErrorCode;
 
 /// `423 account_locked` with `locked_until`.
 pub fn locked(until: DateTime<Utc>) -> ApiError {
     let mut err = ApiError::new(
         actix_web::http::StatusCode::LOCKED,
-        "account_locked",
+        ErrorCode::AccountLocked,
         format!(
             "Too many failed sign-ins; try again after {} UTC or ask an admin to unlock.",
             until.format("%H:%M")
@@ -30,7 +31,7 @@ pub fn locked(until: DateTime<Utc>) -> ApiError {
 
 /// `401 invalid_credentials`.
 pub fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "Wrong username or password.")
+    ApiError::unauthorized(ErrorCode::InvalidCredentials, "Wrong username or password.")
 }
 
 /// The lock in force for a username, if any.
@@ -73,7 +74,7 @@ pub fn totp_failed(c: &mut PgConnection, config: &Config, audit: &Auditor, usern
         return Ok(locked(until));
     }
     Ok(ApiError::unauthorized(
-        "totp_invalid",
+        ErrorCode::TotpInvalid,
         "The code is wrong or was already used.",
     ))
 }

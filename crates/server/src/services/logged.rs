@@ -12,6 +12,7 @@ use tracetrack_db::models::NewScanEvent;
 
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult};
+use tracetrack_api_types::ErrorCode;
 
 /// What the event of a successful write records.
 #[derive(Debug, Clone, Default)]
@@ -116,7 +117,7 @@ pub fn run(
         {
             if fingerprint != w.fingerprint && w.legacy_fingerprint.as_ref() != Some(&fingerprint) {
                 return Err(ApiError::unprocessable(
-                    "idempotency_key_reused",
+                    ErrorCode::IdempotencyKeyReused,
                     "This Idempotency-Key was used for a different request.",
                 ));
             }

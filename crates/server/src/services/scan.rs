@@ -15,6 +15,7 @@ use super::logged::{to_json, EventInfo, Written};
 use super::views::{child_view, parent_view, parent_view_with};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
+use tracetrack_api_types::ErrorCode;
 
 /// Normalises an id or answers `400 invalid_qr_id` naming the rule and the formats.
 pub fn normalize(raw: &str, formats: &FormatSet) -> ApiResult<String> {
@@ -22,7 +23,7 @@ pub fn normalize(raw: &str, formats: &FormatSet) -> ApiResult<String> {
 }
 
 fn invalid_qr(detail: String, formats: &FormatSet) -> ApiError {
-    let mut err = ApiError::bad_request("invalid_qr_id", detail);
+    let mut err = ApiError::bad_request(ErrorCode::InvalidQrId, detail);
     err.extras_mut().accepted_formats = Some(formats.accepted());
     err
 }
@@ -36,7 +37,7 @@ pub fn require_area(user: &CurrentUser) -> ApiResult<()> {
     if user.area_limit().is_some_and(|a| a.is_empty()) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "no_dispatch_area",
+            ErrorCode::NoDispatchArea,
             "Your account has no dispatch area yet; ask an admin to assign one.",
         ));
     }
@@ -44,11 +45,14 @@ pub fn require_area(user: &CurrentUser) -> ApiResult<()> {
 }
 
 fn deleted(qr: &str) -> ApiError {
-    ApiError::conflict("bag_deleted", format!("Bag {qr} was deleted; an admin can restore it."))
+    ApiError::conflict(
+        ErrorCode::BagDeleted,
+        format!("Bag {qr} was deleted; an admin can restore it."),
+    )
 }
 
 fn not_found(qr: &str) -> ApiError {
-    ApiError::not_found("bag_not_found", format!("Bag {qr} does not exist."))
+    ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist."))
 }
 
 /// The bag of another area is invisible to a dispatcher.
@@ -63,7 +67,7 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
         Classification::Parent(spec) => spec,
         Classification::Child(_) => {
             return Err(ApiError::unprocessable(
-                "wrong_role",
+                ErrorCode::WrongRole,
                 format!("{qr} is a child bag, not a parent."),
             ))
         }
@@ -126,13 +130,13 @@ fn check_existing_parent(user: &CurrentUser, bag: BagRow) -> ApiResult<BagRow> {
     }
     if !bag.is_parent() {
         return Err(ApiError::unprocessable(
-            "wrong_role",
+            ErrorCode::WrongRole,
             format!("{} is a child bag, not a parent.", bag.qr_id),
         ));
     }
     if !user.sees_area(bag.dispatch_area.as_deref()) {
         return Err(ApiError::conflict(
-            "other_area",
+            ErrorCode::OtherArea,
             format!("{} belongs to another dispatch area.", bag.qr_id),
         ));
     }
@@ -146,7 +150,7 @@ pub fn lock_parent(conn: &mut PgConnection, user: &CurrentUser, qr: &str) -> Api
         .ok_or_else(|| not_found(qr))?;
     if !parent.is_parent() {
         return Err(ApiError::unprocessable(
-            "wrong_role",
+            ErrorCode::WrongRole,
             format!("{qr} is a child bag, not a parent."),
         ));
     }
@@ -160,14 +164,14 @@ pub fn no_room(conn: &mut PgConnection, parent: &BagRow, why: NoRoom) -> ApiResu
         NoRoom::Billed => {
             let number = bags::bill_of(conn, parent.id)?.map(|(_, n, _)| n).unwrap_or_default();
             ApiError::conflict(
-                "parent_billed",
+                ErrorCode::ParentBilled,
                 format!("{qr} is on bill {number}; take it off the bill first."),
             )
             .with_bill(number)
         }
-        NoRoom::Sealed => ApiError::conflict("parent_sealed", format!("{qr} is sealed; unseal it first.")),
+        NoRoom::Sealed => ApiError::conflict(ErrorCode::ParentSealed, format!("{qr} is sealed; unseal it first.")),
         NoRoom::Full => ApiError::conflict(
-            "parent_full",
+            ErrorCode::ParentFull,
             format!(
                 "{qr} is full: it holds {} of {} bags.",
                 parent.child_count,
@@ -195,7 +199,7 @@ pub fn scan_child(
     let parent = lock_parent(conn, user, &parent_qr)?;
     if qr == parent_qr {
         return Err(ApiError::unprocessable(
-            "wrong_role",
+            ErrorCode::WrongRole,
             format!("{qr} cannot go into itself."),
         ));
     }
@@ -203,7 +207,7 @@ pub fn scan_child(
         Classification::Child(spec) => spec,
         Classification::Parent(_) => {
             return Err(ApiError::unprocessable(
-                "wrong_role",
+                ErrorCode::WrongRole,
                 format!("{qr} is a parent bag, not a child."),
             ))
         }
@@ -216,7 +220,7 @@ pub fn scan_child(
         }
         if child.is_parent() {
             return Err(ApiError::unprocessable(
-                "wrong_role",
+                ErrorCode::WrongRole,
                 format!("{qr} is a parent bag, not a child."),
             ));
         }
@@ -225,7 +229,7 @@ pub fn scan_child(
         }
         if !user.sees_area(child.dispatch_area.as_deref()) {
             return Err(ApiError::conflict(
-                "other_area",
+                ErrorCode::OtherArea,
                 format!("{qr} belongs to another dispatch area."),
             ));
         }
@@ -308,7 +312,7 @@ fn linked_answer(
         None => format!("Bag {} already belongs to another parent.", child.qr_id),
     };
     Ok(Some(Err(
-        ApiError::conflict("linked_elsewhere", detail).with_parent(shown)
+        ApiError::conflict(ErrorCode::LinkedElsewhere, detail).with_parent(shown)
     )))
 }
 
@@ -358,12 +362,12 @@ pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, 
         .ok_or_else(|| not_found(&qr))?;
     if child.is_parent() {
         return Err(ApiError::unprocessable(
-            "wrong_role",
+            ErrorCode::WrongRole,
             format!("{qr} is a parent bag; unlink its children instead."),
         ));
     }
     let parent = lock_parent_of(conn, &child)?
-        .ok_or_else(|| ApiError::not_found("not_linked", format!("Bag {qr} is not in any parent.")))?;
+        .ok_or_else(|| ApiError::not_found(ErrorCode::NotLinked, format!("Bag {qr} is not in any parent.")))?;
     let parent = remove_link(conn, &child, &parent)?;
     let info = EventInfo {
         qr_id: Some(qr),
@@ -384,7 +388,7 @@ pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, 
 /// `POST /scans/undo`: unlinks the caller's most recent link within the window.
 pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> ApiResult<Written> {
     require_area(user)?;
-    let nothing = || ApiError::not_found("nothing_to_undo", "You have no link to undo from the last hour.");
+    let nothing = || ApiError::not_found(ErrorCode::NothingToUndo, "You have no link to undo from the last hour.");
     let (child_id, parent_id) = bags::last_link_by(conn, user.id, Utc::now() - window)?.ok_or_else(nothing)?;
     let child = bags::find_by_id(conn, child_id)?;
     let parent_qr = bags::find_by_id(conn, parent_id)?.qr_id;

@@ -6,6 +6,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 
 use crate::error::{ApiError, ApiResult};
+use tracetrack_api_types::ErrorCode;
 
 /// The import layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub struct Layout {
 pub type Rows = Vec<Vec<String>>;
 
 fn bad_file(detail: impl Into<String>) -> ApiError {
-    ApiError::unprocessable("bad_file", detail)
+    ApiError::unprocessable(ErrorCode::BadFile, detail)
 }
 
 /// Reads a file: XLSX (first sheet) when it is a zip archive, else UTF-8 CSV.

@@ -16,6 +16,7 @@ use crate::routes::common::clean_text;
 use crate::services::bills::{add_parent, check_capacity};
 use crate::services::logged::EventInfo;
 use crate::services::scan::{normalize, scan_child, scan_parent, unknown_format};
+use tracetrack_api_types::ErrorCode;
 
 /// What a row did.
 enum Done {
@@ -89,7 +90,10 @@ impl<'a> Applier<'a> {
     /// After the last row: children no parent row closed are errors.
     pub(super) fn finish(&mut self, p: &mut Progress, errors: &mut Vec<RowError>) {
         for (n, qr) in std::mem::take(&mut self.children) {
-            let e = ApiError::unprocessable("no_parent", format!("No parent row closes the batch {qr} is in."));
+            let e = ApiError::unprocessable(
+                ErrorCode::NoParent,
+                format!("No parent row closes the batch {qr} is in."),
+            );
             fail(p, errors, n, e);
         }
     }
@@ -122,13 +126,16 @@ impl<'a> Applier<'a> {
         }
         match role.to_ascii_lowercase().as_str() {
             "parent" if !parent.is_empty() => Err(ApiError::unprocessable(
-                "invalid_row",
+                ErrorCode::InvalidRow,
                 "A parent bag has no parent_qr_id.",
             )),
             "parent" => self.parent(c, qr),
             "child" if parent.is_empty() => self.loose_child(c, qr),
             "child" => self.link(c, parent, qr),
-            _ => Err(ApiError::unprocessable("invalid_row", "role must be parent or child.")),
+            _ => Err(ApiError::unprocessable(
+                ErrorCode::InvalidRow,
+                "role must be parent or child.",
+            )),
         }
     }
 
@@ -151,7 +158,7 @@ impl<'a> Applier<'a> {
             Classification::Child(spec) => spec,
             Classification::Parent(_) => {
                 return Err(ApiError::unprocessable(
-                    "wrong_role",
+                    ErrorCode::WrongRole,
                     format!("{qr} is a parent bag, not a child."),
                 ))
             }
@@ -167,7 +174,10 @@ impl<'a> Applier<'a> {
                 },
             )?;
         } else if bags::find(c, &qr)?.is_some_and(|b| b.is_parent()) {
-            return Err(ApiError::unprocessable("wrong_role", format!("{qr} is a parent bag.")));
+            return Err(ApiError::unprocessable(
+                ErrorCode::WrongRole,
+                format!("{qr} is a parent bag."),
+            ));
         }
         Ok(Done::Applied)
     }
@@ -178,14 +188,14 @@ impl<'a> Applier<'a> {
             return Ok(Done::Skipped);
         }
         let number = clean_text(Some(number.into()), "/bill_number", 50)?
-            .ok_or_else(|| ApiError::unprocessable("invalid_row", "bill_number is empty."))?;
+            .ok_or_else(|| ApiError::unprocessable(ErrorCode::InvalidRow, "bill_number is empty."))?;
         let description = clean_text(Some(description.into()), "/description", 500)?;
-        let capacity: i32 = capacity
-            .parse()
-            .map_err(|_| ApiError::unprocessable("invalid_row", format!("capacity {capacity:?} is not a number.")))?;
+        let capacity: i32 = capacity.parse().map_err(|_| {
+            ApiError::unprocessable(ErrorCode::InvalidRow, format!("capacity {capacity:?} is not a number."))
+        })?;
         check_capacity(capacity, "/capacity")?;
         self.create_bill(c, &number, description.as_deref(), capacity)?
-            .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists.")))?;
+            .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bill number {number} exists.")))?;
         Ok(Done::Applied)
     }
 
@@ -238,7 +248,7 @@ impl<'a> Applier<'a> {
                 if let Err(e) = savepoint(c, |c| self.parent(c, &qr)) {
                     for (row, child) in children {
                         let why = format!("Parent {qr} (row {n}) could not be imported, so {child} was not packed.");
-                        fail(p, errors, row, ApiError::unprocessable("no_parent", why));
+                        fail(p, errors, row, ApiError::unprocessable(ErrorCode::NoParent, why));
                     }
                     return Err(e);
                 }
@@ -269,13 +279,13 @@ impl<'a> Applier<'a> {
         let parents = std::mem::take(&mut self.parents);
         if number.is_empty() {
             return Err(ApiError::unprocessable(
-                "invalid_row",
+                ErrorCode::InvalidRow,
                 "This bill row names no bill number.",
             ));
         }
         if parents.is_empty() {
             return Err(ApiError::unprocessable(
-                "no_parents",
+                ErrorCode::NoParents,
                 format!("No parent rows above bill {number}."),
             ));
         }
@@ -284,7 +294,7 @@ impl<'a> Applier<'a> {
             Some(id) => Ok(id),
             None => self
                 .create_bill(c, &number, None, capacity)?
-                .ok_or_else(|| ApiError::conflict("duplicate", format!("Bill number {number} exists."))),
+                .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bill number {number} exists."))),
         })?;
         for (row, qr) in parents {
             let added = savepoint(c, |c| {
