@@ -9,6 +9,8 @@ use tracetrack_api_types::scans::BatchEvent;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::session::Owner;
+
 #[wasm_bindgen(module = "/src/queue.js")]
 extern "C" {
     #[wasm_bindgen(js_name = queuePush)]
@@ -19,7 +21,8 @@ extern "C" {
     fn queue_remove(seqs: &str) -> js_sys::Promise;
 }
 
-/// One queued scan: the event as `/scans/batch` takes it, and its storage order.
+/// One queued scan: the event as `/scans/batch` takes it, whose scan it is, and its
+/// storage order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Queued {
     /// Storage order (set by IndexedDB).
@@ -28,16 +31,35 @@ pub struct Queued {
     /// The scan, as captured.
     #[serde(flatten)]
     pub event: BatchEvent,
+    /// The user who scanned it: only sent with their token (none: kept from before
+    /// scans were marked, sent by whoever signs in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+impl Queued {
+    /// A scan of `owner`, not stored yet.
+    pub fn new(event: BatchEvent, owner: &Owner) -> Queued {
+        Queued {
+            seq: None,
+            event,
+            user_id: Some(owner.id),
+            username: Some(owner.username.clone()),
+        }
+    }
+
+    /// True if the user `id` may send it.
+    pub fn is_of(&self, id: Option<i64>) -> bool {
+        self.user_id.is_none() || self.user_id == id
+    }
 }
 
 /// Adds a scan at the end of the queue. The write is asked for at once (not when the
 /// future is first polled), so writes land in call order and any later `all` sees it.
-pub fn push(event: &BatchEvent) -> impl std::future::Future<Output = Result<(), JsValue>> {
-    let item = Queued {
-        seq: None,
-        event: event.clone(),
-    };
-    let started = serde_json::to_string(&item)
+pub fn push(item: &Queued) -> impl std::future::Future<Output = Result<(), JsValue>> {
+    let started = serde_json::to_string(item)
         .map(|json| JsFuture::from(queue_push(&json)))
         .map_err(|e| JsValue::from_str(&e.to_string()));
     async move { started?.await.map(|_| ()) }

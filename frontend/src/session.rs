@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 use tracetrack_api_types::auth::{TokenResponse, User};
 
 use crate::api;
@@ -24,9 +25,41 @@ pub struct Session {
     pub ends_at: RwSignal<f64>,
 }
 
+/// The user scans belong to: whoever is signed in, or (started without a network)
+/// whoever last signed in on this device and has not signed out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub id: i64,
+    pub username: String,
+}
+
+const DEVICE_USER_KEY: &str = "tt_device_user";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
 impl Session {
+    /// Whose scans this device takes now (see `Owner`).
+    pub fn owner(&self) -> Option<Owner> {
+        match self.user.get_untracked() {
+            Some(u) => Some(Owner {
+                id: u.id,
+                username: u.username,
+            }),
+            None => serde_json::from_str(&storage()?.get_item(DEVICE_USER_KEY).ok()??).ok(),
+        }
+    }
+
     /// Stores a fresh token pair.
     pub fn accept(&self, tokens: TokenResponse) {
+        let owner = Owner {
+            id: tokens.user.id,
+            username: tokens.user.username.clone(),
+        };
+        if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(&owner)) {
+            let _ = s.set_item(DEVICE_USER_KEY, &json);
+        }
         self.expires_at
             .set(js_sys::Date::now() + tokens.expires_in as f64 * 1000.0);
         self.ends_at.set(tokens.session_expires_at.timestamp_millis() as f64);
@@ -37,15 +70,20 @@ impl Session {
         self.checked.set(true);
     }
 
-    /// Forgets the user (after sign-out).
+    /// Forgets the user (after sign-out): the device is no longer theirs.
     pub fn clear(&self) {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(DEVICE_USER_KEY);
+        }
         self.token.set(None);
         self.user.set(None);
     }
 
-    /// The session ended on the server: back to sign-in, keeping queued scans.
+    /// The session ended on the server: back to sign-in, keeping queued scans (and
+    /// the device the user's, for an offline start until they sign in again).
     pub fn expire(&self) {
-        self.clear();
+        self.token.set(None);
+        self.user.set(None);
         self.expired.set(true);
     }
 

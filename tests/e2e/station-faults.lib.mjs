@@ -124,3 +124,14 @@ export async function drained(page, want, timeout = 15000) {
   await page.getByTestId('counter').filter({ hasText: new RegExp(`^\\s*${want}\\s*$`) })
     .waitFor({ timeout: Math.max(1, deadline - Date.now()) });
 }
+
+// The message line and the newest recent line show no count other than the counter's.
+export async function countsAgree(page) {
+  const counter = (await page.getByTestId('counter').textContent()).match(/\d+\/\d+/)[0];
+  const lines = [await page.getByTestId('message').textContent(),
+    (await page.getByTestId('recent').locator('li').first().textContent()) ?? ''];
+  for (const line of lines) {
+    const shown = line.match(/\d+\/\d+/);
+    expect(!shown || shown[0] === counter, `"${line}" disagrees with the counter ${counter}`);
+  }
+}

@@ -7,7 +7,7 @@
 import { suite, expect, apiContext } from './harness.mjs';
 import { token, api, parentId, childIds, tag } from './api.mjs';
 import {
-  signIn, scan, dropAnswer, recordScans, checkRecordedOnce, until, drained, stored, countSends,
+  signIn, scan, dropAnswer, recordScans, checkRecordedOnce, until, drained, stored, countSends, countsAgree,
 } from './station-faults.lib.mjs';
 
 await suite('station-faults', [
@@ -34,6 +34,7 @@ await suite('station-faults', [
     await checkRecordedOnce(parent, kids);
     sent.checkStable(kids.length + 1);
     expect(sent.batches() >= 1, 'replayed through /scans/batch');
+    await countsAgree(page);
   }],
   ['requests that never answer time out and are replayed: recorded once', async (page) => {
     await signIn(page);
@@ -60,6 +61,7 @@ await suite('station-faults', [
     expect(hung.batch >= 2, `${hung.batch} batches: the hung one was sent again`);
     await checkRecordedOnce(parent, kids);
     sent.checkStable(kids.length + 1);
+    await countsAgree(page);
   }],
   ['answers lost after commit: batch replays too', async (page) => {
     await signIn(page);

@@ -6,18 +6,80 @@ use serde_json::json;
 use tracetrack_api_types::scans::{ParentView, UndoResponse};
 use tracetrack_domain::FormatSet;
 
+use gloo_net::http::Method;
+
 use super::controller::{storage, Station};
+use crate::api::ApiError;
 use crate::feedback::{play, Signal};
 use crate::i18n::T;
+use crate::queue;
+
+/// How long an undo or a seal may take before it counts as no answer.
+const ACTION_TIMEOUT_MS: u32 = 10_000;
+
+/// The key of a press whose answer never came: the next press of the same action
+/// repeats it (and gets its first answer) instead of doing it twice.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Unanswered {
+    /// The action (`undo`, or the seal of a parent with a reason) and its key.
+    pending: Option<(String, String)>,
+}
 
 impl Station {
+    /// True (and says so) while scans wait: an undo or a seal now would overtake them.
+    fn scans_waiting(&self) -> bool {
+        let busy = self.waiting.get_untracked() > 0
+            || self.current.with_value(Option::is_some)
+            || self.jobs.with_value(|q| !q.is_empty());
+        if busy {
+            self.error(T.wait_for_queue);
+        }
+        busy
+    }
+
+    /// Sends an undo or a seal with an idempotency key stamped once per press (kept
+    /// for the next press while no final answer came).
+    async fn act<T: serde::de::DeserializeOwned>(
+        &self,
+        what: String,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<T, ApiError> {
+        let key = self
+            .unanswered
+            .try_update_value(|u| match &u.pending {
+                Some((w, k)) if *w == what => k.clone(),
+                _ => {
+                    let k = queue::new_key();
+                    u.pending = Some((what.clone(), k.clone()));
+                    k
+                }
+            })
+            .unwrap_or_else(queue::new_key);
+        let headers = [("Idempotency-Key", key.as_str())];
+        let reply = self
+            .session
+            .send_within(Method::POST, path, Some(body), &headers, Some(ACTION_TIMEOUT_MS))
+            .await;
+        let last = match &reply {
+            Ok(r) => r.status != 429 && r.status < 500,
+            Err(_) => false,
+        };
+        if last {
+            self.unanswered.update_value(|u| u.pending = None);
+        }
+        reply?.into_result()
+    }
+
     /// Undoes the user's last link.
     pub fn undo(&self) {
+        if self.scans_waiting() {
+            return;
+        }
         let st = *self;
         spawn_local(async move {
             match st
-                .session
-                .post::<_, UndoResponse>("/api/v1/scans/undo", &json!({}))
+                .act::<UndoResponse>("undo".into(), "/api/v1/scans/undo", json!({}))
                 .await
             {
                 Ok(r) => {
@@ -44,12 +106,15 @@ impl Station {
         let Some(parent) = self.parent.get_untracked() else {
             return;
         };
+        if self.scans_waiting() {
+            return;
+        }
         let st = *self;
         spawn_local(async move {
             let path = format!("/api/v1/bags/{}/seal", parent.qr_id);
+            let what = format!("seal {} {reason}", parent.qr_id);
             match st
-                .session
-                .post::<_, serde_json::Value>(&path, &json!({"reason": reason}))
+                .act::<serde_json::Value>(what, &path, json!({"reason": reason}))
                 .await
             {
                 Ok(_) => {
@@ -93,7 +158,12 @@ impl Station {
             })
             .collect();
         self.formats.set(Some(FormatSet::new(specs)));
-        if let Some(remembered) = Station::remembered_parent() {
+        let user = self.session.user.with_untracked(|u| u.as_ref().map(|u| u.id));
+        if user.is_some() && user != self.shown_for.get_value() {
+            // Another user signed in: show theirs, not the last user's.
+            self.switch_user(user);
+        }
+        if let Some(remembered) = self.remembered_parent() {
             // Shown at once (also offline), then refreshed from the server.
             if self.message.with_untracked(|m| m.0 == T.station_ready) {
                 self.say(format!("{} · {}", remembered.qr_id, T.scan_children), true);

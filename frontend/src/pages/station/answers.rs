@@ -8,8 +8,10 @@ use super::controller::Station;
 use crate::i18n::T;
 
 impl Station {
-    /// Shows a scan the server applied (a live answer or one from a replay).
-    pub(super) fn applied(&self, event: &BatchEvent, body: Value) {
+    /// Shows a scan the server applied (a live answer, or one from a replay: that
+    /// one describes the bag as at the scan's first commit, so no count is shown
+    /// from it; the replay re-reads the parent when it ends).
+    pub(super) fn applied(&self, event: &BatchEvent, body: Value, replayed: bool) {
         let current = self.parent.get_untracked().map(|p| p.qr_id);
         match event.kind.as_str() {
             "parent" => match serde_json::from_value::<ScanParentResponse>(body) {
@@ -25,7 +27,7 @@ impl Station {
                 Err(_) => self.error(T.unexpected_answer),
             },
             _ => match serde_json::from_value::<ScanChildResponse>(body) {
-                Ok(r) => self.child_linked(r),
+                Ok(r) => self.child_linked(r, replayed),
                 Err(_) => self.error(T.unexpected_answer),
             },
         }
@@ -44,10 +46,12 @@ impl Station {
         self.set_parent(Some(parent));
     }
 
-    fn child_linked(&self, r: ScanChildResponse) {
+    fn child_linked(&self, r: ScanChildResponse, replayed: bool) {
         let already = r.outcome == "already_linked";
         let text = if already {
             format!("{} {} {}", r.child.qr_id, T.already_in, r.parent.qr_id)
+        } else if replayed {
+            format!("{} → {} ✓ {}", r.child.qr_id, r.parent.qr_id, T.sent_later)
         } else {
             format!("{} ✓ {}/{}", r.child.qr_id, r.parent.child_count, r.parent.capacity)
         };
@@ -64,7 +68,7 @@ impl Station {
                     ),
                     true,
                 );
-            } else {
+            } else if !replayed {
                 self.set_parent(Some(r.parent));
             }
         }

@@ -10,11 +10,12 @@ use leptos::prelude::*;
 use tracetrack_api_types::scans::{BatchEvent, ParentView};
 use tracetrack_domain::{normalize_qr, Classification, FormatSet};
 
+use super::actions::Unanswered;
 use super::outbox::ReplayState;
 use super::refused::{self, Refused};
 use crate::feedback::{play, Signal};
 use crate::i18n::T;
-use crate::queue;
+use crate::queue::{self, Queued};
 use crate::session::Session;
 
 /// Flash colours; a symbol goes with each, so colour is never the only signal.
@@ -44,6 +45,10 @@ pub struct Station {
     pub waiting: RwSignal<usize>,
     /// Those scans, oldest first.
     pub queued: RwSignal<Vec<BatchEvent>>,
+    /// Other users' scans waiting for them to sign in again: (username, how many).
+    pub others: RwSignal<Vec<(String, usize)>>,
+    /// The user whose parent, recent lines and refused list are shown.
+    pub(super) shown_for: StoredValue<Option<i64>>,
     /// Queued scans the server refused for good, until the worker dismisses them.
     pub refused: RwSignal<Vec<Refused>>,
     /// Why the last replay of the queue failed as a whole (cleared when one succeeds).
@@ -55,13 +60,18 @@ pub struct Station {
     /// Bumped whenever the shown parent changes, so a slow re-read never overwrites a newer answer.
     pub(super) parent_gen: StoredValue<u64>,
     /// Scans captured but not yet sent live, in scan order: a child never overtakes its parent.
-    pub(super) jobs: StoredValue<VecDeque<BatchEvent>>,
+    pub(super) jobs: StoredValue<VecDeque<Queued>>,
     /// The key of the scan the live sender is handling (the replay leaves it alone).
     pub(super) current: StoredValue<Option<String>>,
     pub(super) sending: RwSignal<bool>,
+    /// The undo or seal whose answer never came (its key is used again).
+    pub(super) unanswered: StoredValue<Unanswered>,
 }
 
-const PARENT_KEY: &str = "tt_station_parent";
+/// The remembered parent, per user.
+fn parent_key(user: Option<i64>) -> String {
+    format!("tt_station_parent:{}", user.unwrap_or_default())
+}
 
 pub(super) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -70,7 +80,8 @@ pub(super) fn storage() -> Option<web_sys::Storage> {
 impl Station {
     /// A station for this device.
     pub fn new(session: Session, station_id: String) -> Station {
-        Station {
+        let shown_for = session.owner().map(|o| o.id);
+        let st = Station {
             session,
             parent: RwSignal::new(None),
             message: RwSignal::new((T.station_ready.to_string(), true)),
@@ -78,7 +89,9 @@ impl Station {
             lines: RwSignal::new(Vec::new()),
             waiting: RwSignal::new(0),
             queued: RwSignal::new(Vec::new()),
-            refused: RwSignal::new(refused::load_refused()),
+            others: RwSignal::new(Vec::new()),
+            shown_for: StoredValue::new(shown_for),
+            refused: RwSignal::new(refused::load_refused(shown_for)),
             note: RwSignal::new(None),
             formats: RwSignal::new(None),
             last_activity: RwSignal::new(js_sys::Date::now()),
@@ -88,7 +101,32 @@ impl Station {
             jobs: StoredValue::new(VecDeque::new()),
             current: StoredValue::new(None),
             sending: RwSignal::new(false),
-        }
+            unanswered: StoredValue::new(Unanswered::default()),
+        };
+        // The station shows one user's work: another user signing in gets their own.
+        Effect::new(move |_| {
+            let id = session.user.with(|u| u.as_ref().map(|u| u.id));
+            if id.is_some() && id != st.shown_for.get_value() {
+                st.switch_user(id);
+            }
+        });
+        st
+    }
+
+    /// Shows `user`'s parent and refused list, and forgets the last user's lines.
+    pub(super) fn switch_user(&self, user: Option<i64>) {
+        self.shown_for.set_value(user);
+        self.lines.set(Vec::new());
+        self.refused.set(refused::load_refused(user));
+        self.note.set(None);
+        self.say(T.station_ready, true);
+        self.parent_gen.update_value(|g| *g += 1);
+        self.parent.set(self.remembered_parent());
+        let st = *self;
+        leptos::task::spawn_local(async move {
+            st.refresh_waiting().await;
+            st.kick(true);
+        });
     }
 
     pub(super) fn say(&self, text: impl Into<String>, ok: bool) {
@@ -122,18 +160,20 @@ impl Station {
 
     pub(super) fn set_parent(&self, p: Option<ParentView>) {
         if let Some(s) = storage() {
+            let key = parent_key(self.shown_for.get_value());
             let _ = match p.as_ref().and_then(|p| serde_json::to_string(p).ok()) {
-                Some(json) => s.set_item(PARENT_KEY, &json),
-                None => s.remove_item(PARENT_KEY),
+                Some(json) => s.set_item(&key, &json),
+                None => s.remove_item(&key),
             };
         }
         self.parent_gen.update_value(|g| *g += 1);
         self.parent.set(p);
     }
 
-    /// The parent the station had before a reload or a new sign-in.
-    pub fn remembered_parent() -> Option<ParentView> {
-        serde_json::from_str(&storage()?.get_item(PARENT_KEY).ok()??).ok()
+    /// The parent the station had for its user before a reload or a new sign-in.
+    pub fn remembered_parent(&self) -> Option<ParentView> {
+        let key = parent_key(self.shown_for.get_value());
+        serde_json::from_str(&storage()?.get_item(&key).ok()??).ok()
     }
 
     /// Back to SCAN PARENT.
@@ -145,6 +185,9 @@ impl Station {
     /// Handles one scanned code.
     pub fn on_code(&self, raw: String) {
         self.last_activity.set(js_sys::Date::now());
+        if self.session.owner().is_none() {
+            return self.error(T.station_sign_in);
+        }
         let qr = match normalize_qr(&raw) {
             Ok(qr) => qr,
             Err(e) => return self.error(format!("{}: {e}", T.not_a_bag_code)),

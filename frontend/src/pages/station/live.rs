@@ -12,20 +12,26 @@ use tracetrack_api_types::scans::BatchEvent;
 
 use super::controller::Station;
 use super::outbox::{self, Answer};
+use super::refused::Refused;
 use crate::i18n::T;
-use crate::queue;
+use crate::queue::{self, Queued};
 
 /// A live scan unanswered after this long counts as no answer: it stays queued and
 /// is replayed (same key), so it never holds back the scans after it.
 const SCAN_TIMEOUT_MS: u32 = 10_000;
 
 impl Station {
-    /// Keeps a captured scan in the queue and hands it to the live sender.
+    /// Keeps a captured scan (of the user signed in on this device) in the queue and
+    /// hands it to the live sender.
     pub(super) fn submit(&self, event: BatchEvent) {
+        let Some(owner) = self.session.owner() else {
+            return self.error(T.station_sign_in);
+        };
+        let item = Queued::new(event, &owner);
         // The write is asked for here, before anything is sent: the sender's next
         // read of the queue comes after it and finds the scan there.
-        let stored = queue::push(&event);
-        self.jobs.update_value(|q| q.push_back(event));
+        let stored = queue::push(&item);
+        self.jobs.update_value(|q| q.push_back(item));
         let st = *self;
         spawn_local(async move {
             // A failed write is handled by the sender (it sends the scan live anyway).
@@ -39,9 +45,9 @@ impl Station {
         }
         self.sending.set(true);
         spawn_local(async move {
-            while let Some(event) = st.jobs.try_update_value(|q| q.pop_front()).flatten() {
-                st.current.set_value(Some(event.idempotency_key.clone()));
-                st.send(event).await;
+            while let Some(item) = st.jobs.try_update_value(|q| q.pop_front()).flatten() {
+                st.current.set_value(Some(item.event.idempotency_key.clone()));
+                st.send(item).await;
                 st.current.set_value(None);
             }
             st.sending.set(false);
@@ -51,27 +57,37 @@ impl Station {
     /// True while the live sender still has this scan (the replay must not send it).
     pub(super) fn owned(&self, key: &str) -> bool {
         self.current.with_value(|c| c.as_deref() == Some(key))
-            || self.jobs.with_value(|q| q.iter().any(|e| e.idempotency_key == key))
+            || self
+                .jobs
+                .with_value(|q| q.iter().any(|i| i.event.idempotency_key == key))
     }
 
     /// Sends one scan on its own endpoint, or leaves it to the replay behind older
-    /// waiting scans.
-    async fn send(&self, event: BatchEvent) {
-        let items = queue::all().await;
+    /// waiting scans of its user (or for its user, when someone else signed in since).
+    async fn send(&self, item: Queued) {
+        let items: Vec<Queued> = queue::all()
+            .await
+            .into_iter()
+            .filter(|q| q.is_of(item.user_id))
+            .collect();
         let position = items
             .iter()
-            .position(|q| q.event.idempotency_key == event.idempotency_key);
+            .position(|q| q.event.idempotency_key == item.event.idempotency_key);
         let seq = position.and_then(|i| items[i].seq);
         let older = match position {
             Some(i) => i > 0,
             // Not kept (storage failed): the counter is all we know.
             None => self.waiting.get_untracked() > 0,
         };
-        if older {
-            // Older scans still wait: keep the order, the replay sends it after them.
-            return self.hand_over(event, seq).await;
+        let signed_in = self.session.user.with_untracked(|u| u.as_ref().map(|u| u.id));
+        let someone_else = signed_in.is_some() && signed_in != item.user_id;
+        if older || someone_else {
+            // Keep the order (the replay sends it after the older ones), and never send
+            // a scan with another user's token.
+            return self.hand_over(item, seq).await;
         }
-        let (path, body) = single_request(&event);
+        let event = &item.event;
+        let (path, body) = single_request(event);
         let station = event.station_id.clone().unwrap_or_else(|| self.station_id.get_value());
         let headers = [
             ("Idempotency-Key", event.idempotency_key.as_str()),
@@ -89,11 +105,18 @@ impl Station {
             Err(_) => Answer::Later,
         };
         if matches!(answer, Answer::Later) {
-            return self.hand_over(event, seq).await;
+            return self.hand_over(item, seq).await;
         }
         queue::remove(&seq.into_iter().collect::<Vec<_>>()).await;
+        if item.user_id.is_some() && item.user_id != self.shown_for.get_value() {
+            // Its user signed out meanwhile: what they see is theirs alone.
+            if let Answer::Refused { code, detail } = answer {
+                self.add_refused(item.user_id, vec![Refused::of(event, code, detail)]);
+            }
+            return;
+        }
         match answer {
-            Answer::Applied(body) => self.applied(&event, body),
+            Answer::Applied(body) => self.applied(event, body, false),
             Answer::Refused { detail, .. } => {
                 if event.kind == "parent" && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id) {
                     self.set_parent(None);
@@ -109,13 +132,15 @@ impl Station {
     }
 
     /// Leaves a scan in the queue for the replay (writing it there if that failed at capture).
-    async fn hand_over(&self, event: BatchEvent, seq: Option<u64>) {
-        if seq.is_none() && queue::push(&event).await.is_err() {
+    async fn hand_over(&self, item: Queued, seq: Option<u64>) {
+        if seq.is_none() && queue::push(&item).await.is_err() {
             return self.error(T.queue_failed);
         }
         self.current.set_value(None);
         self.refresh_waiting().await;
-        self.push_line(format!("{} · {}", event.qr_id, T.waiting_for_network), true);
+        if item.is_of(self.shown_for.get_value()) {
+            self.push_line(format!("{} · {}", item.event.qr_id, T.waiting_for_network), true);
+        }
         // A replay under way picks it up when it ends; otherwise the back-off decides.
         let running = self.replay_state.with_value(|s| s.running());
         self.kick(running);

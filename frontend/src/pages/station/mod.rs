@@ -128,6 +128,11 @@ fn StationView() -> impl IntoView {
             <Show when=move || { st.waiting.get() > 0 }>
                 <p class="waiting" data-testid="waiting">{move || format!("{} {}", st.waiting.get(), T.waiting)}</p>
             </Show>
+            <For each=move || st.others.get() key=|o| o.clone() let:other>
+                <p class="waiting" data-testid="others-waiting">
+                    {format!("{} {} {} {}", other.1, T.scans_of, other.0, T.wait_for_sign_in)}
+                </p>
+            </For>
             <Show when=move || st.note.with(Option::is_some)>
                 <p class="sync-note" data-testid="sync-note" role="alert">{move || format!("⚠ {}", st.note.get().unwrap_or_default())}</p>
             </Show>

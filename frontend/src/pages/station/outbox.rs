@@ -78,19 +78,29 @@ enum Round {
 }
 
 impl Station {
-    /// Re-reads the queue: every scan without its final answer but the one being sent live.
+    /// Re-reads the queue: every scan of the shown user without its final answer but
+    /// the one being sent live, and how many other users' scans wait for them.
     pub async fn refresh_waiting(&self) {
-        let items: Vec<BatchEvent> = queue::all()
-            .await
-            .into_iter()
-            .map(|q| q.event)
-            .filter(|e| {
-                self.current
-                    .with_value(|c| c.as_deref() != Some(e.idempotency_key.as_str()))
-            })
-            .collect();
+        let user = self.shown_for.get_value();
+        let mut items = Vec::new();
+        let mut others: Vec<(String, usize)> = Vec::new();
+        for q in queue::all().await {
+            if !q.is_of(user) {
+                let name = q.username.unwrap_or_default();
+                match others.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => others.push((name, 1)),
+                }
+            } else if self
+                .current
+                .with_value(|c| c.as_deref() != Some(q.event.idempotency_key.as_str()))
+            {
+                items.push(q.event);
+            }
+        }
         self.waiting.set(items.len());
         self.queued.set(items);
+        self.others.set(others);
     }
 
     /// Child scans of `parent` still waiting in the queue.
@@ -184,14 +194,17 @@ impl Station {
 
     /// One `/scans/batch` request for the oldest waiting scans.
     async fn replay_round(&self) -> Round {
-        if self.session.token.get_untracked().is_none() {
+        let user = self.session.user.with_untracked(|u| u.as_ref().map(|u| u.id));
+        if self.session.token.get_untracked().is_none() || user.is_none() {
             // Signed out: the scans wait for the next sign-in.
             return Round::Retry;
         }
-        // Scans the live sender still has are its own; nothing after them goes first.
+        // Only the signed-in user's scans go with their token; those the live sender
+        // still has are its own, and nothing after them goes first.
         let mut batch: Vec<Queued> = queue::all()
             .await
             .into_iter()
+            .filter(|q| q.is_of(user))
             .take_while(|q| !self.owned(&q.event.idempotency_key))
             .collect();
         if batch.is_empty() {
@@ -222,11 +235,13 @@ impl Station {
         }
         self.note.set(None);
         let results: Vec<BatchResult> = serde_json::from_value(reply.body["results"].clone()).unwrap_or_default();
-        self.settle(&batch, results).await
+        self.settle(user, &batch, results).await
     }
 
     /// Applies the per-scan answers: final ones leave the queue, the rest wait.
-    async fn settle(&self, batch: &[Queued], results: Vec<BatchResult>) -> Round {
+    async fn settle(&self, user: Option<i64>, batch: &[Queued], results: Vec<BatchResult>) -> Round {
+        // The user signed out (and maybe another in) while the batch was on its way.
+        let shown = user == self.shown_for.get_value();
         let mut done = Vec::new();
         let mut refused = Vec::new();
         let mut later = results.len() < batch.len();
@@ -237,19 +252,15 @@ impl Station {
                 continue;
             }
             match classify(result.status, result.body) {
-                Answer::Applied(body) => self.applied(event, body),
+                Answer::Applied(body) if shown => self.applied(event, body, true),
+                Answer::Applied(_) => {}
                 Answer::Refused { code, detail } => {
-                    if event.kind == "parent" && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id) {
+                    let shown_parent = self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id);
+                    if shown && event.kind == "parent" && shown_parent {
                         // The parent shown while it waited was refused: scan another.
                         self.set_parent(None);
                     }
-                    refused.push(Refused {
-                        key: event.idempotency_key.clone(),
-                        qr_id: event.qr_id.clone(),
-                        parent_qr_id: event.parent_qr_id.clone(),
-                        code,
-                        detail,
-                    });
+                    refused.push(Refused::of(event, code, detail));
                 }
                 Answer::Later => {
                     later = true;
@@ -258,13 +269,13 @@ impl Station {
             }
             done.extend(item.seq);
         }
-        if !done.is_empty() {
+        if !done.is_empty() && shown {
             self.replay_state.update_value(|s| s.settled = true);
         }
         queue::remove(&done).await;
         self.refresh_waiting().await;
         if !refused.is_empty() {
-            self.add_refused(refused);
+            self.add_refused(user, refused);
         }
         if later {
             Round::Retry

@@ -8,7 +8,10 @@ use super::controller::{storage, Station};
 use crate::feedback::Signal;
 use crate::i18n::T;
 
-const REFUSED_KEY: &str = "tt_station_refused";
+/// The refused list, per user.
+fn refused_key(user: Option<i64>) -> String {
+    format!("tt_station_refused:{}", user.unwrap_or_default())
+}
 
 /// A queued scan the server refused for good.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,6 +24,17 @@ pub struct Refused {
 }
 
 impl Refused {
+    /// The refusal of a queued scan.
+    pub fn of(event: &tracetrack_api_types::scans::BatchEvent, code: String, detail: String) -> Refused {
+        Refused {
+            key: event.idempotency_key.clone(),
+            qr_id: event.qr_id.clone(),
+            parent_qr_id: event.parent_qr_id.clone(),
+            code,
+            detail,
+        }
+    }
+
     /// "Not saved: C1 → SB00042 — SB00042 already holds 30 of 30 bags (parent_full)".
     pub fn text(&self) -> String {
         let bag = match &self.parent_qr_id {
@@ -31,27 +45,38 @@ impl Refused {
     }
 }
 
-/// The refused list kept from before a reload.
-pub(super) fn load_refused() -> Vec<Refused> {
+/// `user`'s refused list kept from before a reload.
+pub(super) fn load_refused(user: Option<i64>) -> Vec<Refused> {
     storage()
-        .and_then(|s| s.get_item(REFUSED_KEY).ok().flatten())
+        .and_then(|s| s.get_item(&refused_key(user)).ok().flatten())
         .and_then(|j| serde_json::from_str(&j).ok())
         .unwrap_or_default()
 }
 
-fn save_refused(list: &[Refused]) {
+fn save_refused(user: Option<i64>, list: &[Refused]) {
     if let (Some(s), Ok(json)) = (storage(), serde_json::to_string(list)) {
+        let key = refused_key(user);
         let _ = if list.is_empty() {
-            s.remove_item(REFUSED_KEY)
+            s.remove_item(&key)
         } else {
-            s.set_item(REFUSED_KEY, &json)
+            s.set_item(&key, &json)
         };
     }
 }
 
 impl Station {
-    /// Lists refused scans (once each) and says so, with the error signal.
-    pub(super) fn add_refused(&self, items: Vec<Refused>) {
+    /// Lists `user`'s refused scans (once each) and says so, with the error signal;
+    /// another user's are kept for them, unseen.
+    pub(super) fn add_refused(&self, user: Option<i64>, items: Vec<Refused>) {
+        if user.is_some() && user != self.shown_for.get_value() {
+            let mut list = load_refused(user);
+            for r in items {
+                if !list.iter().any(|x| x.key == r.key) {
+                    list.push(r);
+                }
+            }
+            return save_refused(user, &list);
+        }
         self.signal(Signal::Error);
         for r in &items {
             self.push_line(r.text(), false);
@@ -66,13 +91,15 @@ impl Station {
                 }
             }
         });
-        self.refused.with_untracked(|l| save_refused(l));
+        self.refused
+            .with_untracked(|l| save_refused(self.shown_for.get_value(), l));
     }
 
     /// The worker has seen a refused scan.
     pub fn dismiss(&self, key: &str) {
         self.refused.update(|l| l.retain(|r| r.key != key));
-        self.refused.with_untracked(|l| save_refused(l));
+        self.refused
+            .with_untracked(|l| save_refused(self.shown_for.get_value(), l));
     }
 }
 
