@@ -18,6 +18,11 @@ async function stationSignIn(page, username, password) {
   await page.waitForTimeout(300);
 }
 
+// Waits for the server's answer to a parent scan (the placeholder also shows 0/30).
+async function opened(page, parent) {
+  await page.getByTestId('message').filter({ hasText: `${parent} · ` }).waitFor({ timeout: 10000 });
+}
+
 async function userId(username, password) {
   const request = await apiContext();
   const res = await request.post(base + '/api/v1/auth/login', { data: { username, password } });
@@ -65,7 +70,7 @@ await suite('station-device', [
     // A's refused scan: queued for a parent that is sealed meanwhile.
     const sealed = parentId();
     await scan(page, sealed);
-    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    await opened(page, sealed);
     await context.setOffline(true);
     const [refusedKid] = childIds(1, 'F' + tag());
     await scan(page, refusedKid);
@@ -77,7 +82,7 @@ await suite('station-device', [
     // A's scans that cannot be sent yet.
     const parent = parentId();
     await scan(page, parent);
-    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    await opened(page, parent);
     let blocked = true;
     await page.route(/\/api\/v1\/scans\/(child|batch)$/, (route) => (blocked ? route.abort('internetdisconnected') : route.continue()));
     const kids = childIds(3, 'A' + tag());
@@ -96,7 +101,7 @@ await suite('station-device', [
     const bParent = parentId();
     const [bKid] = childIds(1, 'B' + tag());
     await scan(page, bParent);
-    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    await opened(page, bParent);
     await scan(page, bKid);
     await page.getByTestId('counter').filter({ hasText: '1/30' }).waitFor({ timeout: 10000 });
     await page.getByTestId('others-waiting').filter({ hasText: '3 scans of admin wait for them to sign in again' })
@@ -131,7 +136,7 @@ await suite('station-device', [
     const parent = parentId();
     const kids = childIds(3, 'S' + tag());
     await scan(page, parent);
-    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    await opened(page, parent);
     await context.setOffline(true);
     for (const k of kids) await scan(page, k);
     await page.getByTestId('waiting').filter({ hasText: '3 waiting' }).waitFor({ timeout: 10000 });
