@@ -89,3 +89,27 @@ fn every_contract_route_is_documented_with_schemas() {
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.keys().all(|p| !p.ends_with('/')), "no trailing slashes");
 }
+
+#[test]
+fn operation_ids_are_unique_and_problem_codes_are_listed() {
+    let doc: Value = serde_json::from_str(COMMITTED).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                if let Some(other) = seen.insert(id.to_string(), format!("{method} {path}")) {
+                    panic!("operationId {id} is used by {other} and {method} {path}");
+                }
+            }
+        }
+    }
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();
+    let wire: Vec<&str> = codes.iter().map(|c| c.as_str().unwrap()).collect();
+    for code in tracetrack_api_types::ErrorCode::ALL {
+        assert!(wire.contains(&code.as_str()), "{code} is missing from the document");
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["Problem"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+}

@@ -46,6 +46,15 @@ async fn precompressed_assets_are_served_by_accept_encoding() {
     let deep = fetch(&app, "/bills/42", "gzip").await;
     assert_eq!(deep.0, StatusCode::OK);
     assert!(deep.3.contains("TraceTrack") && deep.2.starts_with("text/html"));
+    // Under /api only the API answers, even with the web app mounted at /.
+    for path in ["/api/v1/nothing-here", "/api/v2/bags", "/api"] {
+        let r = app.call(Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(r.header("content-type"), Some("application/problem+json"), "{path}");
+        assert_eq!(r.code(), "not_found", "{path}");
+    }
+    let wrong_method = app.call(Method::DELETE, "/api/v1/bags/SB00001/seal", None, None).await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[actix_web::test]

@@ -59,8 +59,16 @@ impl KnownRoutes {
 }
 
 /// Unknown route (the app default service; non-API paths go to the web app first): 405 with `Allow` when the path exists with other methods, else 404.
-async fn api_fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Result<HttpResponse, ApiError> {
-    Err(match routes.allowed(req.path()) {
+async fn api_fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(no_route(&req))
+}
+
+/// `405` with `Allow` for a known path, else `404`, as a problem document.
+fn no_route(req: &HttpRequest) -> ApiError {
+    let allowed = req
+        .app_data::<web::Data<KnownRoutes>>()
+        .and_then(|routes| routes.allowed(req.path()));
+    match allowed {
         Some(allow) => {
             let mut err = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -71,7 +79,7 @@ async fn api_fallback(req: HttpRequest, routes: web::Data<KnownRoutes>) -> Resul
             err
         }
         None => ApiError::not_found(ErrorCode::NotFound, format!("There is no {} route.", req.path())),
-    })
+    }
 }
 
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
@@ -206,12 +214,17 @@ fn web_app(dir: PathBuf) -> Files {
         .index_file("index.html")
         .try_compressed()
         .default_handler(web::to(move |req: HttpRequest| {
+            // Under /api only the API answers: an unknown path is a problem document, never the page.
+            let api_miss = (req.path() == "/api" || req.path().starts_with("/api/")).then(|| no_route(&req));
             let page = if tracetrack_domain::web::is_office_path(req.path()) && office.exists() {
                 office.clone()
             } else {
                 index.clone()
             };
             async move {
+                if let Some(err) = api_miss {
+                    return actix_web::ResponseError::error_response(&err);
+                }
                 match NamedFile::open(&page) {
                     Ok(file) => file.into_response(&req),
                     Err(_) => HttpResponse::NotFound()

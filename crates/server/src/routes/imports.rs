@@ -23,7 +23,7 @@ use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create).service(list).service(detail);
+    cfg.service(start_import).service(list_imports).service(detail);
 }
 
 /// The multipart form of an upload.
@@ -53,7 +53,7 @@ pub struct ImportUpload {
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart) -> ApiResult<HttpResponse> {
+async fn start_import(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let max = state.config.max_upload_bytes;
     let (mut upload, mut kind, mut mode) = (None, None, None);
@@ -253,7 +253,7 @@ pub struct ImportListQuery {
     security(("bearer" = []))
 )]
 #[get("")]
-async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ImportListQuery>) -> ApiResult<HttpResponse> {
+async fn list_imports(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ImportListQuery>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;

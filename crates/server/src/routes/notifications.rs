@@ -15,7 +15,7 @@ use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(read_all).service(read_one);
+    cfg.service(list_notifications).service(read_all).service(read_one);
 }
 
 fn view(n: NotificationRow) -> Notification {
@@ -51,7 +51,7 @@ pub struct NotificationQuery {
     security(("bearer" = []))
 )]
 #[get("")]
-async fn list(
+async fn list_notifications(
     state: web::Data<AppState>,
     user: CurrentUser,
     q: web::Query<NotificationQuery>,

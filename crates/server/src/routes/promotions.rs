@@ -22,7 +22,10 @@ use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(approve).service(reject);
+    cfg.service(list_promotion_requests)
+        .service(request_promotion)
+        .service(approve)
+        .service(reject);
 }
 
 fn view(r: PromotionRow) -> PromotionRequest {
@@ -66,7 +69,7 @@ pub struct PromotionQuery {
     security(("bearer" = []))
 )]
 #[get("")]
-async fn list(
+async fn list_promotion_requests(
     state: web::Data<AppState>,
     user: CurrentUser,
     q: web::Query<PromotionQuery>,
@@ -104,7 +107,7 @@ async fn list(
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create(
+async fn request_promotion(
     state: web::Data<AppState>,
     ctx: Ctx,
     body: web::Json<CreatePromotionRequest>,
