@@ -26,6 +26,11 @@ pub(super) struct Unanswered {
 }
 
 impl Station {
+    /// Forgets the key of an unanswered undo or seal: the next press is a new action.
+    pub(super) fn forget_unanswered(&self) {
+        self.unanswered.update_value(|u| u.pending = None);
+    }
+
     /// True (and says so) while scans wait: an undo or a seal now would overtake them.
     fn scans_waiting(&self) -> bool {
         let busy = self.waiting.get_untracked() > 0

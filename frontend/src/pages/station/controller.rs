@@ -192,6 +192,8 @@ impl Station {
             Ok(qr) => qr,
             Err(e) => return self.error(format!("{}: {e}", T.not_a_bag_code)),
         };
+        // A scan after an unanswered undo or seal makes the next press a new one.
+        self.forget_unanswered();
         let class = self
             .formats
             .with_untracked(|f| match f.as_ref().map(|f| f.classify(&qr)) {
