@@ -1,4 +1,4 @@
-//! The TraceTrack REST contract (api.md): every request and response body.
+//! The TraceTrack REST contract (published as openapi/openapi.json): every request and response body.
 //! serde only; utoipa schemas behind the `openapi` feature so the web app,
 //! built for wasm32, shares these types without the server's dependencies.
 

@@ -1,4 +1,4 @@
-//! Per-user notifications (domain.md §8).
+//! Per-user notifications (docs/rules.md §8).
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;

@@ -1,4 +1,4 @@
-//! Promotion requests (domain.md §5): one pending request per user.
+//! Promotion requests (docs/rules.md §5): one pending request per user.
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;

@@ -1,4 +1,4 @@
-//! Bill states and weight arithmetic (domain.md §4).
+//! Bill states and weight arithmetic (docs/rules.md §4).
 
 use serde::{Deserialize, Serialize};
 

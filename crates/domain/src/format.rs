@@ -1,4 +1,4 @@
-//! Bag formats are data (domain.md §1): this module classifies ids against them.
+//! Bag formats are data (docs/rules.md §1): this module classifies ids against them.
 
 use regex_lite::Regex;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Parent bag states and the order of checks for a child scan (domain.md §2).
+//! Parent bag states and the order of checks for a child scan (docs/rules.md §2).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Roles and the permission matrix of domain.md §5.
+//! Roles and the permission matrix of docs/rules.md §5.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Keyboard-wedge scanner capture (ux.md): tells a scanner's burst of keys from a
+//! Keyboard-wedge scanner capture (docs/station.md): tells a scanner's burst of keys from a
 //! person typing, ends a code on Enter, Tab or a short silence, and drops the
 //! double fire of a scanner. Pure: the caller feeds keys with timestamps (ms).
 

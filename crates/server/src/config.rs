@@ -1,4 +1,4 @@
-//! Configuration from the environment (and `.env`), operations.md.
+//! Configuration from the environment (and `.env`): README.md (Configuration), docs/operations.md.
 
 use std::time::Duration;
 

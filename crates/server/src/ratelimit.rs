@@ -1,4 +1,4 @@
-//! Per-minute rate limits (operations.md), counted in Redis so they hold across
+//! Per-minute rate limits (README.md, Configuration), counted in Redis so they hold across
 //! instances, with an in-process fallback when Redis is absent or fails (one log
 //! line, never a 5xx). A window's whole quota may come as a burst.
 

@@ -1,4 +1,4 @@
-//! `/api/v1/promotion-requests` (domain.md §5): a biller or dispatcher asks for a
+//! `/api/v1/promotion-requests` (docs/rules.md §5): a biller or dispatcher asks for a
 //! higher role, an admin approves or rejects it with a note; both sides are notified.
 
 use actix_web::{get, post, web, HttpResponse};

@@ -1,4 +1,4 @@
-//! `/api/v1/users`: user administration (admin) with the rules of domain.md §5.
+//! `/api/v1/users`: user administration (admin) with the rules of docs/rules.md §5.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;

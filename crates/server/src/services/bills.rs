@@ -1,4 +1,4 @@
-//! Bill rules of domain.md §4: counters kept in the same transaction as the items.
+//! Bill rules of docs/rules.md §4: counters kept in the same transaction as the items.
 
 use actix_web::http::StatusCode;
 use chrono::Utc;

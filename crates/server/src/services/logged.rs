@@ -1,5 +1,5 @@
 //! Scan-type writes: one scan event per attempt and `Idempotency-Key` replay,
-//! both in the caller's transaction (api.md conventions, domain.md §3).
+//! both in the caller's transaction (the API conventions in README.md, docs/rules.md §3).
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;

@@ -1,4 +1,4 @@
-//! The scan rules of domain.md §2: parents, children, unlink, undo.
+//! The scan rules of docs/rules.md §2: parents, children, unlink, undo.
 //! Each function runs inside a transaction and locks the parent it checks.
 
 use actix_web::http::StatusCode;

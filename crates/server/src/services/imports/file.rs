@@ -1,5 +1,5 @@
 //! Reading an uploaded CSV or XLSX file into rows of text, and telling which of
-//! the three import layouts it is (domain.md §9).
+//! the three import layouts it is (docs/rules.md §9).
 
 use std::io::Cursor;
 

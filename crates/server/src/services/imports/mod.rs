@@ -1,4 +1,4 @@
-//! Import jobs (domain.md §9): rows of an uploaded file applied through the same
+//! Import jobs (docs/rules.md §9): rows of an uploaded file applied through the same
 //! operations as scans and bills, so every invariant (one parent per child,
 //! capacity, counters) holds exactly as for a worker. Each row runs in a
 //! savepoint; `all_or_nothing` keeps one transaction and rolls it back when any
