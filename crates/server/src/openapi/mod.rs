@@ -15,7 +15,10 @@ use utoipa_actix_web::AppExt;
         title = "TraceTrack API",
         version = "1.0.0",
         description = "Warehouse bag tracking: parent bags, child bags, bills. Errors are RFC 9457 problem documents \
-                       whose `code` is stable; see api.md for the conventions (paging, idempotency, rate limits)."
+                       whose `code` is one of `ErrorCode` and stable. Lists are cursor-paged (`limit` 1-200, \
+                       `next_cursor`); scans and bill changes take an `Idempotency-Key` (a repeat gets the first \
+                       answer); rate limits answer 429 with `Retry-After` and `RateLimit-*` headers; a busy or \
+                       unreachable database answers 503 with `Retry-After`."
     ),
     components(schemas(tracetrack_api_types::Problem, tracetrack_api_types::FieldError)),
     modifiers(&BearerAuth),
