@@ -96,6 +96,12 @@ async fn retention_clears_old_snapshots_and_deletes_old_rows_but_keeps_role_chan
     app.exec(
         "UPDATE audit_log SET occurred_at = now() - interval '100 days' WHERE action IN ('auth.login', 'user.update')",
     );
+    // A role change made by approving a promotion request is a role change too.
+    app.exec(
+        "INSERT INTO audit_log (occurred_at, action, entity_type, entity_id, before, after)
+         VALUES (now() - interval '100 days', 'promotion.approve', 'promotion_request', '7',
+                 '{\"status\": \"pending\"}', '{\"status\": \"approved\"}')",
+    );
     let mut conn = app.pool.get().unwrap();
     let (cleared, deleted) = tracetrack_db::audit::apply_retention(&mut conn, 30, 90).unwrap();
     assert_eq!(
@@ -111,5 +117,10 @@ async fn retention_clears_old_snapshots_and_deletes_old_rows_but_keeps_role_chan
         app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'user.update' AND after IS NOT NULL"),
         1,
         "role change kept whole"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'promotion.approve' AND after IS NOT NULL"),
+        1,
+        "approved promotion kept whole"
     );
 }

@@ -57,9 +57,10 @@ pub fn list(conn: &mut PgConnection, f: &AuditFilter, before: Option<i64>, limit
 /// Returns (rows cleared, rows deleted).
 pub fn apply_retention(conn: &mut PgConnection, clear_days: i32, delete_days: i32) -> QueryResult<(usize, usize)> {
     use diesel::sql_types::Integer;
-    // Kept: deletions, and user updates whose role changed.
-    const KEPT: &str =
-        "(action LIKE '%.delete' OR (action = 'user.update' AND before->>'role' IS DISTINCT FROM after->>'role'))";
+    // Kept: deletions, user updates whose role changed, and approved promotions
+    // (the other way a role changes).
+    const KEPT: &str = "(action LIKE '%.delete' OR action = 'promotion.approve' \
+         OR (action = 'user.update' AND before->>'role' IS DISTINCT FROM after->>'role'))";
     let cleared = diesel::sql_query(format!(
         "UPDATE audit_log SET before = NULL, after = NULL
          WHERE occurred_at < now() - make_interval(days => $1) AND (before IS NOT NULL OR after IS NOT NULL) AND NOT {KEPT}"
