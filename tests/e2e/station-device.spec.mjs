@@ -4,7 +4,7 @@
 // when their answer is lost.
 import { suite, base, adminPassword, expect, apiContext } from './harness.mjs';
 import { token, api, parentId, childIds, tag } from './api.mjs';
-import { STATION, scan, dropAnswer, drained, stored } from './station-faults.lib.mjs';
+import { STATION, scan, dropAnswer, drained, stored, opened } from './station-faults.lib.mjs';
 
 // Signs `username` in to the station (from wherever the page is) and waits until it has settled.
 async function stationSignIn(page, username, password) {
@@ -19,10 +19,6 @@ async function stationSignIn(page, username, password) {
 }
 
 // Waits for the server's answer to a parent scan (the placeholder also shows 0/30).
-async function opened(page, parent) {
-  await page.getByTestId('message').filter({ hasText: `${parent} · ` }).waitFor({ timeout: 10000 });
-}
-
 async function userId(username, password) {
   const request = await apiContext();
   const res = await request.post(base + '/api/v1/auth/login', { data: { username, password } });

@@ -19,6 +19,11 @@ export async function signIn(page) {
 }
 
 // A scanner: characters 5 ms apart, then Enter.
+/** Waits for the server's answer to a parent scan (the placeholder shows 0/30 before it). */
+export async function opened(page, parent) {
+  await page.getByTestId('message').filter({ hasText: `${parent} · ` }).waitFor({ timeout: 10000 });
+}
+
 export async function scan(page, code) {
   await page.keyboard.type(code, { delay: 5 });
   await page.keyboard.press('Enter');

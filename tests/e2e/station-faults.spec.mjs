@@ -7,7 +7,7 @@
 import { suite, expect, apiContext } from './harness.mjs';
 import { token, api, parentId, childIds, tag } from './api.mjs';
 import {
-  signIn, scan, dropAnswer, recordScans, checkRecordedOnce, until, drained, stored, countSends, countsAgree,
+  signIn, scan, opened, dropAnswer, recordScans, checkRecordedOnce, until, drained, stored, countSends, countsAgree,
 } from './station-faults.lib.mjs';
 
 await suite('station-faults', [
@@ -188,7 +188,8 @@ await suite('station-faults', [
     await signIn(page);
     const parent = parentId();
     await scan(page, parent);
-    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    // The parent must exist on the server before the network goes.
+    await opened(page, parent);
     await context.setOffline(true);
     const kids = childIds(2, 'Z' + tag());
     for (const k of kids) await scan(page, k);
@@ -264,7 +265,8 @@ await suite('station-faults', [
     await signIn(page);
     const parent = parentId();
     await scan(page, parent);
-    await page.getByTestId('counter').filter({ hasText: '0/30' }).waitFor();
+    // The parent must exist on the server before the network goes.
+    await opened(page, parent);
     await context.setOffline(true);
     const kids = childIds(20, 'T' + tag());
     for (const k of kids) await scan(page, k);
