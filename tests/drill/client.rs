@@ -71,6 +71,23 @@ pub(crate) struct Station {
 }
 
 impl Station {
+    /// A station that has signed in; the tally with the failure when it could not.
+    pub(crate) async fn signed_in(shared: Arc<Shared>, name: String) -> Result<Station, Tally> {
+        let mut st = Station {
+            shared,
+            name,
+            token: String::new(),
+            tally: Tally::default(),
+        };
+        match st.sign_in().await {
+            Ok(()) => Ok(st),
+            Err(e) => {
+                st.tally.unexpected.push(format!("{}: {e}", st.name));
+                Err(st.tally)
+            }
+        }
+    }
+
     pub(crate) fn record(&mut self, scan: bool, status: Option<u16>) -> u64 {
         let at_ms = now_ms();
         self.tally.seen.push(Seen { at_ms, scan, status });

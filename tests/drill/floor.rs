@@ -13,16 +13,10 @@ pub(crate) async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Opt
 /// One station: fills its own parents (`SB…`) with new 7-digit children.
 pub(crate) async fn station(shared: Arc<Shared>, id: usize) -> Tally {
     let clients = shared.args.clients + shared.args.batch_clients;
-    let mut st = Station {
-        shared,
-        name: format!("drill{id:02}"),
-        token: String::new(),
-        tally: Tally::default(),
+    let mut st = match Station::signed_in(shared, format!("drill{id:02}")).await {
+        Ok(st) => st,
+        Err(tally) => return tally,
     };
-    if let Err(e) = st.sign_in().await {
-        st.tally.unexpected.push(format!("{}: {e}", st.name));
-        return st.tally;
-    }
     let (parent_stride, child_stride) = (PARENT_IDS / clients, CHILD_IDS / clients);
     let (mut parent_no, mut child_no) = (0, 0);
     'parents: while !st.stopped() && parent_no < parent_stride {
@@ -75,16 +69,10 @@ pub(crate) async fn station(shared: Arc<Shared>, id: usize) -> Tally {
 pub(crate) async fn phone(shared: Arc<Shared>, no: usize) -> Tally {
     let clients = shared.args.clients + shared.args.batch_clients;
     let id = shared.args.clients + no;
-    let mut st = Station {
-        shared,
-        name: format!("phone{no:02}"),
-        token: String::new(),
-        tally: Tally::default(),
+    let mut st = match Station::signed_in(shared, format!("phone{no:02}")).await {
+        Ok(st) => st,
+        Err(tally) => return tally,
     };
-    if let Err(e) = st.sign_in().await {
-        st.tally.unexpected.push(format!("{}: {e}", st.name));
-        return st.tally;
-    }
     let (parent_stride, child_stride) = (PARENT_IDS / clients, CHILD_IDS / clients);
     let (mut parent_no, mut child_no) = (0, 0);
     let mut batch_no = 0u64;
