@@ -84,6 +84,9 @@ await suite('station', [
     const parent = parentId();
     await scan(page, parent);
     await counter(page, '0/30');
+    // The placeholder shows 0/30 at once: wait for the server's answer to the parent,
+    // or the parent itself is among the waiting scans.
+    await page.getByTestId('message').filter({ hasText: `${parent} · ` }).waitFor({ timeout: 10000 });
     await context.setOffline(true);
     const kids = childIds(20, 'Q' + tag());
     for (const k of kids) await scan(page, k);
