@@ -1,4 +1,4 @@
--- Promotion requests (docs/rules.md §5) and per-user notifications (§8).
+-- Promotion requests (docs/domain.md §5) and per-user notifications (§8).
 CREATE TABLE promotion_request (
     id             BIGSERIAL PRIMARY KEY,
     user_id        BIGINT NOT NULL REFERENCES app_user (id) ON DELETE CASCADE,

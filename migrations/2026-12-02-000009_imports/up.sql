@@ -1,4 +1,4 @@
--- Import jobs (docs/rules.md §9): one row per uploaded file, its progress, and the
+-- Import jobs (docs/domain.md §9): one row per uploaded file, its progress, and the
 -- rows it could not apply.
 CREATE TABLE import_job (
     id             BIGSERIAL PRIMARY KEY,

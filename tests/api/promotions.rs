@@ -1,4 +1,4 @@
-//! Promotion requests and notifications (docs/rules.md §5, §8).
+//! Promotion requests and notifications (docs/domain.md §5, §8).
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -30,6 +30,14 @@ macro_rules! error_codes {
                     $(ErrorCode::$variant => $title,)*
                 }
             }
+
+            /// Parses the wire name.
+            pub fn parse(s: &str) -> Option<ErrorCode> {
+                match s {
+                    $($code => Some(ErrorCode::$variant),)*
+                    _ => None,
+                }
+            }
         }
     };
 }

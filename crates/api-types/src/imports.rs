@@ -1,4 +1,4 @@
-//! `/imports` (admin): uploaded files applied by a background job (docs/rules.md §9).
+//! `/imports` (admin): uploaded files applied by a background job (docs/domain.md §9).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

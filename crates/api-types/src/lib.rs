@@ -13,10 +13,15 @@ pub mod notifications;
 pub mod problem;
 pub mod reports;
 pub mod scans;
+pub mod states;
 pub mod system;
 
 pub use error_code::ErrorCode;
 pub use problem::{FieldError, Problem};
+pub use states::{
+    BagRole, BagStatus, BillStatus, ChildStatus, EventOutcome, ImportKind, ImportState, ParentStatus, Role, ScanKind,
+    ScanOutcome, UnknownValue,
+};
 
 use serde::{Deserialize, Serialize};
 

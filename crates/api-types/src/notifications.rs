@@ -1,4 +1,4 @@
-//! Notifications and promotion requests (docs/rules.md §5, §8).
+//! Notifications and promotion requests (docs/domain.md §5, §8).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! `GET /reports/eod`: the end-of-day summary (docs/rules.md §8).
+//! `GET /reports/eod`: the end-of-day summary (docs/domain.md §8).
 
 use std::collections::BTreeMap;
 

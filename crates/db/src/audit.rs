@@ -52,7 +52,7 @@ pub fn list(conn: &mut PgConnection, f: &AuditFilter, before: Option<i64>, limit
     q.order(audit_log::id.desc()).limit(limit + 1).load(conn)
 }
 
-/// Retention (docs/rules.md §7): snapshots cleared after `clear_days`, rows deleted after
+/// Retention (docs/domain.md §7): snapshots cleared after `clear_days`, rows deleted after
 /// `delete_days`, except role changes and deletions, which are kept whole.
 /// Returns (rows cleared, rows deleted).
 pub fn apply_retention(conn: &mut PgConnection, clear_days: i32, delete_days: i32) -> QueryResult<(usize, usize)> {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, now};
 use diesel::prelude::*;
+use tracetrack_api_types::{BagStatus, ParentStatus};
 
 use crate::models::{BagRow, NewBag};
 use crate::schema::{bag, bag_link, bill, bill_item};
@@ -58,7 +59,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewBag<'_>) -> QueryResult<Option<B
 }
 
 /// Sets a parent's child count and status.
-pub fn set_count_and_status(conn: &mut PgConnection, id: i64, count: i32, status: &str) -> QueryResult<BagRow> {
+pub fn set_count_and_status(conn: &mut PgConnection, id: i64, count: i32, status: ParentStatus) -> QueryResult<BagRow> {
     diesel::update(bag::table.find(id))
         .set((
             bag::child_count.eq(count),
@@ -70,15 +71,20 @@ pub fn set_count_and_status(conn: &mut PgConnection, id: i64, count: i32, status
 }
 
 /// Sets a bag's status.
-pub fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<BagRow> {
+pub fn set_status(conn: &mut PgConnection, id: i64, status: impl Into<BagStatus>) -> QueryResult<BagRow> {
     diesel::update(bag::table.find(id))
-        .set((bag::status.eq(status), bag::updated_at.eq(now)))
+        .set((bag::status.eq(status.into()), bag::updated_at.eq(now)))
         .returning(BagRow::as_returning())
         .get_result(conn)
 }
 
 /// Seals (`Some(reason)`, reason may be empty) or unseals (`None`) a parent.
-pub fn set_seal(conn: &mut PgConnection, id: i64, status: &str, seal: Option<Option<&str>>) -> QueryResult<BagRow> {
+pub fn set_seal(
+    conn: &mut PgConnection,
+    id: i64,
+    status: ParentStatus,
+    seal: Option<Option<&str>>,
+) -> QueryResult<BagRow> {
     let (reason, at) = match seal {
         Some(reason) => (reason, Some(Utc::now())),
         None => (None, None),

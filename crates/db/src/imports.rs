@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
+use tracetrack_api_types::{ImportKind, ImportState};
 
 use crate::schema::{app_user, import_error, import_job};
 
@@ -14,10 +15,10 @@ pub const MAX_STORED_ERRORS: i64 = 1_000;
 #[diesel(table_name = import_job)]
 pub struct ImportRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: ImportKind,
     pub mode: String,
     pub filename: String,
-    pub status: String,
+    pub status: ImportState,
     pub total_rows: i32,
     pub processed_rows: i32,
     pub applied_rows: i32,
@@ -42,7 +43,14 @@ pub struct ImportErrorRow {
 }
 
 /// Records a new job (status `queued`); returns its id.
-pub fn insert(c: &mut PgConnection, kind: &str, mode: &str, filename: &str, total: i32, by: i64) -> QueryResult<i64> {
+pub fn insert(
+    c: &mut PgConnection,
+    kind: ImportKind,
+    mode: &str,
+    filename: &str,
+    total: i32,
+    by: i64,
+) -> QueryResult<i64> {
     diesel::insert_into(import_job::table)
         .values((
             import_job::kind.eq(kind),
@@ -102,7 +110,7 @@ pub struct Progress {
 pub fn set_progress(c: &mut PgConnection, id: i64, p: Progress) -> QueryResult<usize> {
     diesel::update(import_job::table.find(id))
         .set((
-            import_job::status.eq("running"),
+            import_job::status.eq(ImportState::Running),
             import_job::processed_rows.eq(p.processed),
             import_job::applied_rows.eq(p.applied),
             import_job::error_rows.eq(p.errors),
@@ -137,7 +145,7 @@ pub fn add_errors(c: &mut PgConnection, id: i64, rows: &[(i32, String, String)])
 }
 
 /// Ends the job with `status` (`succeeded` or `failed`).
-pub fn finish(c: &mut PgConnection, id: i64, status: &str, p: Progress, message: &str) -> QueryResult<usize> {
+pub fn finish(c: &mut PgConnection, id: i64, status: ImportState, p: Progress, message: &str) -> QueryResult<usize> {
     diesel::update(import_job::table.find(id))
         .set((
             import_job::status.eq(status),
@@ -160,7 +168,7 @@ pub fn fail_stale(c: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<us
             .filter(import_job::updated_at.lt(before)),
     )
     .set((
-        import_job::status.eq("failed"),
+        import_job::status.eq(ImportState::Failed),
         import_job::message.eq("Interrupted: the server stopped while importing. Start the import again."),
         import_job::finished_at.eq(now),
     ))

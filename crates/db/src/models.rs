@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
+use tracetrack_api_types::{BagRole, BagStatus, BillStatus, ChildStatus, EventOutcome, Role, ScanKind, UnknownValue};
 
 use crate::schema::*;
 
@@ -14,7 +15,7 @@ pub struct UserRow {
     pub username: String,
     pub email: Option<String>,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub dispatch_area: Option<String>,
     pub is_active: bool,
     pub totp_secret: Option<String>,
@@ -44,7 +45,7 @@ pub struct NewUser<'a> {
     pub username: &'a str,
     pub email: Option<&'a str>,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub dispatch_area: Option<&'a str>,
 }
 
@@ -69,9 +70,9 @@ pub struct SessionRow {
 pub struct BagRow {
     pub id: i64,
     pub qr_id: String,
-    pub role: String,
+    pub role: BagRole,
     pub format_code: String,
-    pub status: String,
+    pub status: BagStatus,
     pub child_count: i32,
     pub capacity: Option<i32>,
     pub child_weight_g: Option<i32>,
@@ -87,7 +88,7 @@ pub struct BagRow {
 impl BagRow {
     /// Is this a parent bag?
     pub fn is_parent(&self) -> bool {
-        self.role == "parent"
+        self.role == BagRole::Parent
     }
 
     /// Capacity of a parent (0 for children).
@@ -106,9 +107,9 @@ impl BagRow {
 #[diesel(table_name = bag)]
 pub struct NewBag<'a> {
     pub qr_id: &'a str,
-    pub role: &'a str,
+    pub role: BagRole,
     pub format_code: &'a str,
-    pub status: &'a str,
+    pub status: BagStatus,
     pub capacity: Option<i32>,
     pub child_weight_g: Option<i32>,
     pub dispatch_area: Option<&'a str>,
@@ -120,9 +121,9 @@ impl<'a> NewBag<'a> {
     pub fn unlinked_child(qr_id: &'a str, format_code: &'a str, area: Option<&'a str>, by: i64) -> NewBag<'a> {
         NewBag {
             qr_id,
-            role: "child",
+            role: BagRole::Child,
             format_code,
-            status: "unlinked",
+            status: ChildStatus::Unlinked.into(),
             capacity: None,
             child_weight_g: None,
             dispatch_area: area,
@@ -141,7 +142,7 @@ pub struct BillRow {
     pub destination: Option<String>,
     pub vehicle_number: Option<String>,
     pub capacity: i32,
-    pub status: String,
+    pub status: BillStatus,
     pub parent_count: i32,
     pub child_count: i32,
     pub actual_weight_g: i64,
@@ -162,7 +163,7 @@ pub struct NewBill<'a> {
     pub destination: Option<&'a str>,
     pub vehicle_number: Option<&'a str>,
     pub capacity: i32,
-    pub status: &'a str,
+    pub status: BillStatus,
     pub created_by: Option<i64>,
 }
 
@@ -172,7 +173,7 @@ pub struct NewBill<'a> {
 pub struct FormatRow {
     pub code: String,
     pub name: String,
-    pub role: String,
+    pub role: BagRole,
     pub pattern: String,
     pub capacity: Option<i32>,
     pub child_weight_g: Option<i32>,
@@ -202,7 +203,7 @@ pub struct ScanEventRow {
     pub recorded_at: DateTime<Utc>,
     pub user_id: Option<i64>,
     pub station_id: Option<String>,
-    pub kind: String,
+    pub kind: ScanKind,
     pub qr_id: Option<String>,
     pub parent_qr_id: Option<String>,
     pub bill_id: Option<i64>,
@@ -212,14 +213,21 @@ pub struct ScanEventRow {
     pub refused: bool,
 }
 
+impl ScanEventRow {
+    /// What the event did, or the code it was refused with.
+    pub fn outcome(&self) -> Result<EventOutcome, UnknownValue> {
+        EventOutcome::read(self.refused, &self.outcome)
+    }
+}
+
 /// A new scan event.
-#[derive(Debug, Clone, Default, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = scan_event)]
 pub struct NewScanEvent {
     pub occurred_at: Option<DateTime<Utc>>,
     pub user_id: Option<i64>,
     pub station_id: Option<String>,
-    pub kind: String,
+    pub kind: ScanKind,
     pub qr_id: Option<String>,
     pub parent_qr_id: Option<String>,
     pub bill_id: Option<i64>,

@@ -1,8 +1,9 @@
-//! Per-user notifications (docs/rules.md §8).
+//! Per-user notifications (docs/domain.md §8).
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
+use tracetrack_api_types::Role;
 
 use crate::schema::{app_user, notification};
 
@@ -54,7 +55,7 @@ pub fn notify_many(conn: &mut PgConnection, users: &[i64], note: Note<'_>) -> Qu
 /// Notifies every active admin.
 pub fn notify_admins(conn: &mut PgConnection, note: Note<'_>) -> QueryResult<usize> {
     let admins: Vec<i64> = app_user::table
-        .filter(app_user::role.eq("admin"))
+        .filter(app_user::role.eq(Role::Admin))
         .filter(app_user::is_active.eq(true))
         .filter(app_user::deleted_at.is_null())
         .select(app_user::id)

@@ -1,8 +1,10 @@
-//! Promotion requests (docs/rules.md §5): one pending request per user.
+//! Promotion requests (docs/domain.md §5): one pending request per user.
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
+
+use tracetrack_api_types::Role;
 
 use crate::schema::{app_user, promotion_request};
 
@@ -15,8 +17,8 @@ pub struct PromotionRow {
     pub user_id: i64,
     #[diesel(select_expression = app_user::username)]
     pub username: String,
-    pub from_role: String,
-    pub requested_role: String,
+    pub from_role: Role,
+    pub requested_role: Role,
     pub reason: String,
     pub status: String,
     pub decided_by: Option<i64>,
@@ -29,8 +31,8 @@ pub struct PromotionRow {
 pub fn insert(
     conn: &mut PgConnection,
     user: i64,
-    from_role: &str,
-    requested_role: &str,
+    from_role: Role,
+    requested_role: Role,
     reason: &str,
 ) -> QueryResult<Option<i64>> {
     diesel::insert_into(promotion_request::table)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
+use tracetrack_api_types::Role;
 use uuid::Uuid;
 
 use crate::models::{NewUser, SessionRow, UserRow};
@@ -60,7 +61,7 @@ pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
 /// Active admins, locked so that two demotions cannot both pass the last-admin check.
 pub fn active_admin_ids_for_update(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
     app_user::table
-        .filter(app_user::role.eq("admin"))
+        .filter(app_user::role.eq(Role::Admin))
         .filter(app_user::is_active.eq(true))
         .filter(app_user::deleted_at.is_null())
         .order(app_user::id.asc())

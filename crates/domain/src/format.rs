@@ -1,36 +1,8 @@
-//! Bag formats are data (docs/rules.md §1): this module classifies ids against them.
+//! Bag formats are data (docs/domain.md §1): this module classifies ids against them.
 
 use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
-
-/// Whether a bag is a sack of bags or a bag in a sack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BagRole {
-    /// A sack that holds `capacity` children.
-    Parent,
-    /// A small bag packed into a parent.
-    Child,
-}
-
-impl BagRole {
-    /// The wire and database name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BagRole::Parent => "parent",
-            BagRole::Child => "child",
-        }
-    }
-
-    /// Parses the wire and database name.
-    pub fn parse(s: &str) -> Option<BagRole> {
-        match s {
-            "parent" => Some(BagRole::Parent),
-            "child" => Some(BagRole::Child),
-            _ => None,
-        }
-    }
-}
+use tracetrack_api_types::BagRole;
 
 /// One active format as stored in `bag_format`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,10 +5,8 @@ pub mod bill;
 pub mod format;
 pub mod parent;
 pub mod qr;
-pub mod role;
 pub mod scanner;
 pub mod web;
 
-pub use format::{BagRole, Classification, FormatSet, FormatSpec};
+pub use format::{Classification, FormatSet, FormatSpec};
 pub use qr::{normalize_qr, QrError, MAX_QR_LEN, MIN_QR_LEN};
-pub use role::Role;

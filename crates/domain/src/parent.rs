@@ -1,43 +1,6 @@
-//! Parent bag states and the order of checks for a child scan (docs/rules.md §2).
+//! Parent bag states and the order of checks for a child scan (docs/domain.md §2).
 
-use serde::{Deserialize, Serialize};
-
-/// Status of a parent bag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ParentStatus {
-    /// Has room.
-    Open,
-    /// child_count = capacity.
-    Filled,
-    /// Closed by a worker, possibly short.
-    Sealed,
-    /// On a bill.
-    Billed,
-}
-
-impl ParentStatus {
-    /// The wire and database name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ParentStatus::Open => "open",
-            ParentStatus::Filled => "filled",
-            ParentStatus::Sealed => "sealed",
-            ParentStatus::Billed => "billed",
-        }
-    }
-
-    /// Parses the wire and database name.
-    pub fn parse(s: &str) -> Option<ParentStatus> {
-        match s {
-            "open" => Some(ParentStatus::Open),
-            "filled" => Some(ParentStatus::Filled),
-            "sealed" => Some(ParentStatus::Sealed),
-            "billed" => Some(ParentStatus::Billed),
-            _ => None,
-        }
-    }
-}
+use tracetrack_api_types::ParentStatus;
 
 /// The status a parent has from its facts alone: on a bill, sealed, full or open.
 /// Used after every change (link, unlink, unseal, taking it off a bill).

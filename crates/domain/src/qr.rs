@@ -1,4 +1,4 @@
-//! Normalisation of scanned text into a bag id (docs/rules.md §1).
+//! Normalisation of scanned text into a bag id (docs/domain.md §1).
 
 /// Shortest accepted id after normalisation.
 pub const MIN_QR_LEN: usize = 4;

@@ -1,10 +1,10 @@
 //! First start: database, migrations, signing key, first admin, test users.
 
 use anyhow::{bail, Context};
+use tracetrack_api_types::Role;
 use tracetrack_db::diesel::{sql_query, Connection, PgConnection, RunQueryDsl};
 use tracetrack_db::models::NewUser;
 use tracetrack_db::{reference, users};
-use tracetrack_domain::Role;
 
 use crate::auth::password;
 use crate::config::Config;
@@ -83,7 +83,7 @@ fn create_user(
         username,
         email: None,
         password_hash: &hash,
-        role: role.as_str(),
+        role,
         dispatch_area: area,
     };
     Ok(users::insert(conn, &new)?.and(generated.then_some(pw)))
@@ -133,7 +133,7 @@ pub fn create_admin(conn: &mut PgConnection, username: &str, given: Option<&str>
                 bail!("password too weak: {}", e.detail);
             }
             user.password_hash = password::hash(&pw)?;
-            user.role = Role::Admin.as_str().into();
+            user.role = Role::Admin;
             user.dispatch_area = None;
             user.is_active = true;
             users::save(c, &user)?;

@@ -148,7 +148,7 @@ fn poll(c: &mut PgConnection, cursor: Option<Cursor>) -> ApiResult<(Cursor, Vec<
             out.push(Live::Scan(
                 LiveScan {
                     id: e.id,
-                    kind: e.kind,
+                    kind: e.kind.to_string(),
                     qr_id: e.qr_id,
                     parent_qr_id: e.parent_qr_id,
                     bill_id: e.bill_id,

@@ -7,7 +7,8 @@ use actix_web::web;
 use tracetrack_db::diesel::{Connection, PgConnection};
 use tracetrack_db::models::FormatRow;
 use tracetrack_db::PgPool;
-use tracetrack_domain::{BagRole, FormatSet, FormatSpec};
+
+use tracetrack_domain::{FormatSet, FormatSpec};
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
@@ -99,7 +100,7 @@ impl FormatCache {
 pub fn spec_of(row: &FormatRow) -> FormatSpec {
     FormatSpec {
         code: row.code.clone(),
-        role: BagRole::parse(&row.role).unwrap_or(BagRole::Child),
+        role: row.role,
         pattern: row.pattern.clone(),
         capacity: row.capacity,
         child_weight_g: row.child_weight_g,

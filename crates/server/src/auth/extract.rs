@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use chrono::{Duration, Utc};
-use tracetrack_domain::Role;
+use tracetrack_api_types::Role;
 use uuid::Uuid;
 
 use tracetrack_db::diesel::PgConnection;
@@ -174,7 +174,7 @@ fn read_session(
     let mut snapshot = Snapshot {
         user_id: user.id,
         username: user.username,
-        role: user.role,
+        role: user.role.to_string(),
         dispatch_area: user.dispatch_area,
         totp_enabled: user.totp_enabled,
         expires_at: session.expires_at,

@@ -1,4 +1,4 @@
-//! argon2id hashing and the password policy (docs/rules.md §6).
+//! argon2id hashing and the password policy (docs/domain.md §6).
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;

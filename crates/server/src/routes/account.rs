@@ -6,9 +6,9 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::auth::{ForgotPasswordRequest, OutboxMail, RegisterRequest, ResetPasswordRequest, User};
+use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::{mail, users};
-use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -4,9 +4,9 @@ use actix_web::{get, web};
 use chrono::{Duration, TimeZone, Utc};
 use serde::Deserialize;
 use tracetrack_api_types::admin::{AuditEntry, BillsByStatus, Stats};
+use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::audit::{self, AuditFilter};
-use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

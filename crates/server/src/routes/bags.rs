@@ -5,12 +5,13 @@ use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::bags::*;
 use tracetrack_api_types::scans::ScanEvent;
+use tracetrack_api_types::{BagRole, ChildStatus, ParentStatus, Role};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::bags::{self, BagCursor, BagFilter};
 use tracetrack_db::models::NewBag;
 use tracetrack_db::scan_events::{self, EventFilter};
 use tracetrack_db::stats::{self, Delta};
-use tracetrack_domain::{BagRole, Classification, Role};
+use tracetrack_domain::Classification;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -181,9 +182,13 @@ async fn create_bag(
             let area = ctx.user.area_limit();
             let new = NewBag {
                 qr_id: &qr,
-                role: role.as_str(),
+                role,
                 format_code: &spec.code,
-                status: if role == BagRole::Parent { "open" } else { "unlinked" },
+                status: if role == BagRole::Parent {
+                    ParentStatus::Open.into()
+                } else {
+                    ChildStatus::Unlinked.into()
+                },
                 capacity: spec.capacity,
                 child_weight_g: spec.child_weight_g,
                 dispatch_area: area.as_deref(),

@@ -5,12 +5,11 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::bills::*;
+use tracetrack_api_types::{BillStatus, Role, ScanKind, ScanOutcome};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::bills::{self, BillFilter};
 use tracetrack_db::models::NewBill;
 use tracetrack_db::notifications::{self, Note};
-use tracetrack_domain::bill::BillStatus;
-use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -138,14 +137,19 @@ async fn create_bill(
                     destination: destination.as_deref(),
                     vehicle_number: vehicle.as_deref(),
                     capacity: b.capacity,
-                    status: BillStatus::New.as_str(),
+                    status: BillStatus::New,
                     created_by: Some(ctx.user.id),
                 };
                 let bill = bills::insert(c, &new)?
                     .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bill number {number} exists.")))?;
                 let id = Some(bill.id.to_string());
                 Auditor::new(&ctx, &st.config).record(c, "bill.create", "bill", id, None, Some(json!(bill)))?;
-                Ok((StatusCode::CREATED, to_json(&bill_view(&bill))?, EventInfo::default()))
+                // No scan event: the write has no kind; the audit log records it.
+                Ok((
+                    StatusCode::CREATED,
+                    to_json(&bill_view(&bill))?,
+                    EventInfo::new(ScanOutcome::Created),
+                ))
             })
         })
         .await?;
@@ -327,7 +331,7 @@ async fn add_parent(
             let formats = st.formats.get(c)?;
             let write = LoggedWrite {
                 legacy_fingerprint: None,
-                kind: Some("bill_add"),
+                kind: Some(ScanKind::BillAdd),
                 fingerprint: fp,
                 raw_qr: Some(raw.clone()),
                 raw_parent: None,
@@ -373,7 +377,7 @@ async fn remove_parent(
         .tx(move |c| {
             let write = LoggedWrite {
                 legacy_fingerprint: None,
-                kind: Some("bill_remove"),
+                kind: Some(ScanKind::BillRemove),
                 fingerprint: fp,
                 raw_qr: Some(raw.clone()),
                 raw_parent: None,

@@ -7,8 +7,8 @@ use chrono::Utc;
 use futures_util::stream;
 use serde::Deserialize;
 use serde_json::json;
+use tracetrack_api_types::Role;
 use tracetrack_db::exports::Window;
-use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

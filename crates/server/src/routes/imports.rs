@@ -7,9 +7,9 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::imports::{ImportDetail, ImportJob, ImportRowError};
+use tracetrack_api_types::{ImportState, Role};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::imports::ImportRow;
-use tracetrack_domain::Role;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -120,7 +120,7 @@ async fn start_import(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart)
     let (user, request_id) = (ctx.user.clone(), ctx.request_id.clone());
     let (id, formats) = state
         .tx(move |c| {
-            let id = tracetrack_db::imports::insert(c, layout.kind.as_str(), mode_name, &filename, total, ctx.user.id)?;
+            let id = tracetrack_db::imports::insert(c, layout.kind, mode_name, &filename, total, ctx.user.id)?;
             let after =
                 json!({"kind": layout.kind.as_str(), "mode": mode_name, "filename": filename, "total_rows": total});
             Auditor::new(&ctx, &st.config).record(
@@ -154,7 +154,7 @@ async fn start_import(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart)
                     Ok(tracetrack_db::imports::finish(
                         c,
                         id,
-                        "failed",
+                        ImportState::Failed,
                         Default::default(),
                         message,
                     )?)
@@ -216,10 +216,10 @@ fn view(r: ImportRow) -> ImportJob {
     };
     ImportJob {
         id: r.id,
-        kind: r.kind,
+        kind: r.kind.to_string(),
         mode: r.mode,
         filename: r.filename,
-        status: r.status,
+        status: r.status.to_string(),
         total_rows: r.total_rows,
         processed_rows: r.processed_rows,
         applied_rows: r.applied_rows,

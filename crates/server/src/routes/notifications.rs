@@ -1,4 +1,4 @@
-//! `/api/v1/notifications`: each user's own notifications (docs/rules.md §8).
+//! `/api/v1/notifications`: each user's own notifications (docs/domain.md §8).
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;

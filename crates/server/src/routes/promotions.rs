@@ -1,16 +1,16 @@
-//! `/api/v1/promotion-requests` (docs/rules.md §5): a biller or dispatcher asks for a
+//! `/api/v1/promotion-requests` (docs/domain.md §5): a biller or dispatcher asks for a
 //! higher role, an admin approves or rejects it with a note; both sides are notified.
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::notifications::{CreatePromotionRequest, DecidePromotionRequest, PromotionRequest};
+use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::notifications::{self, Note};
 use tracetrack_db::promotions::{self, PromotionRow};
 use tracetrack_db::users;
-use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -33,8 +33,8 @@ fn view(r: PromotionRow) -> PromotionRequest {
         id: r.id,
         user_id: r.user_id,
         username: r.username,
-        current_role: r.from_role,
-        requested_role: r.requested_role,
+        current_role: r.from_role.to_string(),
+        requested_role: r.requested_role.to_string(),
         reason: r.reason,
         status: r.status,
         decided_by: r.decided_by,
@@ -130,8 +130,8 @@ async fn request_promotion(
     let st = state.get_ref().clone();
     let request = state
         .tx(move |c| {
-            let (user, current) = (ctx.user.id, ctx.user.role.as_str());
-            let id = promotions::insert(c, user, current, wanted.as_str(), &reason)?.ok_or_else(|| {
+            let (user, current) = (ctx.user.id, ctx.user.role);
+            let id = promotions::insert(c, user, current, wanted, &reason)?.ok_or_else(|| {
                 ApiError::conflict(
                     ErrorCode::PromotionPending,
                     "You already have a request waiting for an admin.",
@@ -202,7 +202,7 @@ async fn decide(
             }
             let before = user.audit_snapshot();
             let (level, title, message) = if approving {
-                user.role = row.requested_role.clone();
+                user.role = row.requested_role;
                 user.dispatch_area = None;
                 users::save(c, &user)?;
                 users::revoke_user_sessions(c, user.id, None, "promoted")?;

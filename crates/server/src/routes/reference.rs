@@ -3,10 +3,10 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use serde_json::json;
 use tracetrack_api_types::admin::*;
+use tracetrack_api_types::{BagRole, Role};
 use tracetrack_api_types::{Items, Problem};
 use tracetrack_db::reference::{self, NewFormat};
 use tracetrack_domain::format::validate_pattern;
-use tracetrack_domain::{BagRole, Role};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::common::clean_text;
@@ -293,7 +293,7 @@ async fn patch_format(
         .tx(move |c| {
             let before = reference::format(c, &code)?
                 .ok_or_else(|| ApiError::not_found(ErrorCode::NotFound, format!("No format {code}.")))?;
-            let parent = before.role == "parent";
+            let parent = before.role == BagRole::Parent;
             if !parent && (capacity.is_some() || weight.is_some()) {
                 return Err(ApiError::invalid_field(
                     "/capacity",

@@ -7,7 +7,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tracetrack_api_types::reports::{EodReport, EodSent};
 use tracetrack_api_types::Problem;
-use tracetrack_domain::Role;
+use tracetrack_api_types::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

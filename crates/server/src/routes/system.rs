@@ -3,7 +3,7 @@
 
 use actix_web::{get, web};
 use tracetrack_api_types::system::{PoolHealth, SystemHealth};
-use tracetrack_domain::Role;
+use tracetrack_api_types::Role;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::health::redis_answers;

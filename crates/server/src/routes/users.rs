@@ -1,15 +1,15 @@
-//! `/api/v1/users`: user administration (admin) with the rules of docs/rules.md §5.
+//! `/api/v1/users`: user administration (admin) with the rules of docs/domain.md §5.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::admin::{CreateUserRequest, PatchUserRequest};
 use tracetrack_api_types::auth::User;
+use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::UserRow;
 use tracetrack_db::users::{self, UserFilter};
-use tracetrack_domain::Role;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -231,7 +231,7 @@ async fn patch_user(
         .tx(move |c| {
             let (before, admins) = lock_for_admin_change(c, ctx.user.id, id)?;
             let mut user = before.clone();
-            let old_role = Role::parse(&before.role).unwrap_or(Role::Dispatcher);
+            let old_role = before.role;
             let new_role = role.unwrap_or(old_role);
             if id == ctx.user.id && (new_role != old_role || b.is_active == Some(false)) {
                 return Err(ApiError::conflict(
@@ -243,7 +243,7 @@ async fn patch_user(
             if demoted || (b.is_active == Some(false) && old_role == Role::Admin) {
                 keep_last_admin(&admins, &before)?;
             }
-            user.role = new_role.as_str().to_string();
+            user.role = new_role;
             user.dispatch_area = match (new_role, b.dispatch_area) {
                 (Role::Dispatcher, Some(area)) => check_area(c, new_role, area)?,
                 (Role::Dispatcher, None) => before.dispatch_area.clone(),
@@ -305,7 +305,7 @@ async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
     state
         .tx(move |c| {
             let (before, admins) = lock_for_admin_change(c, ctx.user.id, id)?;
-            if before.role == "admin" {
+            if before.role == Role::Admin {
                 keep_last_admin(&admins, &before)?;
             }
             let mut user = before.clone();

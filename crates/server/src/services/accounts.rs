@@ -2,10 +2,10 @@
 //! the same username, e-mail and password rules, one insert and one audit row.
 
 use actix_web::web;
+use tracetrack_api_types::Role;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{NewUser, UserRow};
 use tracetrack_db::users;
-use tracetrack_domain::Role;
 
 use crate::auth::password;
 use crate::error::{ApiError, ApiResult};
@@ -62,7 +62,7 @@ pub fn insert(c: &mut PgConnection, account: &NewAccount, role: Role, area: Opti
         username: &account.username,
         email: account.email.as_deref(),
         password_hash: &account.hash,
-        role: role.as_str(),
+        role,
         dispatch_area: area,
     };
     users::insert(c, &new)?

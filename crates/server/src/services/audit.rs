@@ -1,4 +1,4 @@
-//! Audit rows, written in the transaction of the change (docs/rules.md §7).
+//! Audit rows, written in the transaction of the change (docs/domain.md §7).
 
 use serde_json::Value;
 use tracetrack_db::diesel::PgConnection;

@@ -1,4 +1,4 @@
-//! Bill rules of docs/rules.md §4: counters kept in the same transaction as the items.
+//! Bill rules of docs/domain.md §4: counters kept in the same transaction as the items.
 
 use actix_web::http::StatusCode;
 use chrono::Utc;
@@ -6,7 +6,9 @@ use tracetrack_api_types::bills::PatchBillRequest;
 use tracetrack_db::bills;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{BagRow, BillRow};
-use tracetrack_domain::bill::{BillStatus, MAX_BILL_CAPACITY, MIN_BILL_CAPACITY};
+
+use tracetrack_api_types::{ParentStatus, ScanOutcome};
+use tracetrack_domain::bill::{self, BillFacts, BillRefusal, MAX_BILL_CAPACITY, MIN_BILL_CAPACITY};
 use tracetrack_domain::parent::{derive_status, weight_g};
 use tracetrack_domain::FormatSet;
 
@@ -27,14 +29,41 @@ pub fn bill_not_found(id: i64) -> ApiError {
     ApiError::not_found(ErrorCode::BillNotFound, format!("Bill {id} does not exist."))
 }
 
-fn refuse_completed(b: &BillRow) -> ApiResult<()> {
-    if b.status == BillStatus::Completed.as_str() {
-        return Err(ApiError::conflict(
-            ErrorCode::BillCompleted,
-            format!("Bill {} is completed; reopen it first.", b.bill_number),
-        ));
+fn facts(b: &BillRow) -> BillFacts {
+    BillFacts {
+        status: b.status,
+        parent_count: b.parent_count,
+        capacity: b.capacity,
     }
-    Ok(())
+}
+
+/// The problem for a refused bill change.
+fn refusal(b: &BillRow, r: BillRefusal) -> ApiError {
+    let n = &b.bill_number;
+    match r {
+        BillRefusal::Completed => ApiError::conflict(
+            ErrorCode::BillCompleted,
+            format!("Bill {n} is completed; reopen it first."),
+        ),
+        BillRefusal::Full => ApiError::conflict(
+            ErrorCode::BillFull,
+            format!("Bill {n} already has {} of {} parents.", b.parent_count, b.capacity),
+        ),
+        BillRefusal::Incomplete => ApiError::conflict(
+            ErrorCode::BillIncomplete,
+            format!(
+                "Bill {n} has {} of {} parents; add the rest or lower the capacity.",
+                b.parent_count, b.capacity
+            ),
+        ),
+        BillRefusal::NotCompleted => {
+            ApiError::conflict(ErrorCode::BillNotCompleted, format!("Bill {n} is not completed."))
+        }
+    }
+}
+
+fn refuse_completed(b: &BillRow) -> ApiResult<()> {
+    bill::check_editable(facts(b)).map_err(|r| refusal(b, r))
 }
 
 /// Checks a capacity value.
@@ -55,8 +84,8 @@ fn parent_weights(p: &BagRow) -> (i64, i64) {
 }
 
 /// The status a parent returns to when it leaves a bill.
-fn status_off_bill(p: &BagRow) -> &'static str {
-    derive_status(p.child_count, p.capacity_or_zero(), p.sealed_at.is_some(), false).as_str()
+fn status_off_bill(p: &BagRow) -> ParentStatus {
+    derive_status(p.child_count, p.capacity_or_zero(), p.sealed_at.is_some(), false)
 }
 
 /// `POST /bills/{id}/parents`.
@@ -79,46 +108,45 @@ pub fn add_parent(
             format!("{qr} is a child bag; bills hold parents."),
         ));
     }
-    let event = |outcome: &str| EventInfo {
+    let event = |outcome: ScanOutcome| EventInfo {
         qr_id: Some(qr.clone()),
         bill_id: Some(bill_id),
         dispatch_area: parent.dispatch_area.clone(),
-        outcome: outcome.into(),
-        ..EventInfo::default()
+        ..EventInfo::new(outcome)
     };
     if let Some((other_id, number, _)) = tracetrack_db::bags::bill_of(c, parent.id)? {
         if other_id == bill_id {
-            return Ok((StatusCode::OK, to_json(&bill_view(&bill))?, event("already_on_bill")));
+            return Ok((
+                StatusCode::OK,
+                to_json(&bill_view(&bill))?,
+                event(ScanOutcome::AlreadyOnBill),
+            ));
         }
         return Err(
             ApiError::conflict(ErrorCode::AlreadyOnBill, format!("{qr} is on bill {number}.")).with_bill(number),
         );
     }
-    if bill.parent_count >= bill.capacity {
-        return Err(ApiError::conflict(
-            ErrorCode::BillFull,
-            format!(
-                "Bill {} already has {} of {} parents.",
-                bill.bill_number, bill.parent_count, bill.capacity
-            ),
-        ));
-    }
+    let status = bill::add_parent(facts(&bill)).map_err(|r| refusal(&bill, r))?;
     bills::insert_item(c, bill_id, parent.id, user)?;
-    tracetrack_db::bags::set_status(c, parent.id, "billed")?;
+    tracetrack_db::bags::set_status(c, parent.id, ParentStatus::Billed)?;
     let (actual, expected) = parent_weights(&parent);
     bill.parent_count += 1;
     bill.child_count += parent.child_count;
     bill.actual_weight_g += actual;
     bill.expected_weight_g += expected;
-    bill.status = BillStatus::Processing.as_str().into();
+    bill.status = status;
     let bill = bills::save(c, &bill)?;
-    Ok((StatusCode::CREATED, to_json(&bill_view(&bill))?, event("added")))
+    Ok((
+        StatusCode::CREATED,
+        to_json(&bill_view(&bill))?,
+        event(ScanOutcome::Added),
+    ))
 }
 
 /// `DELETE /bills/{id}/parents/{qr_id}`.
 pub fn remove_parent(c: &mut PgConnection, bill_id: i64, raw_qr: &str) -> ApiResult<Written> {
     let mut bill = lock_bill(c, bill_id)?;
-    refuse_completed(&bill)?;
+    let status = bill::remove_parent(facts(&bill)).map_err(|r| refusal(&bill, r))?;
     let qr = crate::routes::params::normalize_filter_qr(raw_qr);
     let not_on = || ApiError::not_found(ErrorCode::NotOnBill, format!("{qr} is not on bill {}.", bill_id));
     let parent = tracetrack_db::bags::find_for_update(c, &qr)?.ok_or_else(not_on)?;
@@ -131,14 +159,13 @@ pub fn remove_parent(c: &mut PgConnection, bill_id: i64, raw_qr: &str) -> ApiRes
     bill.child_count -= parent.child_count;
     bill.actual_weight_g -= actual;
     bill.expected_weight_g -= expected;
-    bill.status = BillStatus::open_with(bill.parent_count).as_str().into();
+    bill.status = status;
     let bill = bills::save(c, &bill)?;
     let info = EventInfo {
         qr_id: Some(qr),
         bill_id: Some(bill_id),
         dispatch_area: parent.dispatch_area.clone(),
-        outcome: "removed".into(),
-        ..EventInfo::default()
+        ..EventInfo::new(ScanOutcome::Removed)
     };
     Ok((StatusCode::OK, to_json(&bill_view(&bill))?, info))
 }
@@ -198,32 +225,17 @@ pub fn apply_patch(bill: &mut BillRow, p: PatchBillRequest) -> ApiResult<()> {
 
 /// Completes a full bill (already completed: unchanged).
 pub fn complete(bill: &mut BillRow) -> ApiResult<bool> {
-    if bill.status == BillStatus::Completed.as_str() {
+    let Some(status) = bill::complete(facts(bill)).map_err(|r| refusal(bill, r))? else {
         return Ok(false);
-    }
-    if bill.parent_count < bill.capacity {
-        return Err(ApiError::conflict(
-            ErrorCode::BillIncomplete,
-            format!(
-                "Bill {} has {} of {} parents; add the rest or lower the capacity.",
-                bill.bill_number, bill.parent_count, bill.capacity
-            ),
-        ));
-    }
-    bill.status = BillStatus::Completed.as_str().into();
+    };
+    bill.status = status;
     bill.completed_at = Some(Utc::now());
     Ok(true)
 }
 
 /// Reopens a completed bill.
 pub fn reopen(bill: &mut BillRow) -> ApiResult<()> {
-    if bill.status != BillStatus::Completed.as_str() {
-        return Err(ApiError::conflict(
-            ErrorCode::BillNotCompleted,
-            format!("Bill {} is not completed.", bill.bill_number),
-        ));
-    }
-    bill.status = BillStatus::open_with(bill.parent_count).as_str().into();
+    bill.status = bill::reopen(facts(bill)).map_err(|r| refusal(bill, r))?;
     bill.completed_at = None;
     Ok(())
 }

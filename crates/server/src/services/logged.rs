@@ -1,5 +1,5 @@
 //! Scan-type writes: one scan event per attempt and `Idempotency-Key` replay,
-//! both in the caller's transaction (the API conventions in README.md, docs/rules.md §3).
+//! both in the caller's transaction (the API conventions in README.md, docs/domain.md §3).
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -12,16 +12,29 @@ use tracetrack_db::models::NewScanEvent;
 
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult};
-use tracetrack_api_types::ErrorCode;
+use tracetrack_api_types::{ErrorCode, EventOutcome, ScanKind};
 
-/// What the event of a successful write records.
-#[derive(Debug, Clone, Default)]
+/// What the event of a write records.
+#[derive(Debug, Clone)]
 pub struct EventInfo {
     pub qr_id: Option<String>,
     pub parent_qr_id: Option<String>,
     pub bill_id: Option<i64>,
     pub dispatch_area: Option<String>,
-    pub outcome: String,
+    pub outcome: EventOutcome,
+}
+
+impl EventInfo {
+    /// An event with this outcome and nothing else known yet.
+    pub fn new(outcome: impl Into<EventOutcome>) -> EventInfo {
+        EventInfo {
+            qr_id: None,
+            parent_qr_id: None,
+            bill_id: None,
+            dispatch_area: None,
+            outcome: outcome.into(),
+        }
+    }
 }
 
 /// A successful write: status, JSON body, and its event.
@@ -30,7 +43,7 @@ pub type Written = (StatusCode, Value, EventInfo);
 /// One logged write.
 pub struct LoggedWrite {
     /// Scan event kind; `None` for writes recorded by the audit log instead.
-    pub kind: Option<&'static str>,
+    pub kind: Option<ScanKind>,
     /// Fingerprint of method, route and body.
     pub fingerprint: String,
     /// A fingerprint an earlier version of the server stored for the same request
@@ -150,7 +163,7 @@ pub fn run(
                 parent_qr_id,
                 bill_id: w.bill_id,
                 dispatch_area,
-                outcome: e.code.to_string(),
+                outcome: e.code.into(),
             };
             let body = serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
             (e.status, body, info, true)
@@ -167,11 +180,11 @@ pub fn run(
                 occurred_at: w.occurred_at,
                 user_id: Some(ctx.user.id),
                 station_id: ctx.station_id.clone(),
-                kind: kind.to_string(),
+                kind,
                 qr_id: info.qr_id,
                 parent_qr_id: info.parent_qr_id,
                 bill_id: info.bill_id.or(w.bill_id),
-                outcome: info.outcome,
+                outcome: info.outcome.to_string(),
                 idempotency_key: key.map(String::from),
                 dispatch_area: info.dispatch_area,
                 refused,

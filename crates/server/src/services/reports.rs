@@ -32,7 +32,7 @@ pub fn summarise(date: NaiveDate, tz: chrono_tz::Tz, bills: Vec<(BillRow, Option
     };
     let (mut actual_g, mut expected_g) = (0i64, 0i64);
     for (b, creator) in bills {
-        *report.by_status.entry(b.status.clone()).or_default() += 1;
+        *report.by_status.entry(b.status.to_string()).or_default() += 1;
         *report
             .by_creator
             .entry(creator.clone().unwrap_or_default())
@@ -43,7 +43,7 @@ pub fn summarise(date: NaiveDate, tz: chrono_tz::Tz, bills: Vec<(BillRow, Option
         expected_g += b.expected_weight_g;
         report.rows.push(EodBill {
             bill_number: b.bill_number,
-            status: b.status,
+            status: b.status.to_string(),
             created_by: creator,
             parents: b.parent_count,
             children: b.child_count,

@@ -1,14 +1,15 @@
-//! The scan rules of docs/rules.md §2: parents, children, unlink, undo.
+//! The scan rules of docs/domain.md §2: parents, children, unlink, undo.
 //! Each function runs inside a transaction and locks the parent it checks.
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, Utc};
 use tracetrack_api_types::scans::{ScanChildResponse, ScanParentResponse, UndoResponse, UnlinkResponse};
+use tracetrack_api_types::{BagRole, ChildStatus, ParentStatus, ScanOutcome};
 use tracetrack_db::bags;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{BagRow, NewBag};
 use tracetrack_db::stats::{self, Delta};
-use tracetrack_domain::parent::{check_room, derive_status, NoRoom, ParentStatus};
+use tracetrack_domain::parent::{check_room, derive_status, NoRoom};
 use tracetrack_domain::{normalize_qr, Classification, FormatSet};
 
 use super::logged::{to_json, EventInfo, Written};
@@ -75,14 +76,18 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
     };
     require_area(user)?;
     let (status, outcome, bag) = match bags::find(conn, &qr)? {
-        Some(existing) => (StatusCode::OK, "existing", check_existing_parent(user, existing)?),
+        Some(existing) => (
+            StatusCode::OK,
+            ScanOutcome::Existing,
+            check_existing_parent(user, existing)?,
+        ),
         None => {
             let area = user.area_limit();
             let new = NewBag {
                 qr_id: &qr,
-                role: "parent",
+                role: BagRole::Parent,
                 format_code: &spec.code,
-                status: "open",
+                status: ParentStatus::Open.into(),
                 capacity: spec.capacity,
                 child_weight_g: spec.child_weight_g,
                 dispatch_area: area.as_deref(),
@@ -97,12 +102,16 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
                             ..Delta::default()
                         },
                     )?;
-                    (StatusCode::CREATED, "created", created)
+                    (StatusCode::CREATED, ScanOutcome::Created, created)
                 }
                 // Created by a concurrent scan a moment ago.
                 None => {
                     let existing = bags::find(conn, &qr)?.ok_or_else(|| not_found(&qr))?;
-                    (StatusCode::OK, "existing", check_existing_parent(user, existing)?)
+                    (
+                        StatusCode::OK,
+                        ScanOutcome::Existing,
+                        check_existing_parent(user, existing)?,
+                    )
                 }
             }
         }
@@ -111,13 +120,12 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
     let info = EventInfo {
         qr_id: Some(bag.qr_id.clone()),
         dispatch_area: bag.dispatch_area.clone(),
-        outcome: outcome.into(),
-        ..EventInfo::default()
+        ..EventInfo::new(outcome)
     };
     Ok((
         status,
         to_json(&ScanParentResponse {
-            outcome: outcome.into(),
+            outcome: outcome.to_string(),
             parent,
         })?,
         info,
@@ -181,8 +189,12 @@ pub fn no_room(conn: &mut PgConnection, parent: &BagRow, why: NoRoom) -> ApiResu
     })
 }
 
-fn parent_status(parent: &BagRow) -> ParentStatus {
-    ParentStatus::parse(&parent.status).unwrap_or(ParentStatus::Open)
+/// A parent's status; a parent row holding a child status is a broken invariant.
+fn parent_status(parent: &BagRow) -> ApiResult<ParentStatus> {
+    parent
+        .status
+        .parent()
+        .ok_or_else(|| ApiError::internal(format!("parent {} has status {}", parent.qr_id, parent.status)))
 }
 
 /// `POST /scans/child`.
@@ -234,7 +246,7 @@ pub fn scan_child(
             ));
         }
     }
-    if let Err(why) = check_room(parent_status(&parent), parent.child_count, parent.capacity_or_zero()) {
+    if let Err(why) = check_room(parent_status(&parent)?, parent.child_count, parent.capacity_or_zero()) {
         return Err(no_room(conn, &parent, why)?);
     }
     let mut delta = Delta {
@@ -259,13 +271,13 @@ pub fn scan_child(
         return linked_answer(conn, user, &child, &parent)?
             .unwrap_or_else(|| Err(ApiError::unavailable("The bag changed meanwhile; retry.")));
     }
-    let child = bags::set_status(conn, child.id, "linked")?;
+    let child = bags::set_status(conn, child.id, ChildStatus::Linked)?;
     let count = parent.child_count + 1;
     let status = derive_status(count, parent.capacity_or_zero(), false, false);
-    let parent = bags::set_count_and_status(conn, parent.id, count, status.as_str())?;
+    let parent = bags::set_count_and_status(conn, parent.id, count, status)?;
     stats::record(conn, delta)?;
     let body = ScanChildResponse {
-        outcome: "linked".into(),
+        outcome: ScanOutcome::Linked.to_string(),
         child: child_view(&child, Some(parent.qr_id.clone())),
         parent: parent_view_with(&parent, None),
     };
@@ -273,8 +285,7 @@ pub fn scan_child(
         qr_id: Some(qr),
         parent_qr_id: Some(parent.qr_id.clone()),
         dispatch_area: parent.dispatch_area.clone(),
-        outcome: "linked".into(),
-        ..EventInfo::default()
+        ..EventInfo::new(ScanOutcome::Linked)
     };
     Ok((StatusCode::CREATED, to_json(&body)?, info))
 }
@@ -291,7 +302,7 @@ fn linked_answer(
     };
     if current.id == parent.id {
         let body = ScanChildResponse {
-            outcome: "already_linked".into(),
+            outcome: ScanOutcome::AlreadyLinked.to_string(),
             child: child_view(child, Some(parent.qr_id.clone())),
             parent: parent_view(conn, parent)?,
         };
@@ -299,8 +310,7 @@ fn linked_answer(
             qr_id: Some(child.qr_id.clone()),
             parent_qr_id: Some(parent.qr_id.clone()),
             dispatch_area: parent.dispatch_area.clone(),
-            outcome: "already_linked".into(),
-            ..EventInfo::default()
+            ..EventInfo::new(ScanOutcome::AlreadyLinked)
         };
         return Ok(Some(Ok((StatusCode::OK, to_json(&body)?, info))));
     }
@@ -318,16 +328,16 @@ fn linked_answer(
 
 /// Takes a child out of its parent; the caller checked that the link exists.
 fn remove_link(conn: &mut PgConnection, child: &BagRow, parent: &BagRow) -> ApiResult<BagRow> {
-    match parent_status(parent) {
+    match parent_status(parent)? {
         ParentStatus::Billed => return Err(no_room(conn, parent, NoRoom::Billed)?),
         ParentStatus::Sealed => return Err(no_room(conn, parent, NoRoom::Sealed)?),
         _ => {}
     }
     bags::delete_link(conn, child.id)?;
-    bags::set_status(conn, child.id, "unlinked")?;
+    bags::set_status(conn, child.id, ChildStatus::Unlinked)?;
     let count = parent.child_count - 1;
     let status = derive_status(count, parent.capacity_or_zero(), false, false);
-    let parent = bags::set_count_and_status(conn, parent.id, count, status.as_str())?;
+    let parent = bags::set_count_and_status(conn, parent.id, count, status)?;
     stats::record(
         conn,
         Delta {
@@ -373,8 +383,7 @@ pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, 
         qr_id: Some(qr),
         parent_qr_id: Some(parent.qr_id.clone()),
         dispatch_area: parent.dispatch_area.clone(),
-        outcome: "unlinked".into(),
-        ..EventInfo::default()
+        ..EventInfo::new(ScanOutcome::Unlinked)
     };
     Ok((
         StatusCode::OK,
@@ -405,8 +414,7 @@ pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> Ap
         qr_id: Some(child.qr_id),
         parent_qr_id: Some(parent.qr_id.clone()),
         dispatch_area: parent.dispatch_area.clone(),
-        outcome: "unlinked".into(),
-        ..EventInfo::default()
+        ..EventInfo::new(ScanOutcome::Unlinked)
     };
     Ok((StatusCode::OK, to_json(&body)?, info))
 }

@@ -8,6 +8,7 @@
 use chrono::Duration;
 use serde_json::json;
 use tracetrack_api_types::scans::BatchEvent;
+use tracetrack_api_types::ScanKind;
 use tracetrack_db::diesel::PgConnection;
 
 use super::logged::{self, fingerprint, Answer, LoggedWrite};
@@ -67,12 +68,12 @@ impl Scan {
         })
     }
 
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> ScanKind {
         match self.request {
-            ScanRequest::Parent { .. } => "parent",
-            ScanRequest::Child { .. } => "child",
-            ScanRequest::Unlink { .. } => "unlink",
-            ScanRequest::Undo => "undo",
+            ScanRequest::Parent { .. } => ScanKind::Parent,
+            ScanRequest::Child { .. } => ScanKind::Child,
+            ScanRequest::Unlink { .. } => ScanKind::Unlink,
+            ScanRequest::Undo => ScanKind::Undo,
         }
     }
 

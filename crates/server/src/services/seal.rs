@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 use tracetrack_api_types::bags::ParentResponse;
+use tracetrack_api_types::{BagStatus, ParentStatus, ScanKind, ScanOutcome};
 use tracetrack_db::bags;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_domain::parent::{derive_status, NoRoom};
@@ -26,7 +27,11 @@ pub async fn run(
     raw_qr: String,
     seal: Option<Option<String>>,
 ) -> ApiResult<HttpResponse> {
-    let kind = if seal.is_some() { "seal" } else { "unseal" };
+    let kind = if seal.is_some() {
+        ScanKind::Seal
+    } else {
+        ScanKind::Unseal
+    };
     let route = format!("/api/v1/bags/{{qr_id}}/{kind}");
     let fp = fingerprint("POST", &route, &json!({"qr_id": raw_qr, "reason": seal}));
     let answer = state
@@ -51,11 +56,11 @@ fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Op
     require_area(user)?;
     let qr = normalize_filter_qr(raw_qr);
     let parent = lock_parent(c, user, &qr)?;
-    if parent.status == "billed" {
+    if parent.status == BagStatus::Parent(ParentStatus::Billed) {
         return Err(no_room(c, &parent, NoRoom::Billed)?);
     }
     let (parent, outcome) = match seal {
-        Some(_) if parent.status == "sealed" => (parent, "unchanged"),
+        Some(_) if parent.status == BagStatus::Parent(ParentStatus::Sealed) => (parent, ScanOutcome::Unchanged),
         Some(reason) => {
             let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
             if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON) {
@@ -77,21 +82,20 @@ fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Op
                 ));
             }
             (
-                bags::set_seal(c, parent.id, "sealed", Some(reason.as_deref()))?,
-                "sealed",
+                bags::set_seal(c, parent.id, ParentStatus::Sealed, Some(reason.as_deref()))?,
+                ScanOutcome::Sealed,
             )
         }
-        None if parent.status != "sealed" => (parent, "unchanged"),
+        None if parent.status != BagStatus::Parent(ParentStatus::Sealed) => (parent, ScanOutcome::Unchanged),
         None => {
             let status = derive_status(parent.child_count, parent.capacity_or_zero(), false, false);
-            (bags::set_seal(c, parent.id, status.as_str(), None)?, "unsealed")
+            (bags::set_seal(c, parent.id, status, None)?, ScanOutcome::Unsealed)
         }
     };
     let info = EventInfo {
         qr_id: Some(parent.qr_id.clone()),
         dispatch_area: parent.dispatch_area.clone(),
-        outcome: outcome.into(),
-        ..EventInfo::default()
+        ..EventInfo::new(outcome)
     };
     let body = ParentResponse {
         parent: parent_view(c, &parent)?,

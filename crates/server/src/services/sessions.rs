@@ -1,4 +1,4 @@
-//! Sessions: access tokens, rotating refresh tokens, reuse detection (docs/rules.md §6).
+//! Sessions: access tokens, rotating refresh tokens, reuse detection (docs/domain.md §6).
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

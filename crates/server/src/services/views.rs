@@ -5,6 +5,7 @@ use tracetrack_api_types::auth::User;
 use tracetrack_api_types::bags::BagView;
 use tracetrack_api_types::bills::{Bill, BillParent};
 use tracetrack_api_types::scans::{ChildView, ParentView, ScanEvent};
+use tracetrack_api_types::{BagStatus, ParentStatus};
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{AreaRow, AuditRow, BagRow, BillRow, FormatRow, ScanEventRow, UserRow};
 use tracetrack_domain::bill::{kg, weights};
@@ -14,7 +15,7 @@ use crate::error::ApiResult;
 
 /// A parent as scan answers show it; reads the bill number when billed.
 pub fn parent_view(conn: &mut PgConnection, b: &BagRow) -> ApiResult<ParentView> {
-    let bill_number = if b.status == "billed" {
+    let bill_number = if b.status == BagStatus::Parent(ParentStatus::Billed) {
         tracetrack_db::bags::bill_of(conn, b.id)?.map(|(_, number, _)| number)
     } else {
         None
@@ -28,7 +29,7 @@ pub fn parent_view_with(b: &BagRow, bill_number: Option<String>) -> ParentView {
     ParentView {
         qr_id: b.qr_id.clone(),
         format_code: b.format_code.clone(),
-        status: b.status.clone(),
+        status: b.status.to_string(),
         child_count: b.child_count,
         capacity,
         weight_kg: kg(weight_g(b.child_count, b.child_weight_or_zero())),
@@ -43,7 +44,7 @@ pub fn child_view(b: &BagRow, parent_qr_id: Option<String>) -> ChildView {
     ChildView {
         qr_id: b.qr_id.clone(),
         format_code: b.format_code.clone(),
-        status: b.status.clone(),
+        status: b.status.to_string(),
         dispatch_area: b.dispatch_area.clone(),
         parent_qr_id,
     }
@@ -55,9 +56,9 @@ pub fn bag_view(b: &BagRow, bill_number: Option<String>) -> BagView {
     let capacity = b.capacity_or_zero();
     BagView {
         qr_id: b.qr_id.clone(),
-        role: b.role.clone(),
+        role: b.role.to_string(),
         format_code: b.format_code.clone(),
-        status: b.status.clone(),
+        status: b.status.to_string(),
         child_count: parent.then_some(b.child_count),
         capacity: parent.then_some(capacity),
         weight_kg: parent.then(|| kg(weight_g(b.child_count, b.child_weight_or_zero()))),
@@ -80,7 +81,7 @@ pub fn bill_view(b: &BillRow) -> Bill {
         description: b.description.clone(),
         destination: b.destination.clone(),
         vehicle_number: b.vehicle_number.clone(),
-        status: b.status.clone(),
+        status: b.status.to_string(),
         capacity: b.capacity,
         parent_count: b.parent_count,
         child_count: b.child_count,
@@ -102,7 +103,7 @@ pub fn bill_parent(b: &BagRow) -> BillParent {
     BillParent {
         qr_id: b.qr_id.clone(),
         format_code: b.format_code.clone(),
-        status: b.status.clone(),
+        status: b.status.to_string(),
         child_count: b.child_count,
         weight_kg: kg(weight_g(b.child_count, b.child_weight_or_zero())),
         expected_weight_kg: kg(weight_g(b.capacity_or_zero(), b.child_weight_or_zero())),
@@ -117,7 +118,7 @@ pub fn event_view(e: ScanEventRow) -> ScanEvent {
         recorded_at: e.recorded_at,
         user_id: e.user_id,
         station_id: e.station_id,
-        kind: e.kind,
+        kind: e.kind.to_string(),
         qr_id: e.qr_id,
         parent_qr_id: e.parent_qr_id,
         bill_id: e.bill_id,
@@ -132,7 +133,7 @@ pub fn user_view(u: &UserRow) -> User {
         id: u.id,
         username: u.username.clone(),
         email: u.email.clone(),
-        role: u.role.clone(),
+        role: u.role.to_string(),
         dispatch_area: u.dispatch_area.clone(),
         is_active: u.is_active,
         two_factor_enabled: u.totp_enabled,
@@ -155,7 +156,7 @@ pub fn format_view(f: &FormatRow) -> BagFormat {
     BagFormat {
         code: f.code.clone(),
         name: f.name.clone(),
-        role: f.role.clone(),
+        role: f.role.to_string(),
         pattern: f.pattern.clone(),
         capacity: f.capacity,
         child_weight_kg: f.child_weight_g.map(|g| kg(i64::from(g))),

@@ -154,12 +154,15 @@ impl Station {
         let specs = formats
             .into_iter()
             .filter(|f| f.active)
-            .map(|f| tracetrack_domain::FormatSpec {
-                code: f.code,
-                role: tracetrack_domain::BagRole::parse(&f.role).unwrap_or(tracetrack_domain::BagRole::Child),
-                pattern: f.pattern,
-                capacity: f.capacity,
-                child_weight_g: f.child_weight_kg.map(|kg| (kg * 1000.0).round() as i32),
+            // A role this build does not know is a format it cannot classify: skipped.
+            .filter_map(|f| {
+                Some(tracetrack_domain::FormatSpec {
+                    role: tracetrack_api_types::BagRole::parse(&f.role)?,
+                    code: f.code,
+                    pattern: f.pattern,
+                    capacity: f.capacity,
+                    child_weight_g: f.child_weight_kg.map(|kg| (kg * 1000.0).round() as i32),
+                })
             })
             .collect();
         self.formats.set(Some(FormatSet::new(specs)));

@@ -1,5 +1,5 @@
 //! Reading an uploaded CSV or XLSX file into rows of text, and telling which of
-//! the three import layouts it is (docs/rules.md §9).
+//! the three import layouts it is (docs/domain.md §9).
 
 use std::io::Cursor;
 
@@ -7,36 +7,7 @@ use calamine::{Data, Reader, Xlsx};
 
 use crate::error::{ApiError, ApiResult};
 use tracetrack_api_types::ErrorCode;
-
-/// The import layouts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImportKind {
-    /// `qr_id,role,parent_qr_id`
-    Bags,
-    /// `bill_number,description,capacity`
-    Bills,
-    /// The warehouse batch sheet: column A "Sr. No.", column B "QR Code".
-    BatchSheet,
-}
-
-impl ImportKind {
-    pub fn parse(s: &str) -> Option<ImportKind> {
-        Some(match s {
-            "bags" => ImportKind::Bags,
-            "bills" => ImportKind::Bills,
-            "batch_sheet" => ImportKind::BatchSheet,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImportKind::Bags => "bags",
-            ImportKind::Bills => "bills",
-            ImportKind::BatchSheet => "batch_sheet",
-        }
-    }
-}
+pub use tracetrack_api_types::ImportKind;
 
 /// A file laid out as one of the kinds: where its data starts and which column
 /// holds what (`None` for an optional column that is absent).

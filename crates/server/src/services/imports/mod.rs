@@ -1,4 +1,4 @@
-//! Import jobs (docs/rules.md §9): rows of an uploaded file applied through the same
+//! Import jobs (docs/domain.md §9): rows of an uploaded file applied through the same
 //! operations as scans and bills, so every invariant (one parent per child,
 //! capacity, counters) holds exactly as for a worker. Each row runs in a
 //! savepoint; `all_or_nothing` keeps one transaction and rolls it back when any
@@ -10,6 +10,7 @@ mod rows;
 use std::sync::Arc;
 
 use serde_json::json;
+use tracetrack_api_types::ImportState;
 use tracetrack_db::diesel::connection::SimpleConnection;
 use tracetrack_db::diesel::{Connection, PgConnection};
 use tracetrack_db::imports::{self, Progress};
@@ -130,16 +131,24 @@ fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job
         pass(work, &mut p, &mut side)
     };
     let (status, level, message) = match outcome {
-        Ok(()) if p.errors == 0 => ("succeeded", "success", format!("{} imported.", rows(p.applied))),
+        Ok(()) if p.errors == 0 => (
+            ImportState::Succeeded,
+            "success",
+            format!("{} imported.", rows(p.applied)),
+        ),
         Ok(()) => (
-            if p.applied > 0 { "succeeded" } else { "failed" },
+            if p.applied > 0 {
+                ImportState::Succeeded
+            } else {
+                ImportState::Failed
+            },
             "warning",
             format!("{} imported, {} with errors.", rows(p.applied), rows(p.errors)),
         ),
         Err(Stop::RowsFailed) => {
             p.applied = 0;
             (
-                "failed",
+                ImportState::Failed,
                 "error",
                 format!("{} with errors; nothing was imported (all or nothing).", rows(p.errors)),
             )
@@ -150,7 +159,7 @@ fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job
                 p.applied = 0;
             }
             (
-                "failed",
+                ImportState::Failed,
                 "error",
                 format!(
                     "The import stopped at row {} because of a server error{}.",

@@ -1,11 +1,11 @@
 //! Applying rows of each layout, each in its own savepoint.
 
+use tracetrack_api_types::{BillStatus, ScanKind};
 use tracetrack_db::bags;
 use tracetrack_db::diesel::{Connection, PgConnection};
 use tracetrack_db::imports::Progress;
 use tracetrack_db::models::{NewBag, NewBill, NewScanEvent};
 use tracetrack_db::stats::{self, Delta};
-use tracetrack_domain::bill::BillStatus;
 use tracetrack_domain::{Classification, FormatSet};
 
 use super::file::{ImportKind, Layout};
@@ -99,18 +99,18 @@ impl<'a> Applier<'a> {
     }
 
     /// Records a scan event for a change the import made.
-    fn event(&self, c: &mut PgConnection, kind: &str, info: EventInfo) -> ApiResult<()> {
+    fn event(&self, c: &mut PgConnection, kind: ScanKind, info: EventInfo) -> ApiResult<()> {
         tracetrack_db::scan_events::insert(
             c,
             &NewScanEvent {
                 occurred_at: None,
                 user_id: Some(self.user.id),
                 station_id: Some(format!("import-{}", self.job)),
-                kind: kind.into(),
+                kind,
                 qr_id: info.qr_id,
                 parent_qr_id: info.parent_qr_id,
                 bill_id: info.bill_id,
-                outcome: info.outcome,
+                outcome: info.outcome.to_string(),
                 idempotency_key: None,
                 dispatch_area: info.dispatch_area,
                 refused: false,
@@ -141,13 +141,13 @@ impl<'a> Applier<'a> {
 
     fn parent(&self, c: &mut PgConnection, qr: &str) -> ApiResult<Done> {
         let (_, _, info) = scan_parent(c, self.user, self.formats, qr)?;
-        self.event(c, "parent", info)?;
+        self.event(c, ScanKind::Parent, info)?;
         Ok(Done::Applied)
     }
 
     fn link(&self, c: &mut PgConnection, parent: &str, child: &str) -> ApiResult<Done> {
         let (_, _, info) = scan_child(c, self.user, self.formats, parent, child)?;
-        self.event(c, "child", info)?;
+        self.event(c, ScanKind::Child, info)?;
         Ok(Done::Applied)
     }
 
@@ -213,7 +213,7 @@ impl<'a> Applier<'a> {
             destination: None,
             vehicle_number: None,
             capacity,
-            status: BillStatus::New.as_str(),
+            status: BillStatus::New,
             created_by: Some(self.user.id),
         };
         Ok(tracetrack_db::bills::insert(c, &new)?.map(|b| b.id))
@@ -299,7 +299,7 @@ impl<'a> Applier<'a> {
         for (row, qr) in parents {
             let added = savepoint(c, |c| {
                 let (_, _, info) = add_parent(c, self.formats, id, self.user.id, &qr)?;
-                self.event(c, "bill_add", info)
+                self.event(c, ScanKind::BillAdd, info)
             });
             match added {
                 Ok(()) => {}
