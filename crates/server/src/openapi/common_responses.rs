@@ -40,7 +40,7 @@ const COMMON: &[Common] = &[
     Common {
         status: "401",
         name: "Unauthorized",
-        description: "unauthorized, token_expired, session_revoked: no valid access token",
+        description: "unauthorized, session_expired: no valid access token (missing, expired, or its session ended)",
         applies: |f| f.secured,
     },
     Common {
