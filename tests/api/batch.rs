@@ -7,7 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tracetrack_test_utils::{spawn_app, spawn_app_with, Reply, TestApp};
+use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp};
 
 async fn batch(app: &TestApp, token: &str, events: Value, station: Option<&str>) -> Vec<Value> {
     let headers: Vec<(&str, &str)> = station.map(|s| ("X-Station-Id", s)).into_iter().collect();
@@ -22,19 +22,6 @@ async fn batch(app: &TestApp, token: &str, events: Value, station: Option<&str>)
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     r.body["results"].as_array().unwrap().clone()
-}
-
-/// A child scan sent on its own with an `Idempotency-Key`, as the station sends it.
-async fn keyed_child(app: &TestApp, token: &str, parent: &str, child: &str, key: &str) -> Reply {
-    let body = json!({"parent_qr_id": parent, "qr_id": child});
-    app.send(
-        Method::POST,
-        "/api/v1/scans/child",
-        Some(token),
-        Some(body),
-        &[("Idempotency-Key", key)],
-    )
-    .await
 }
 
 fn statuses(results: &[Value]) -> Vec<i64> {
@@ -70,7 +57,7 @@ async fn a_scan_committed_but_never_answered_is_answered_again_not_refused() {
     assert_eq!(statuses(&replay), [201]);
     assert_eq!(replay[0]["replayed"], true);
     assert_eq!(replay[0]["body"], first.body, "the first answer");
-    let single_again = keyed_child(&app, &t, "SB00100", "K00001", "lost-1").await;
+    let single_again = app.keyed_child_scan(&t, "SB00100", "K00001", "lost-1").await;
     assert_eq!(single_again.status, StatusCode::CREATED);
     assert_eq!(single_again.header("Idempotent-Replayed"), Some("true"));
     assert_eq!(
@@ -175,7 +162,7 @@ async fn a_parent_locked_by_a_long_transaction_answers_503_and_the_rest_go_on() 
     app.scan_parent(&t, "SB00300").await;
     app.scan_parent(&t, "SB00301").await;
     let mut import = lock_parent(&app, "SB00300");
-    let single = keyed_child(&app, &t, "SB00300", "K00030", "busy-0").await;
+    let single = app.keyed_child_scan(&t, "SB00300", "K00030", "busy-0").await;
     assert_eq!(single.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", single.body);
     assert_eq!(single.code(), "unavailable");
     assert!(single.header("Retry-After").is_some());
@@ -196,7 +183,7 @@ async fn a_parent_locked_by_a_long_transaction_answers_503_and_the_rest_go_on() 
     assert_eq!(statuses(&second), [201, 201, 200]);
     assert_eq!(second[1]["replayed"], true);
     assert_eq!(second[2]["replayed"], false);
-    let retried = keyed_child(&app, &t, "SB00300", "K00030", "busy-0").await;
+    let retried = app.keyed_child_scan(&t, "SB00300", "K00030", "busy-0").await;
     assert_eq!(retried.status, StatusCode::CREATED);
     assert_eq!(
         app.count("SELECT child_count::bigint AS n FROM bag WHERE qr_id = 'SB00300'"),

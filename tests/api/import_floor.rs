@@ -5,9 +5,9 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
-use tracetrack_test_utils::{spawn_app_with, Reply, TestApp};
+use tracetrack_test_utils::{spawn_app_with, Reply};
 
 use crate::concurrency::assert_counters_match_rows;
 use crate::imports::upload;
@@ -23,18 +23,6 @@ fn long_file(parents: usize) -> String {
         }
     }
     csv
-}
-
-async fn scan(app: &TestApp, token: &str, parent: &str, child: &str, key: &str) -> Reply {
-    let body = json!({"parent_qr_id": parent, "qr_id": child});
-    app.send(
-        Method::POST,
-        "/api/v1/scans/child",
-        Some(token),
-        Some(body),
-        &[("Idempotency-Key", key)],
-    )
-    .await
 }
 
 #[actix_web::test]
@@ -64,20 +52,20 @@ async fn a_long_import_leaves_the_floor_a_connection_and_its_locked_parent_answe
     assert!(seen_running, "the import never showed progress");
 
     // The parent the import holds: the scan gives up with 503, to be retried.
-    let held = scan(&app, &admin, "SB81000", "MX8199901", "floor-1").await;
+    let held = app.keyed_child_scan(&admin, "SB81000", "MX8199901", "floor-1").await;
     assert_eq!(held.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", held.body);
     assert!(held.header("Retry-After").is_some());
     // Another parent: the import holds one of the two pool connections, the floor gets the other.
     let mut floor_served = false;
     for attempt in 0..3 {
-        let r = scan(
-            &app,
-            &admin,
-            "SB81999",
-            &format!("MX819990{attempt}"),
-            &format!("floor-2-{attempt}"),
-        )
-        .await;
+        let r = app
+            .keyed_child_scan(
+                &admin,
+                "SB81999",
+                &format!("MX819990{attempt}"),
+                &format!("floor-2-{attempt}"),
+            )
+            .await;
         if r.status == StatusCode::CREATED {
             floor_served = true;
             break;
@@ -101,7 +89,7 @@ async fn a_long_import_leaves_the_floor_a_connection_and_its_locked_parent_answe
     }
     assert_eq!(finished["status"], "succeeded", "{finished:?}");
     // The station's retry with the same key now goes through.
-    let retried = scan(&app, &admin, "SB81000", "MX8199901", "floor-1").await;
+    let retried = app.keyed_child_scan(&admin, "SB81000", "MX8199901", "floor-1").await;
     assert_eq!(retried.status, StatusCode::CREATED, "{:?}", retried.body);
     assert_eq!(
         app.count("SELECT child_count::bigint AS n FROM bag WHERE qr_id = 'SB81000'"),

@@ -90,6 +90,19 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A child scan sent on its own with an `Idempotency-Key`, as the station sends it.
+    pub async fn keyed_child_scan(&self, token: &str, parent: &str, child: &str, key: &str) -> Reply {
+        let body = json!({"parent_qr_id": parent, "qr_id": child});
+        self.send(
+            Method::POST,
+            "/api/v1/scans/child",
+            Some(token),
+            Some(body),
+            &[("Idempotency-Key", key)],
+        )
+        .await
+    }
+
     /// A second instance on the same database (and Redis, when configured).
     pub fn twin(&self) -> TestApp {
         start(self.config.clone(), None)
