@@ -27,6 +27,8 @@ if [ "$frontend_only" != "--frontend-only" ]; then
   command -v pg_ctlcluster >/dev/null || command -v postgres >/dev/null || apt_install postgresql
   command -v redis-server >/dev/null || apt_install redis-server
   command -v chromium >/dev/null || apt_install chromium
+  # diesel_cli for `diesel print-schema` (tests/api/schema_drift.rs); 2.3.14 is the newest 2.x, builds on 1.95.
+  grep -qx ' *Version: 2.3.14' <<<"$(diesel --version 2>/dev/null)" || { log "cargo install diesel_cli 2.3.14 (about 4 min once)"; cargo install diesel_cli --version 2.3.14 --no-default-features --features postgres --locked; }
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }

@@ -23,6 +23,7 @@ mod problems;
 mod promotions;
 mod reports;
 mod scans;
+mod schema_drift;
 mod sessions;
 mod system;
 mod tokens;

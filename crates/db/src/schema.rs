@@ -1,4 +1,4 @@
-// Mirrors migrations/; `diesel print-schema` prints the same tables.
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
     app_setting (key) {
@@ -24,38 +24,6 @@ diesel::table! {
         last_login_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
         totp_last_step -> Nullable<Int8>,
-    }
-}
-
-diesel::table! {
-    password_reset (token_hash) {
-        token_hash -> Text,
-        user_id -> Int8,
-        created_at -> Timestamptz,
-        expires_at -> Timestamptz,
-        used_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    outbox_mail (id) {
-        id -> Int8,
-        to_address -> Text,
-        subject -> Text,
-        body -> Text,
-        created_at -> Timestamptz,
-        sent_at -> Nullable<Timestamptz>,
-        attempts -> Int4,
-        last_error -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    recovery_code (user_id, code_hash) {
-        user_id -> Int8,
-        code_hash -> Text,
-        created_at -> Timestamptz,
-        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -170,6 +138,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_error (import_id, row_number) {
+        import_id -> Int8,
+        row_number -> Int4,
+        code -> Text,
+        message -> Text,
+    }
+}
+
+diesel::table! {
+    import_job (id) {
+        id -> Int8,
+        kind -> Text,
+        mode -> Text,
+        filename -> Text,
+        status -> Text,
+        total_rows -> Int4,
+        processed_rows -> Int4,
+        applied_rows -> Int4,
+        error_rows -> Int4,
+        message -> Nullable<Text>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     login_failure (username) {
         username -> Text,
         failures -> Int4,
@@ -177,6 +173,66 @@ diesel::table! {
         updated_at -> Timestamptz,
         totp_failures -> Int4,
         totp_window_start -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notification (id) {
+        id -> Int8,
+        user_id -> Int8,
+        level -> Text,
+        title -> Text,
+        message -> Text,
+        link -> Nullable<Text>,
+        read_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox_mail (id) {
+        id -> Int8,
+        to_address -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    password_reset (token_hash) {
+        token_hash -> Text,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    promotion_request (id) {
+        id -> Int8,
+        user_id -> Int8,
+        from_role -> Text,
+        requested_role -> Text,
+        reason -> Text,
+        status -> Text,
+        decided_by -> Nullable<Int8>,
+        decision_note -> Nullable<Text>,
+        decided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recovery_code (user_id, code_hash) {
+        user_id -> Int8,
+        code_hash -> Text,
+        created_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -239,41 +295,24 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    promotion_request (id) {
-        id -> Int8,
-        user_id -> Int8,
-        from_role -> Text,
-        requested_role -> Text,
-        reason -> Text,
-        status -> Text,
-        decided_by -> Nullable<Int8>,
-        decision_note -> Nullable<Text>,
-        decided_at -> Nullable<Timestamptz>,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    notification (id) {
-        id -> Int8,
-        user_id -> Int8,
-        level -> Text,
-        title -> Text,
-        message -> Text,
-        link -> Nullable<Text>,
-        read_at -> Nullable<Timestamptz>,
-        created_at -> Timestamptz,
-    }
-}
-
+diesel::joinable!(app_user -> dispatch_area (dispatch_area));
+diesel::joinable!(audit_log -> app_user (actor_id));
+diesel::joinable!(bag -> app_user (created_by));
+diesel::joinable!(bag -> bag_format (format_code));
+diesel::joinable!(bag -> dispatch_area (dispatch_area));
 diesel::joinable!(bag_link -> app_user (linked_by));
-diesel::joinable!(user_session -> app_user (user_id));
-diesel::joinable!(refresh_token -> user_session (session_id));
-diesel::joinable!(bill_item -> bill (bill_id));
+diesel::joinable!(bill -> app_user (created_by));
+diesel::joinable!(bill_item -> app_user (added_by));
 diesel::joinable!(bill_item -> bag (bag_id));
-diesel::joinable!(import_job -> app_user (created_by));
+diesel::joinable!(bill_item -> bill (bill_id));
 diesel::joinable!(import_error -> import_job (import_id));
+diesel::joinable!(import_job -> app_user (created_by));
+diesel::joinable!(notification -> app_user (user_id));
+diesel::joinable!(password_reset -> app_user (user_id));
+diesel::joinable!(recovery_code -> app_user (user_id));
+diesel::joinable!(refresh_token -> user_session (session_id));
+diesel::joinable!(scan_event -> app_user (user_id));
+diesel::joinable!(user_session -> app_user (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_setting,
@@ -290,38 +329,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_job,
     login_failure,
     notification,
+    outbox_mail,
+    password_reset,
     promotion_request,
+    recovery_code,
     refresh_token,
     scan_event,
     stat_delta,
     stat_total,
     user_session,
 );
-
-diesel::table! {
-    import_job (id) {
-        id -> Int8,
-        kind -> Text,
-        mode -> Text,
-        filename -> Text,
-        status -> Text,
-        total_rows -> Int4,
-        processed_rows -> Int4,
-        applied_rows -> Int4,
-        error_rows -> Int4,
-        message -> Nullable<Text>,
-        created_by -> Nullable<Int8>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        finished_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    import_error (import_id, row_number) {
-        import_id -> Int8,
-        row_number -> Int4,
-        code -> Text,
-        message -> Text,
-    }
-}
