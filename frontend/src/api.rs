@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use tracetrack_api_types::auth::TokenResponse;
-use tracetrack_api_types::Problem;
+use tracetrack_api_types::auth::{LoginRequest, RefreshRequest, TokenResponse};
+use tracetrack_api_types::{ErrorCode, Problem};
 
 use crate::i18n::T;
 use crate::session::Session;
@@ -30,11 +30,12 @@ impl ApiError {
         }
     }
 
-    /// The problem code (`network` when there was no answer).
-    pub fn code(&self) -> &str {
+    /// The problem code, if the server answered with one this build knows (`None`
+    /// when there was no answer).
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiError::Problem(p) => &p.code,
-            ApiError::Network => "network",
+            ApiError::Problem(p) => ErrorCode::parse(&p.code),
+            ApiError::Network => None,
         }
     }
 }
@@ -122,22 +123,22 @@ async fn reply(res: gloo_net::http::Response) -> Result<Reply, ApiError> {
     Ok(Reply { status, body })
 }
 
-/// Renews the access token with the refresh cookie.
+/// A request body as JSON.
+fn to_json(body: &impl Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(body).map_err(|_| ApiError::Network)
+}
+
+/// Renews the access token with the refresh cookie (no token in the body).
 pub async fn refresh() -> Result<TokenResponse, ApiError> {
-    raw(
-        Method::POST,
-        "/api/v1/auth/refresh",
-        None,
-        Some(&Body::Json(serde_json::json!({}))),
-        &[],
-    )
-    .await?
-    .into_result()
+    let body = to_json(&RefreshRequest::default())?;
+    raw(Method::POST, "/api/v1/auth/refresh", None, Some(&Body::Json(body)), &[])
+        .await?
+        .into_result()
 }
 
 /// Signs in.
-pub async fn login(body: &impl Serialize) -> Result<TokenResponse, ApiError> {
-    let body = serde_json::to_value(body).map_err(|_| ApiError::Network)?;
+pub async fn login(body: &LoginRequest) -> Result<TokenResponse, ApiError> {
+    let body = to_json(body)?;
     raw(Method::POST, "/api/v1/auth/login", None, Some(&Body::Json(body)), &[])
         .await?
         .into_result()
@@ -153,6 +154,20 @@ impl Session {
         headers: &[(&str, &str)],
     ) -> Result<Reply, ApiError> {
         self.send_within(method, path, body, headers, None).await
+    }
+
+    /// Sends a request with a JSON body (a request type of the API contract); with
+    /// `timeout_ms`, unanswered after that long counts as no answer.
+    pub async fn send_json<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        headers: &[(&str, &str)],
+        timeout_ms: Option<u32>,
+    ) -> Result<Reply, ApiError> {
+        let body = to_json(body)?;
+        self.send_within(method, path, Some(body), headers, timeout_ms).await
     }
 
     /// Like `send`, but a request unanswered after `timeout_ms` counts as no answer.
@@ -242,14 +257,19 @@ impl Session {
 
     /// POST a JSON body.
     pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
-        let body = serde_json::to_value(body).map_err(|_| ApiError::Network)?;
-        self.send(Method::POST, path, Some(body), &[]).await?.into_result()
+        self.send_json(Method::POST, path, body, &[], None).await?.into_result()
+    }
+
+    /// POST to an endpoint that reads no body (complete, unlock, 2FA setup).
+    pub async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.send(Method::POST, path, None, &[]).await?.into_result()
     }
 
     /// PATCH a JSON body.
     pub async fn patch<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiError> {
-        let body = serde_json::to_value(body).map_err(|_| ApiError::Network)?;
-        self.send(Method::PATCH, path, Some(body), &[]).await?.into_result()
+        self.send_json(Method::PATCH, path, body, &[], None)
+            .await?
+            .into_result()
     }
 
     /// DELETE; the answer body, if any.

@@ -1,5 +1,7 @@
 //! Every user-facing string, in one place, so a translation is one more table.
 
+use tracetrack_api_types::{BagRole, ImportKind, ImportMode, ImportState};
+
 /// The strings of one language.
 pub struct Strings {
     pub app_name: &'static str,
@@ -435,6 +437,43 @@ pub const EN: Strings = Strings {
     office_offline_title: "This page needs the network",
     office_offline_text: "Bags, bills, profile and admin pages open when the phone is online. The scan station works offline.",
 };
+
+impl Strings {
+    /// The name of a bag role.
+    pub fn bag_role(&self, role: BagRole) -> &'static str {
+        match role {
+            BagRole::Parent => self.parent,
+            BagRole::Child => self.child,
+        }
+    }
+
+    /// What an import file's layout is.
+    pub fn import_kind(&self, kind: ImportKind) -> &'static str {
+        match kind {
+            ImportKind::Bags => self.kind_bags,
+            ImportKind::Bills => self.kind_bills,
+            ImportKind::BatchSheet => self.kind_batch_sheet,
+        }
+    }
+
+    /// What an import does with a row that has a problem.
+    pub fn import_mode(&self, mode: ImportMode) -> &'static str {
+        match mode {
+            ImportMode::AllOrNothing => self.mode_all,
+            ImportMode::BestEffort => self.mode_best,
+        }
+    }
+
+    /// Where an import job is, in words.
+    pub fn import_state(&self, state: ImportState) -> &'static str {
+        match state {
+            ImportState::Queued => self.import_queued,
+            ImportState::Running => self.import_running,
+            ImportState::Succeeded => self.import_succeeded,
+            ImportState::Failed => self.import_failed,
+        }
+    }
+}
 
 /// The active language.
 pub const T: &Strings = &EN;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 use tracetrack_api_types::auth::{TokenResponse, User};
+use tracetrack_api_types::Role;
 
 use crate::api;
 
@@ -88,18 +89,18 @@ impl Session {
     }
 
     /// The signed-in user's role, if any.
-    pub fn role(&self) -> Option<String> {
-        self.user.get().map(|u| u.role)
+    pub fn role(&self) -> Option<Role> {
+        self.user.with(|u| u.as_ref().map(|u| u.role))
     }
 
-    /// True for billers and admins.
+    /// True for billers and admins: they manage bills.
     pub fn is_biller(&self) -> bool {
-        matches!(self.role().as_deref(), Some("biller" | "admin"))
+        self.role().is_some_and(Role::manages_bills)
     }
 
     /// True for admins.
     pub fn is_admin(&self) -> bool {
-        self.role().as_deref() == Some("admin")
+        self.role().is_some_and(Role::is_admin)
     }
 }
 

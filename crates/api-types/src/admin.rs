@@ -1,5 +1,6 @@
 //! Administration: users, managed lists, audit log, statistics.
 
+use crate::{BagRole, Role};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use chrono::{DateTime, Utc};
@@ -18,8 +19,8 @@ pub struct CreateUserRequest {
     pub email: Option<String>,
     /// Initial password.
     pub password: String,
-    /// `admin`, `biller` or `dispatcher`.
-    pub role: String,
+    /// The role.
+    pub role: Role,
     /// Area code; required for dispatchers.
     #[serde(default)]
     pub dispatch_area: Option<String>,
@@ -30,20 +31,20 @@ pub struct CreateUserRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatchUserRequest {
     /// New role (ends the user's sessions).
-    #[serde(default)]
-    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// New area code; `null` removes it.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub dispatch_area: Option<Option<String>>,
     /// New e-mail address.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Deactivate (ends the user's sessions) or reactivate.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
     /// New password (ends the user's sessions).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
 }
 
@@ -74,10 +75,10 @@ pub struct CreateAreaRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatchAreaRequest {
     /// Display name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `false` retires the area.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 
@@ -89,8 +90,8 @@ pub struct BagFormat {
     pub code: String,
     /// Display name.
     pub name: String,
-    /// `parent` or `child`.
-    pub role: String,
+    /// Whether it classifies parents or children.
+    pub role: BagRole,
     /// Regular expression for normalised ids.
     pub pattern: String,
     /// Children per parent.
@@ -109,8 +110,8 @@ pub struct CreateFormatRequest {
     pub code: String,
     /// Display name.
     pub name: String,
-    /// `parent` or `child`.
-    pub role: String,
+    /// Whether it classifies parents or children.
+    pub role: BagRole,
     /// Regular expression.
     pub pattern: String,
     /// Required for parents (1–10000).
@@ -126,19 +127,19 @@ pub struct CreateFormatRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatchFormatRequest {
     /// Display name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Regular expression.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// Children per parent (parents).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<i32>,
     /// Weight of one child (parents).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_weight_kg: Option<f64>,
     /// `false` retires the format.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
 }
 

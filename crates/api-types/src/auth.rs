@@ -1,5 +1,6 @@
 //! Accounts and sessions.
 
+use crate::Role;
 use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
@@ -14,8 +15,8 @@ pub struct User {
     pub username: String,
     /// E-mail address, if known.
     pub email: Option<String>,
-    /// `admin`, `biller` or `dispatcher`.
-    pub role: String,
+    /// The role.
+    pub role: Role,
     /// Dispatch area code (dispatchers).
     pub dispatch_area: Option<String>,
     /// Deactivated users cannot sign in.

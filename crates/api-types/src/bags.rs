@@ -1,5 +1,6 @@
 //! Bags: list, detail, registration, seal.
 
+use crate::{BagRole, BagStatus, BillStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::scans::ScanEvent;
@@ -11,12 +12,12 @@ use chrono::{DateTime, Utc};
 pub struct BagView {
     /// The id.
     pub qr_id: String,
-    /// `parent` or `child`.
-    pub role: String,
+    /// Parent or child.
+    pub role: BagRole,
     /// Format code copied at creation.
     pub format_code: String,
-    /// Parent: `open|filled|sealed|billed`; child: `linked|unlinked`.
-    pub status: String,
+    /// A parent status for parents, a child status for children.
+    pub status: BagStatus,
     /// Children linked (parents).
     pub child_count: Option<i32>,
     /// Capacity (parents).
@@ -58,7 +59,7 @@ pub struct BillSummary {
     /// Bill number.
     pub bill_number: String,
     /// Bill status.
-    pub status: String,
+    pub status: BillStatus,
 }
 
 /// `GET /bags/{qr_id}`.
@@ -85,7 +86,7 @@ pub struct CreateBagRequest {
     pub qr_id: String,
     /// Expected role; must agree with the formats when given.
     #[serde(default)]
-    pub role: Option<String>,
+    pub role: Option<BagRole>,
 }
 
 /// `POST /bags/{qr_id}/seal`.

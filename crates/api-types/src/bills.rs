@@ -1,5 +1,6 @@
 //! Bills (dispatches) and their parents.
 
+use crate::{BillStatus, ParentStatus};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use chrono::{DateTime, Utc};
@@ -18,8 +19,8 @@ pub struct Bill {
     pub destination: Option<String>,
     /// Truck number.
     pub vehicle_number: Option<String>,
-    /// `new`, `processing` or `completed`.
-    pub status: String,
+    /// Where the bill is.
+    pub status: BillStatus,
     /// Parents it holds when complete (1–500).
     pub capacity: i32,
     /// Parents on it.
@@ -57,7 +58,7 @@ pub struct BillParent {
     /// Its format.
     pub format_code: String,
     /// Its status.
-    pub status: String,
+    pub status: ParentStatus,
     /// Its children.
     pub child_count: i32,
     /// child_count × child weight.

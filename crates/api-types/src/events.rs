@@ -1,5 +1,6 @@
 //! `GET /events/stream`: what the Server-Sent Events carry.
 
+use crate::{EventOutcome, ScanKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -11,12 +12,12 @@ pub struct LiveScan {
     /// The scan event id (also the SSE `id`).
     pub id: i64,
     /// `parent`, `child`, `unlink`, `undo`, `seal`, `unseal`, `bill_add`, `bill_remove`.
-    pub kind: String,
+    pub kind: ScanKind,
     pub qr_id: Option<String>,
     pub parent_qr_id: Option<String>,
     pub bill_id: Option<i64>,
     /// `created`, `linked`, … or the problem code of a refused scan.
-    pub outcome: String,
+    pub outcome: EventOutcome,
     pub dispatch_area: Option<String>,
     pub user_id: Option<i64>,
     pub recorded_at: DateTime<Utc>,

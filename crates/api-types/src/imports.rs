@@ -1,5 +1,6 @@
 //! `/imports` (admin): uploaded files applied by a background job (docs/domain.md §9).
 
+use crate::{ImportKind, ImportMode, ImportState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -10,12 +11,12 @@ pub struct ImportJob {
     pub id: i64,
     /// `bags` (`qr_id,role,parent_qr_id`), `bills` (`bill_number,description,capacity`)
     /// or `batch_sheet` (the warehouse sheet: Sr. No., QR Code).
-    pub kind: String,
+    pub kind: ImportKind,
     /// `all_or_nothing` (one error rolls every row back) or `best_effort`.
-    pub mode: String,
+    pub mode: ImportMode,
     pub filename: String,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub status: String,
+    /// Where the job is.
+    pub status: ImportState,
     /// Data rows in the file.
     pub total_rows: i32,
     pub processed_rows: i32,

@@ -19,8 +19,8 @@ pub mod system;
 pub use error_code::ErrorCode;
 pub use problem::{FieldError, Problem};
 pub use states::{
-    BagRole, BagStatus, BillStatus, ChildStatus, EventOutcome, ImportKind, ImportState, ParentStatus, Role, ScanKind,
-    ScanOutcome, UnknownValue,
+    BagRole, BagStatus, BatchKind, BillStatus, ChildStatus, EventOutcome, ImportKind, ImportMode, ImportState,
+    ParentStatus, PromotionStatus, Role, ScanKind, ScanOutcome, TextEnum, UnknownValue,
 };
 
 use serde::{Deserialize, Serialize};

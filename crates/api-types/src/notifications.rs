@@ -1,5 +1,6 @@
 //! Notifications and promotion requests (docs/domain.md §5, §8).
 
+use crate::{PromotionStatus, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -46,13 +47,13 @@ pub struct PromotionRequest {
     /// Their username.
     pub username: String,
     /// Their role when asking.
-    pub current_role: String,
+    pub current_role: Role,
     /// `biller` or `admin`.
-    pub requested_role: String,
+    pub requested_role: Role,
     /// Why (10–500 characters).
     pub reason: String,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    /// Where the request is.
+    pub status: PromotionStatus,
     /// The admin who decided.
     pub decided_by: Option<i64>,
     /// The admin's note.
@@ -68,7 +69,7 @@ pub struct PromotionRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatePromotionRequest {
     /// `biller` or `admin`, above the caller's role.
-    pub requested_role: String,
+    pub requested_role: Role,
     /// Why, 10–500 characters.
     pub reason: String,
 }

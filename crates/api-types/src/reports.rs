@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::BillStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EodBill {
     pub bill_number: String,
-    pub status: String,
+    pub status: BillStatus,
     /// Username of the creator.
     pub created_by: Option<String>,
     pub parents: i32,

@@ -1,5 +1,6 @@
 //! Scanning: parents, children, unlink, undo, batch, events.
 
+use crate::{BatchKind, ChildStatus, EventOutcome, ParentStatus, ScanKind, ScanOutcome};
 use serde::{Deserialize, Serialize};
 
 use chrono::{DateTime, Utc};
@@ -12,8 +13,8 @@ pub struct ParentView {
     pub qr_id: String,
     /// Format code copied at creation.
     pub format_code: String,
-    /// `open`, `filled`, `sealed` or `billed`.
-    pub status: String,
+    /// Where the parent is.
+    pub status: ParentStatus,
     /// Children linked now.
     pub child_count: i32,
     /// Children it holds when full.
@@ -36,8 +37,8 @@ pub struct ChildView {
     pub qr_id: String,
     /// Format code.
     pub format_code: String,
-    /// `linked` or `unlinked`.
-    pub status: String,
+    /// Whether it is in a parent.
+    pub status: ChildStatus,
     /// Dispatch area code.
     pub dispatch_area: Option<String>,
     /// The parent it is linked to.
@@ -61,7 +62,7 @@ pub struct ScanParentRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanParentResponse {
     /// `created` or `existing`.
-    pub outcome: String,
+    pub outcome: ScanOutcome,
     /// The parent.
     pub parent: ParentView,
 }
@@ -85,7 +86,7 @@ pub struct ScanChildRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanChildResponse {
     /// `linked` or `already_linked`.
-    pub outcome: String,
+    pub outcome: ScanOutcome,
     /// The child.
     pub child: ChildView,
     /// The parent after the scan.
@@ -125,8 +126,8 @@ pub struct UndoResponse {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchEvent {
-    /// `parent`, `child` or `unlink`.
-    pub kind: String,
+    /// What the event is.
+    pub kind: BatchKind,
     /// Scanned text.
     pub qr_id: String,
     /// Parent (for `child`).
@@ -190,16 +191,19 @@ pub struct ScanEvent {
     pub user_id: Option<i64>,
     /// `X-Station-Id` of the device.
     pub station_id: Option<String>,
-    /// `parent`, `child`, `unlink`, `undo`, `seal`, `unseal`, `bill_add`, `bill_remove`.
-    pub kind: String,
+    /// What was scanned.
+    pub kind: ScanKind,
     /// The scanned (normalised when valid) id.
     pub qr_id: Option<String>,
     /// The parent involved.
     pub parent_qr_id: Option<String>,
     /// The bill involved.
     pub bill_id: Option<i64>,
-    /// Outcome or error code.
-    pub outcome: String,
+    /// What the scan did, or the problem code it was refused with.
+    pub outcome: EventOutcome,
+    /// The scan was refused: `outcome` is a problem code and nothing changed.
+    #[serde(default)]
+    pub refused: bool,
     /// The client's idempotency key.
     pub idempotency_key: Option<String>,
 }

@@ -27,6 +27,20 @@ impl fmt::Display for UnknownValue {
 
 impl std::error::Error for UnknownValue {}
 
+/// What every text-backed enum offers, for code generic over them (query parameters).
+pub trait TextEnum: Copy + 'static {
+    /// Every value, in declaration order.
+    const ALL: &'static [Self];
+    /// The wire and database name.
+    fn as_str(self) -> &'static str;
+    /// Parses the wire and database name.
+    fn parse(s: &str) -> Option<Self>;
+    /// The names, comma-separated, for messages.
+    fn names() -> String {
+        Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// Text-backed enum: `as_str`/`parse`, `Display`/`FromStr`, serde, utoipa and diesel.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
@@ -57,6 +71,18 @@ macro_rules! text_enum {
                     $($text => Some($name::$variant),)*
                     _ => None,
                 }
+            }
+        }
+
+        impl TextEnum for $name {
+            const ALL: &'static [$name] = $name::ALL;
+
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+
+            fn parse(s: &str) -> Option<$name> {
+                $name::parse(s)
             }
         }
 
@@ -219,6 +245,25 @@ impl BagStatus {
     }
 }
 
+impl TextEnum for BagStatus {
+    const ALL: &'static [BagStatus] = &[
+        BagStatus::Parent(ParentStatus::Open),
+        BagStatus::Parent(ParentStatus::Filled),
+        BagStatus::Parent(ParentStatus::Sealed),
+        BagStatus::Parent(ParentStatus::Billed),
+        BagStatus::Child(ChildStatus::Linked),
+        BagStatus::Child(ChildStatus::Unlinked),
+    ];
+
+    fn as_str(self) -> &'static str {
+        BagStatus::as_str(self)
+    }
+
+    fn parse(s: &str) -> Option<BagStatus> {
+        BagStatus::parse(s)
+    }
+}
+
 impl From<ParentStatus> for BagStatus {
     fn from(s: ParentStatus) -> BagStatus {
         BagStatus::Parent(s)
@@ -300,12 +345,36 @@ text_enum! {
 /// apart (`already_on_bill` is both a no-op bill scan and a refusal code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventOutcome {
     /// The scan was applied.
     Applied(ScanOutcome),
     /// The scan was refused with this problem code.
     Refused(ErrorCode),
+}
+
+// `anyOf`, not the derived `oneOf`: `already_on_bill` is in both lists.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for EventOutcome {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name("ScanOutcome"))
+            .item(Ref::from_schema_name("ErrorCode"))
+            .description(Some(
+                "What the scan did (`ScanOutcome`), or the problem code it was refused with \
+                 (`ErrorCode`); the event's `refused` flag tells which.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for EventOutcome {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        schemas.push(("ScanOutcome".into(), ScanOutcome::schema()));
+        schemas.push(("ErrorCode".into(), ErrorCode::schema()));
+    }
 }
 
 impl EventOutcome {
@@ -380,6 +449,40 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What an import does when a row is refused.
+    ImportMode {
+        /// One refused row rolls every row back.
+        AllOrNothing = "all_or_nothing",
+        /// Refused rows are reported; the others are kept.
+        BestEffort = "best_effort",
+    }
+}
+
+text_enum! {
+    /// Where a request for a higher role is.
+    PromotionStatus {
+        /// Waiting for an admin.
+        Pending = "pending",
+        /// Granted; the role changed.
+        Approved = "approved",
+        /// Turned down.
+        Rejected = "rejected",
+    }
+}
+
+text_enum! {
+    /// What one event of `POST /scans/batch` is.
+    BatchKind {
+        /// A parent scan (`POST /scans/parent`).
+        Parent = "parent",
+        /// A child scan into `parent_qr_id` (`POST /scans/child`).
+        Child = "child",
+        /// A child taken out of its parent (`POST /scans/unlink`).
+        Unlink = "unlink",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,11 +512,15 @@ mod tests {
         round_trips(ScanOutcome::ALL);
         round_trips(ImportKind::ALL);
         round_trips(ImportState::ALL);
+        round_trips(ImportMode::ALL);
+        round_trips(PromotionStatus::ALL);
+        round_trips(BatchKind::ALL);
         let bag: Vec<BagStatus> = ParentStatus::ALL
             .iter()
             .map(|&s| s.into())
             .chain(ChildStatus::ALL.iter().map(|&s| s.into()))
             .collect();
+        assert_eq!(bag, <BagStatus as TextEnum>::ALL);
         round_trips(&bag);
         for &o in ScanOutcome::ALL {
             assert_eq!(EventOutcome::read(false, o.as_str()), Ok(EventOutcome::Applied(o)));

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::{exists, now};
 use diesel::prelude::*;
-use tracetrack_api_types::{BagStatus, ParentStatus};
+use tracetrack_api_types::{BagRole, BagStatus, BillStatus, ParentStatus};
+use tracetrack_domain::visibility::Visibility;
 
 use crate::models::{BagRow, NewBag};
 use crate::schema::{bag, bag_link, bill, bill_item};
@@ -160,7 +161,7 @@ pub fn last_link_by(conn: &mut PgConnection, user: i64, since: DateTime<Utc>) ->
 }
 
 /// The bill a parent is on: (bill id, bill number, bill status).
-pub fn bill_of(conn: &mut PgConnection, bag_id: i64) -> QueryResult<Option<(i64, String, String)>> {
+pub fn bill_of(conn: &mut PgConnection, bag_id: i64) -> QueryResult<Option<(i64, String, BillStatus)>> {
     bill_item::table
         .inner_join(bill::table)
         .filter(bill_item::bag_id.eq(bag_id))
@@ -170,10 +171,10 @@ pub fn bill_of(conn: &mut PgConnection, bag_id: i64) -> QueryResult<Option<(i64,
 }
 
 /// Filters of `GET /bags`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BagFilter {
-    pub role: Option<String>,
-    pub status: Option<String>,
+    pub role: Option<BagRole>,
+    pub status: Option<BagStatus>,
     /// Normalised id prefix; lists by id instead of newest first.
     pub prefix: Option<String>,
     pub linked: Option<bool>,
@@ -182,8 +183,8 @@ pub struct BagFilter {
     pub created_by: Option<i64>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
-    /// A dispatcher's area: only bags of that area or of none.
-    pub visible_area: Option<String>,
+    /// What the caller may see.
+    pub visibility: Visibility,
 }
 
 /// Where a page starts.
@@ -207,16 +208,16 @@ pub fn list(
         .select(BagRow::as_select())
         .into_boxed();
     if let Some(role) = &f.role {
-        q = q.filter(bag::role.eq(role.clone()));
+        q = q.filter(bag::role.eq(*role));
     }
     if let Some(status) = &f.status {
-        q = q.filter(bag::status.eq(status.clone()));
+        q = q.filter(bag::status.eq(*status));
     }
     if let Some(area) = &f.dispatch_area {
         q = q.filter(bag::dispatch_area.eq(area.clone()));
     }
-    if let Some(area) = &f.visible_area {
-        q = q.filter(bag::dispatch_area.is_null().or(bag::dispatch_area.eq(area.clone())));
+    if let Some(visible) = crate::visibility::bags(&f.visibility) {
+        q = q.filter(visible);
     }
     if let Some(user) = f.created_by {
         q = q.filter(bag::created_by.eq(user));

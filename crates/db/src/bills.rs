@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::{now, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
+use tracetrack_api_types::BillStatus;
 
 use crate::models::{BagRow, BillRow, NewBill};
 use crate::schema::{bag, bill, bill_item};
@@ -124,7 +125,7 @@ pub fn parents(conn: &mut PgConnection, bill_id: i64) -> QueryResult<Vec<BagRow>
 /// Filters of `GET /bills`.
 #[derive(Debug, Clone, Default)]
 pub struct BillFilter {
-    pub status: Option<String>,
+    pub status: Option<BillStatus>,
     /// Bill number prefix, case-insensitive.
     pub prefix: Option<String>,
     pub created_by: Option<i64>,
@@ -136,7 +137,7 @@ pub struct BillFilter {
 pub fn list(conn: &mut PgConnection, f: &BillFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<BillRow>> {
     let mut q = bill::table.select(BillRow::as_select()).into_boxed();
     if let Some(status) = &f.status {
-        q = q.filter(bill::status.eq(status.clone()));
+        q = q.filter(bill::status.eq(*status));
     }
     if let Some(prefix) = &f.prefix {
         let pattern = format!("{}%", escape_like(&prefix.to_lowercase()));

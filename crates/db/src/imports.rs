@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
-use tracetrack_api_types::{ImportKind, ImportState};
+use tracetrack_api_types::{ImportKind, ImportMode, ImportState};
 
 use crate::schema::{app_user, import_error, import_job};
 
@@ -16,7 +16,7 @@ pub const MAX_STORED_ERRORS: i64 = 1_000;
 pub struct ImportRow {
     pub id: i64,
     pub kind: ImportKind,
-    pub mode: String,
+    pub mode: ImportMode,
     pub filename: String,
     pub status: ImportState,
     pub total_rows: i32,
@@ -46,7 +46,7 @@ pub struct ImportErrorRow {
 pub fn insert(
     c: &mut PgConnection,
     kind: ImportKind,
-    mode: &str,
+    mode: ImportMode,
     filename: &str,
     total: i32,
     by: i64,

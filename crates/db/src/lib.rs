@@ -18,6 +18,7 @@ pub mod scan_events;
 pub mod schema;
 pub mod stats;
 pub mod users;
+pub mod visibility;
 
 use diesel::pg::PgConnection;
 use diesel::{sql_query, RunQueryDsl};

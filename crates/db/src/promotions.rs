@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
 
-use tracetrack_api_types::Role;
+use tracetrack_api_types::{PromotionStatus, Role};
 
 use crate::schema::{app_user, promotion_request};
 
@@ -20,7 +20,7 @@ pub struct PromotionRow {
     pub from_role: Role,
     pub requested_role: Role,
     pub reason: String,
-    pub status: String,
+    pub status: PromotionStatus,
     pub decided_by: Option<i64>,
     pub decision_note: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -62,7 +62,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<PromotionRow
 pub fn list(
     conn: &mut PgConnection,
     user: Option<i64>,
-    status: Option<&str>,
+    status: Option<PromotionStatus>,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<PromotionRow>> {
@@ -74,7 +74,7 @@ pub fn list(
         q = q.filter(promotion_request::user_id.eq(user));
     }
     if let Some(status) = status {
-        q = q.filter(promotion_request::status.eq(status.to_string()));
+        q = q.filter(promotion_request::status.eq(status));
     }
     if let Some(before) = before {
         q = q.filter(promotion_request::id.lt(before));
@@ -83,11 +83,17 @@ pub fn list(
 }
 
 /// Decides a pending request; `false` when it was decided already (or meanwhile).
-pub fn decide(conn: &mut PgConnection, id: i64, status: &str, by: i64, note: Option<&str>) -> QueryResult<bool> {
+pub fn decide(
+    conn: &mut PgConnection,
+    id: i64,
+    status: PromotionStatus,
+    by: i64,
+    note: Option<&str>,
+) -> QueryResult<bool> {
     let changed = diesel::update(
         promotion_request::table
             .filter(promotion_request::id.eq(id))
-            .filter(promotion_request::status.eq("pending")),
+            .filter(promotion_request::status.eq(PromotionStatus::Pending)),
     )
     .set((
         promotion_request::status.eq(status),

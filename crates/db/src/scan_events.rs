@@ -3,6 +3,9 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use tracetrack_api_types::ScanKind;
+use tracetrack_domain::visibility::Visibility;
+
 use crate::models::{NewScanEvent, ScanEventRow};
 use crate::schema::scan_event;
 
@@ -12,35 +15,30 @@ pub fn insert(conn: &mut PgConnection, event: &NewScanEvent) -> QueryResult<usiz
 }
 
 /// Filters of `GET /scans` and a bag's history.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EventFilter {
     pub user_id: Option<i64>,
     /// Events about this id, as the scanned bag or as the parent.
     pub qr_id: Option<String>,
-    pub kind: Option<String>,
+    pub kind: Option<ScanKind>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    /// A dispatcher's view; `None` sees every event.
-    pub scope: Option<EventScope>,
+    /// What the caller (`viewer`) may see.
+    pub visibility: Visibility,
+    pub viewer: i64,
 }
 
-/// What a dispatcher may see of the scan log (domain rule: their area only). An
-/// event of their area, an event about bags of no area (visible to every area),
-/// or their own scan; a refused scan whose area is unknown is private to its
-/// maker (and to admins and billers, who have no scope).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventScope {
-    /// The dispatcher's area (empty when none is assigned yet).
-    pub area: String,
-    pub user_id: i64,
-}
-
-impl EventScope {
-    /// The same rule as the SQL filter of [`list`], for events already in memory.
-    pub fn sees(&self, area: Option<&str>, refused: bool, user_id: Option<i64>) -> bool {
-        match area {
-            Some(a) => a == self.area || user_id == Some(self.user_id),
-            None => !refused || user_id == Some(self.user_id),
+impl EventFilter {
+    /// The events about one bag that `visibility` (the user `viewer`) may see.
+    pub fn about(qr_id: String, visibility: Visibility, viewer: i64) -> EventFilter {
+        EventFilter {
+            user_id: None,
+            qr_id: Some(qr_id),
+            kind: None,
+            from: None,
+            to: None,
+            visibility,
+            viewer,
         }
     }
 }
@@ -64,7 +62,7 @@ pub fn list(
         );
     }
     if let Some(kind) = &f.kind {
-        q = q.filter(scan_event::kind.eq(kind.clone()));
+        q = q.filter(scan_event::kind.eq(*kind));
     }
     if let Some(from) = f.from {
         q = q.filter(scan_event::recorded_at.ge(from));
@@ -72,13 +70,8 @@ pub fn list(
     if let Some(to) = f.to {
         q = q.filter(scan_event::recorded_at.lt(to));
     }
-    if let Some(scope) = &f.scope {
-        q = q.filter(
-            scan_event::dispatch_area
-                .eq(scope.area.clone())
-                .or(scan_event::dispatch_area.is_null().and(scan_event::refused.eq(false)))
-                .or(scan_event::user_id.eq(scope.user_id)),
-        );
+    if let Some(visible) = crate::visibility::events(&f.visibility, f.viewer) {
+        q = q.filter(visible);
     }
     if let Some(before) = before {
         q = q.filter(scan_event::id.lt(before));

@@ -99,7 +99,7 @@ pub fn touch_login(conn: &mut PgConnection, id: i64) -> QueryResult<UserRow> {
 pub struct UserFilter {
     /// Username or e-mail substring, case-insensitive.
     pub q: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub dispatch_area: Option<String>,
 }
 
@@ -118,7 +118,7 @@ pub fn list(conn: &mut PgConnection, f: &UserFilter, before: Option<i64>, limit:
         );
     }
     if let Some(role) = &f.role {
-        q = q.filter(app_user::role.eq(role.clone()));
+        q = q.filter(app_user::role.eq(*role));
     }
     if let Some(area) = &f.dispatch_area {
         q = q.filter(app_user::dispatch_area.eq(area.clone()));

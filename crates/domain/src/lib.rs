@@ -6,6 +6,7 @@ pub mod format;
 pub mod parent;
 pub mod qr;
 pub mod scanner;
+pub mod visibility;
 pub mod web;
 
 pub use format::{Classification, FormatSet, FormatSpec};

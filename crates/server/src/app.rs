@@ -11,7 +11,7 @@ use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{error::JsonPayloadError, web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use tracing::Span;
 use tracing_actix_web::{RootSpanBuilder, TracingLogger};
 use utoipa::openapi::OpenApi as Document;
@@ -22,8 +22,7 @@ use crate::error::{ApiError, REQUEST_ID};
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
-/// Largest JSON body.
-pub const MAX_BODY: usize = 1 << 20;
+use crate::input::MAX_BODY;
 
 /// Documented path templates and their methods, to tell 404 from 405.
 pub struct KnownRoutes(Vec<(ResourceDef, Vec<&'static str>)>);
@@ -80,27 +79,6 @@ fn no_route(req: &HttpRequest) -> ApiError {
         }
         None => ApiError::not_found(ErrorCode::NotFound, format!("There is no {} route.", req.path())),
     }
-}
-
-fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let api = match err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            format!("The body is larger than {MAX_BODY} bytes."),
-        ),
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorCode::UnsupportedMediaType,
-            "Send the body as application/json.",
-        ),
-        JsonPayloadError::Deserialize(e) => crate::routes::common::json_error(e),
-        other => ApiError::bad_request(
-            ErrorCode::MalformedJson,
-            format!("The body could not be read: {other}."),
-        ),
-    };
-    api.into()
 }
 
 /// Echoes `X-Request-Id` (or makes one), makes it the problem `instance`, and turns
@@ -245,12 +223,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: AppState, doc: Arc<Documen
         .filter(|d| d.join("index.html").exists());
     cfg.app_data(web::Data::new(state))
         .app_data(routes)
-        .app_data(
-            web::JsonConfig::default()
-                .limit(MAX_BODY)
-                .content_type_required(false)
-                .error_handler(json_error),
-        )
         .app_data(web::PayloadConfig::default().limit(MAX_BODY))
         .app_data(
             web::QueryConfig::default().error_handler(|e, _| ApiError::invalid_param("query", e.to_string()).into()),

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod input;
 pub mod jobs;
 pub mod live;
 pub mod monitor;

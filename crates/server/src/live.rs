@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
 use tracetrack_api_types::events::{LiveBill, LiveScan};
+use tracetrack_api_types::EventOutcome;
 use tracetrack_db::diesel::PgConnection;
 
 use crate::error::ApiResult;
@@ -145,14 +146,22 @@ fn poll(c: &mut PgConnection, cursor: Option<Cursor>) -> ApiResult<(Cursor, Vec<
     for e in tracetrack_db::live::scans_after(c, cur.scans.floor(), LIMIT)? {
         if cur.scans.fresh(e.id) {
             let refused = e.refused;
+            let outcome = match EventOutcome::read(refused, &e.outcome) {
+                Ok(o) => o,
+                Err(err) => {
+                    // Skipped, not retried: the row will not change.
+                    tracing::error!(id = e.id, error = %err, "live events: scan event with an unknown outcome");
+                    continue;
+                }
+            };
             out.push(Live::Scan(
                 LiveScan {
                     id: e.id,
-                    kind: e.kind.to_string(),
+                    kind: e.kind,
                     qr_id: e.qr_id,
                     parent_qr_id: e.parent_qr_id,
                     bill_id: e.bill_id,
-                    outcome: e.outcome,
+                    outcome,
                     dispatch_area: e.dispatch_area,
                     user_id: e.user_id,
                     recorded_at: e.recorded_at,

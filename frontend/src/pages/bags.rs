@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tracetrack_api_types::bags::{BagDetail, BagView};
+use tracetrack_api_types::BagRole;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
@@ -18,7 +19,8 @@ pub fn BagsPage() -> impl IntoView {
 fn Bags() -> impl IntoView {
     let session = use_session();
     let q = RwSignal::new(String::new());
-    let role = RwSignal::new(String::new());
+    // `None`: both roles.
+    let role = RwSignal::new(None::<BagRole>);
     let list = CursorList::<BagView>::new();
     let load = move |reset: bool| {
         let mut params = Vec::new();
@@ -26,8 +28,8 @@ fn Bags() -> impl IntoView {
         if !text.trim().is_empty() {
             params.push(format!("q={}", js_sys::encode_uri_component(text.trim())));
         }
-        if !role.get_untracked().is_empty() {
-            params.push(format!("role={}", role.get_untracked()));
+        if let Some(r) = role.get_untracked() {
+            params.push(format!("role={r}"));
         }
         list.load(session, "/api/v1/bags", params, reset);
     };
@@ -51,10 +53,9 @@ fn Bags() -> impl IntoView {
         <form class="filters" on:submit=move |ev| { ev.prevent_default(); load(true); }>
             <label>{T.search_id}<input type="search" on:input=move |ev| q.set(event_target_value(&ev)) prop:value=q/></label>
             <label>{T.role}
-                <select on:change=move |ev| { role.set(event_target_value(&ev)); load(true); }>
+                <select on:change=move |ev| { role.set(BagRole::parse(&event_target_value(&ev))); load(true); }>
                     <option value="">{T.all}</option>
-                    <option value="parent">{T.parent}</option>
-                    <option value="child">{T.child}</option>
+                    {BagRole::ALL.iter().map(|&r| view! { <option value=r.as_str()>{T.bag_role(r)}</option> }).collect_view()}
                 </select>
             </label>
             <button type="submit">{T.search}</button>

@@ -44,7 +44,7 @@ fn Dashboard() -> impl IntoView {
         <Suspense fallback=|| view! { <p>{T.loading}</p> }>
             {move || me.get().flatten().map(|u| view! {
                 <div class="card" data-testid="me">
-                    <p>{T.signed_in_as}" "<strong>{u.username.clone()}</strong>" · "{u.role.clone()}
+                    <p>{T.signed_in_as}" "<strong>{u.username.clone()}</strong>" · "{u.role.as_str()}
                        " · "{T.area}": "{u.dispatch_area.clone().unwrap_or_else(|| T.no_area.to_string())}</p>
                 </div>
             })}

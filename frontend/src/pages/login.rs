@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use tracetrack_api_types::auth::LoginRequest;
+use tracetrack_api_types::ErrorCode;
 
 use crate::api;
 use crate::i18n::T;
@@ -42,7 +43,7 @@ pub fn Login() -> impl IntoView {
                     session.accept(tokens);
                     navigate(&next.get_value(), Default::default());
                 }
-                Err(e) if e.code() == "totp_required" => needs_code.set(true),
+                Err(e) if matches!(e.code(), Some(ErrorCode::TotpRequired)) => needs_code.set(true),
                 Err(e) => error.set(Some(e.message())),
             }
         });

@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
-
-use tracetrack_api_types::auth::{RecoveryCodes, TotpSetup};
-use tracetrack_api_types::notifications::PromotionRequest;
-use tracetrack_api_types::Page;
+use tracetrack_api_types::auth::{
+    ChangePasswordRequest, PasswordConfirmRequest, RecoveryCodes, TotpCodeRequest, TotpSetup,
+};
+use tracetrack_api_types::notifications::{CreatePromotionRequest, PromotionRequest};
+use tracetrack_api_types::{Page, Role};
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
@@ -20,10 +20,13 @@ pub fn ProfilePage() -> impl IntoView {
     let message = RwSignal::new(None::<(String, bool)>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({"current_password": current.get_untracked(), "new_password": new.get_untracked()});
+        let body = ChangePasswordRequest {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
+        };
         spawn_local(async move {
             let reply = session
-                .send(gloo_net::http::Method::POST, "/api/v1/auth/password", Some(body), &[])
+                .send_json(gloo_net::http::Method::POST, "/api/v1/auth/password", &body, &[], None)
                 .await;
             match reply {
                 Ok(r) if r.status == 204 => message.set(Some((T.password_changed.to_string(), true))),
@@ -73,7 +76,7 @@ fn TwoFactor() -> impl IntoView {
     let enabled = move || session.user.get().is_some_and(|u| u.two_factor_enabled) || codes.get().is_some();
     let start = move |_| {
         spawn_local(async move {
-            match session.post::<_, TotpSetup>("/api/v1/auth/2fa/setup", &json!({})).await {
+            match session.post_empty::<TotpSetup>("/api/v1/auth/2fa/setup").await {
                 Ok(s) => setup.set(Some(s)),
                 Err(e) => error.set(Some(e.message())),
             }
@@ -81,11 +84,11 @@ fn TwoFactor() -> impl IntoView {
     };
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let body = TotpCodeRequest {
+            code: code.get_untracked(),
+        };
         spawn_local(async move {
-            match session
-                .post::<_, RecoveryCodes>("/api/v1/auth/2fa/enable", &json!({"code": code.get_untracked()}))
-                .await
-            {
+            match session.post::<_, RecoveryCodes>("/api/v1/auth/2fa/enable", &body).await {
                 Ok(r) => {
                     codes.set(Some(r.recovery_codes));
                     setup.set(None);
@@ -97,14 +100,17 @@ fn TwoFactor() -> impl IntoView {
     };
     let turn_off = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({"password": password.get_untracked()});
+        let body = PasswordConfirmRequest {
+            password: password.get_untracked(),
+        };
         spawn_local(async move {
             match session
-                .send(
+                .send_json(
                     gloo_net::http::Method::POST,
                     "/api/v1/auth/2fa/disable",
-                    Some(body),
+                    &body,
                     &[],
+                    None,
                 )
                 .await
             {
@@ -156,11 +162,15 @@ fn TwoFactor() -> impl IntoView {
 #[component]
 fn Promotion() -> impl IntoView {
     let session = use_session();
-    let above: Vec<&'static str> = match session.user.get_untracked().map(|u| u.role).as_deref() {
-        Some("dispatcher") => vec!["biller", "admin"],
-        _ => vec!["admin"],
+    // The roles above the user's (admins never see this form).
+    let mut above: Vec<Role> = match session.user.with_untracked(|u| u.as_ref().map(|u| u.role)) {
+        Some(current) => Role::ALL.iter().copied().filter(|&r| r > current).collect(),
+        None => Vec::new(),
     };
-    let role = RwSignal::new(above[0].to_string());
+    if above.is_empty() {
+        above.push(Role::Admin);
+    }
+    let role = RwSignal::new(above[0]);
     let reason = RwSignal::new(String::new());
     let message = RwSignal::new(None::<(String, bool)>);
     let mine = RwSignal::new(Vec::<PromotionRequest>::new());
@@ -177,7 +187,10 @@ fn Promotion() -> impl IntoView {
     load();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({"requested_role": role.get_untracked(), "reason": reason.get_untracked()});
+        let body = CreatePromotionRequest {
+            requested_role: role.get_untracked(),
+            reason: reason.get_untracked(),
+        };
         spawn_local(async move {
             match session
                 .post::<_, PromotionRequest>("/api/v1/promotion-requests", &body)
@@ -194,8 +207,8 @@ fn Promotion() -> impl IntoView {
     view! {
         <h2>{T.request_promotion}</h2>
         <form on:submit=submit data-testid="promotion-form">
-            <label>{T.requested_role}<select on:change=move |ev| role.set(event_target_value(&ev))>
-                {above.into_iter().map(|r| view! { <option value=r>{r}</option> }).collect_view()}
+            <label>{T.requested_role}<select on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
+                {above.into_iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
             </select></label>
             <label>{T.promotion_reason}<textarea required minlength="10" maxlength="500"
                 on:input=move |ev| reason.set(event_target_value(&ev))></textarea></label>

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use tracetrack_domain::visibility::Visibility;
 
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use chrono::{Duration, Utc};
@@ -38,23 +39,14 @@ impl CurrentUser {
         }
     }
 
-    /// The area a dispatcher is limited to (`None` for billers and admins).
-    pub fn area_limit(&self) -> Option<String> {
-        (!self.role.sees_all_areas()).then(|| self.dispatch_area.clone().unwrap_or_default())
-    }
-
-    /// What the caller may see of the scan log (`None`: everything).
-    pub fn event_scope(&self) -> Option<tracetrack_db::scan_events::EventScope> {
-        self.area_limit()
-            .map(|area| tracetrack_db::scan_events::EventScope { area, user_id: self.id })
+    /// What the caller may see of bags and scan events.
+    pub fn visibility(&self) -> Visibility {
+        Visibility::of(self.role, self.dispatch_area.as_deref())
     }
 
     /// May the caller see a bag of this area?
-    pub fn sees_area(&self, area: Option<&str>) -> bool {
-        match (self.area_limit(), area) {
-            (None, _) | (_, None) => true,
-            (Some(mine), Some(theirs)) => mine == theirs,
-        }
+    pub fn sees_bag(&self, area: Option<&str>) -> bool {
+        self.visibility().sees_bag(area)
     }
 }
 

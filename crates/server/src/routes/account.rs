@@ -16,6 +16,7 @@ use super::common::{decode_id_cursor, id_key, limit, page};
 use crate::auth::extract::request_meta;
 use crate::auth::{password, CurrentUser};
 use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::input::Json;
 use crate::services::accounts;
 use crate::services::audit::Auditor;
 use crate::services::sessions::{hash_token, random_token};
@@ -39,6 +40,7 @@ fn client(req: &HttpRequest) -> ApiResult<(Option<String>, String)> {
 
 /// Ask for a reset link; the answer is the same whether or not the address exists.
 #[utoipa::path(
+    operation_id = "request_password_reset",
     tag = "auth",
     request_body = ForgotPasswordRequest,
     responses((status = 202, description = "accepted (always)"), (status = 429, description = "rate_limited", body = Problem))
@@ -47,7 +49,7 @@ fn client(req: &HttpRequest) -> ApiResult<(Option<String>, String)> {
 async fn forgot(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<ForgotPasswordRequest>,
+    body: Json<ForgotPasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let (ip, key) = client(&req)?;
     state.limiter.hit("forgot", &key, state.config.rate_forgot).await?;
@@ -74,6 +76,7 @@ async fn forgot(
 
 /// Set a new password with a reset token; every session of the user ends.
 #[utoipa::path(
+    operation_id = "reset_password",
     tag = "auth",
     request_body = ResetPasswordRequest,
     responses(
@@ -87,7 +90,7 @@ async fn forgot(
 async fn reset(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<ResetPasswordRequest>,
+    body: Json<ResetPasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let (ip, key) = client(&req)?;
     state.limiter.hit("reset", &key, state.config.rate_reset).await?;
@@ -127,6 +130,7 @@ async fn reset(
 
 /// Register as a dispatcher without an area (only with `ALLOW_REGISTRATION=true`).
 #[utoipa::path(
+    operation_id = "register_user",
     tag = "auth",
     request_body = RegisterRequest,
     responses(
@@ -141,7 +145,7 @@ async fn reset(
 async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     if !state.config.allow_registration {
         return Err(ApiError::not_found(
@@ -187,6 +191,7 @@ pub struct OutboxQuery {
 
 /// Mails kept because no SMTP relay is configured, newest first (admin).
 #[utoipa::path(
+    operation_id = "list_outbox_mails",
     tag = "users",
     params(OutboxQuery),
     responses((status = 200, body = Page<OutboxMail>), (status = 403, description = "forbidden", body = Problem)),

@@ -26,7 +26,7 @@ pub fn configure_audit(cfg: &mut ServiceConfig) {
 }
 
 /// Exact dashboard counts, cheap to read at millions of bags.
-#[utoipa::path(tag = "dashboard", responses((status = 200, body = Stats)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "get_stats", tag = "dashboard", responses((status = 200, body = Stats)), security(("bearer" = [])))]
 #[get("")]
 async fn stats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web::Json<Stats>> {
     let tz = state.config.report_timezone;
@@ -100,6 +100,7 @@ pub struct AuditQuery {
 
 /// The audit log, newest first (admin).
 #[utoipa::path(
+    operation_id = "list_audit_entries",
     tag = "audit",
     params(AuditQuery),
     responses((status = 200, body = Page<AuditEntry>), (status = 403, description = "forbidden", body = Problem), (status = 422, description = "validation_failed", body = Problem)),

@@ -10,9 +10,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::extract::request_meta;
 use crate::auth::{password, Ctx, CurrentUser};
 use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::input::Json;
 use crate::services::audit::Auditor;
-use crate::services::lockout::{self, invalid_credentials};
 use crate::services::sessions::{self, Refreshed, REFRESH_COOKIE};
+use crate::services::sign_in::{sign_in, Attempt};
 use crate::services::views::user_view;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Sign in; answers the same for unknown users and wrong passwords.
 #[utoipa::path(
+    operation_id = "create_session",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -38,16 +40,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
     )
 )]
 #[post("/login")]
-async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginRequest>) -> ApiResult<HttpResponse> {
+async fn login(state: web::Data<AppState>, req: HttpRequest, body: Json<LoginRequest>) -> ApiResult<HttpResponse> {
     let LoginRequest {
         username,
-        password: pw,
+        password,
         totp_code,
     } = body.into_inner();
     let username = username.trim().to_lowercase();
-    if username.is_empty() || username.len() > 100 || pw.len() > 1024 {
-        return Err(invalid_credentials());
-    }
     let (ip, _, _) = request_meta(&req)?;
     let client = ip.clone().unwrap_or_default();
     // Per address and username: a whole shift signs in from one NAT address, so the
@@ -65,52 +64,15 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
         .get("User-Agent")
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(200).collect::<String>());
-    let name = username.clone();
-    let (lock, user) = state
-        .db(move |c| Ok((lockout::current_lock(c, &name)?, users::find_by_username(c, &name)?)))
-        .await?;
-    if let Some(until) = lock {
-        return Err(lockout::locked(until));
-    }
-    let hash = user
-        .as_ref()
-        .map_or_else(|| password::dummy_hash().to_string(), |u| u.password_hash.clone());
-    let verified = web::block(move || password::verify(&pw, &hash)).await?;
-    let ok = verified && user.as_ref().is_some_and(|u| u.is_active);
-    let st = state.get_ref().clone();
-    let audit = Auditor::anonymous(ip.clone(), current_request_id(), &st.config).actor(user.as_ref().map(|u| u.id));
-    let known = user.is_some();
-    let outcome = state
-        .tx(move |c| {
-            let Some(user) = user.filter(|_| ok) else {
-                return Ok(Err(lockout::password_failed(c, &st.config, &audit, &username, known)?));
-            };
-            if user.totp_enabled {
-                let Some(code) = totp_code.filter(|c| !c.trim().is_empty()) else {
-                    return Ok(Err(ApiError::unauthorized(
-                        ErrorCode::TotpRequired,
-                        "Enter the code from your authenticator app.",
-                    )));
-                };
-                if !super::two_factor::verify_second_factor(c, &user, &code)? {
-                    return Ok(Err(lockout::totp_failed(c, &st.config, &audit, &username)?));
-                }
-            }
-            users::clear_failures(c, &username)?;
-            let (session, tokens) = sessions::start(c, &st, &user, ip.as_deref(), user_agent.as_deref())?;
-            let after = json!({"session_id": session.id, "user_id": user.id});
-            audit.record(
-                c,
-                "auth.login",
-                "session",
-                Some(session.id.to_string()),
-                None,
-                Some(after),
-            )?;
-            Ok(Ok(tokens))
-        })
-        .await?;
-    let tokens = outcome?;
+    let audit = Auditor::anonymous(ip.clone(), current_request_id(), &state.config);
+    let attempt = Attempt {
+        username,
+        password,
+        totp_code,
+        ip,
+        user_agent,
+    };
+    let tokens = sign_in(&state, audit, attempt).await?;
     Ok(HttpResponse::Ok()
         .cookie(sessions::cookie(&state, Some(&tokens.refresh_token)))
         .json(tokens))
@@ -118,6 +80,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
 
 /// Exchange a refresh token (body or cookie) for a new pair; the old one stops working.
 #[utoipa::path(
+    operation_id = "refresh_session",
     tag = "auth",
     request_body(content = RefreshRequest, description = "Optional when the cookie is sent"),
     responses(
@@ -127,7 +90,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Log
 )]
 #[post("/refresh")]
 async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> ApiResult<HttpResponse> {
-    let body: RefreshRequest = super::common::optional_json(&body)?;
+    let body: RefreshRequest = crate::input::optional_json(&body)?;
     let token = body
         .refresh_token
         .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
@@ -154,6 +117,7 @@ async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
 
 /// End the current session.
 #[utoipa::path(
+    operation_id = "end_session",
     tag = "auth",
     responses((status = 204, description = "signed out"), (status = 401, description = "unauthorized, session_expired", body = Problem)),
     security(("bearer" = []))
@@ -177,6 +141,7 @@ async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse>
 
 /// The signed-in user.
 #[utoipa::path(
+    operation_id = "get_current_user",
     tag = "auth",
     responses((status = 200, body = User), (status = 401, description = "unauthorized, session_expired", body = Problem)),
     security(("bearer" = []))
@@ -206,7 +171,7 @@ async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Jso
 async fn change_password(
     state: web::Data<AppState>,
     ctx: Ctx,
-    body: web::Json<ChangePasswordRequest>,
+    body: Json<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     password::check_policy(&body.new_password, &ctx.user.username, "/new_password")?;

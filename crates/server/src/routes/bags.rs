@@ -1,10 +1,12 @@
 //! `/api/v1/bags`: search, detail, registration, seal, delete.
 
+use super::params::choice;
 use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::bags::*;
 use tracetrack_api_types::scans::ScanEvent;
+use tracetrack_api_types::BagStatus;
 use tracetrack_api_types::{BagRole, ChildStatus, ParentStatus, Role};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::bags::{self, BagCursor, BagFilter};
@@ -15,10 +17,13 @@ use tracetrack_domain::Classification;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::common::{decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, optional_json, page};
-use super::params::{normalize_filter_qr, time_range};
+use super::common::{decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, page, try_page};
+use super::params::time_range;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::input::normalize_filter_qr;
+use crate::input::optional_json;
+use crate::input::Json;
 use crate::services::audit::Auditor;
 use crate::services::scan::{normalize, unknown_format, visible};
 use crate::services::seal;
@@ -41,9 +46,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BagQuery {
-    /// `parent` or `child`.
+    /// Only parents or only children.
+    #[param(value_type = Option<BagRole>)]
     role: Option<String>,
-    /// `open`, `filled`, `sealed`, `billed`, `linked`, `unlinked`.
+    /// Only bags in this status.
+    #[param(value_type = Option<BagStatus>)]
     status: Option<String>,
     /// Id prefix, case-insensitive; the list is then ordered by id.
     q: Option<String>,
@@ -68,8 +75,6 @@ pub struct BagQuery {
     cursor: Option<String>,
 }
 
-const STATUSES: [&str; 6] = ["open", "filled", "sealed", "billed", "linked", "unlinked"];
-
 /// Bags, newest first (with `q`: by id). A dispatcher sees their area and bags of no area.
 #[utoipa::path(
     tag = "bags",
@@ -85,15 +90,8 @@ async fn list_bags(
 ) -> ApiResult<web::Json<Page<BagView>>> {
     let q = q.into_inner();
     let limit = limit(q.limit)?;
-    if q.role.as_deref().is_some_and(|r| BagRole::parse(r).is_none()) {
-        return Err(ApiError::invalid_param("role", "role must be parent or child."));
-    }
-    if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        return Err(ApiError::invalid_param(
-            "status",
-            format!("status must be one of {}.", STATUSES.join(", ")),
-        ));
-    }
+    let role = choice::<BagRole>(q.role.as_deref(), "role")?;
+    let status = choice::<BagStatus>(q.status.as_deref(), "status")?;
     let prefix = q.q.as_deref().map(normalize_filter_qr).filter(|p| !p.is_empty());
     let cursor = match &prefix {
         Some(_) => decode_cursor(q.cursor.as_deref(), 'q')?.map(BagCursor::Qr),
@@ -106,8 +104,8 @@ async fn list_bags(
     )?;
     let by_qr = prefix.is_some();
     let filter = BagFilter {
-        role: q.role,
-        status: q.status,
+        role,
+        status,
         prefix,
         linked: q.linked,
         billed: q.billed,
@@ -115,7 +113,7 @@ async fn list_bags(
         created_by: q.created_by,
         created_from,
         created_to,
-        visible_area: user.area_limit(),
+        visibility: user.visibility(),
     };
     let rows = state
         .db(move |c| Ok(bags::list(c, &filter, cursor.as_ref(), limit)?))
@@ -144,11 +142,7 @@ async fn list_bags(
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_bag(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<CreateBagRequest>,
-) -> ApiResult<HttpResponse> {
+async fn create_bag(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateBagRequest>) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let st = state.get_ref().clone();
     let bag = state
@@ -161,25 +155,13 @@ async fn create_bag(
                 Classification::Child(s) => (BagRole::Child, s),
                 Classification::Unknown => return Err(unknown_format(&qr, &formats)),
             };
-            if let Some(wanted) = body.role.as_deref() {
-                match BagRole::parse(wanted) {
-                    None => {
-                        return Err(ApiError::invalid_field(
-                            "/role",
-                            "invalid",
-                            "role must be parent or child.",
-                        ))
-                    }
-                    Some(r) if r != role => {
-                        return Err(ApiError::unprocessable(
-                            ErrorCode::WrongRole,
-                            format!("{qr} is a {} id by the bag formats.", role.as_str()),
-                        ))
-                    }
-                    Some(_) => {}
-                }
+            if body.role.is_some_and(|wanted| wanted != role) {
+                return Err(ApiError::unprocessable(
+                    ErrorCode::WrongRole,
+                    format!("{qr} is a {role} id by the bag formats."),
+                ));
             }
-            let area = ctx.user.area_limit();
+            let visibility = ctx.user.visibility();
             let new = NewBag {
                 qr_id: &qr,
                 role,
@@ -191,7 +173,7 @@ async fn create_bag(
                 },
                 capacity: spec.capacity,
                 child_weight_g: spec.child_weight_g,
-                dispatch_area: area.as_deref(),
+                dispatch_area: visibility.area(),
                 created_by: Some(ctx.user.id),
             };
             let bag = bags::insert(c, &new)?
@@ -256,14 +238,10 @@ async fn get_bag(
                 .into_iter()
                 .map(|(qr_id, linked_at)| LinkedChild { qr_id, linked_at })
                 .collect();
-            let filter = EventFilter {
-                qr_id: Some(bag.qr_id.clone()),
-                scope: user.event_scope(),
-                ..EventFilter::default()
-            };
+            let filter = EventFilter::about(bag.qr_id.clone(), user.visibility(), user.id);
             let mut events = scan_events::list(c, &filter, None, 20)?;
             events.truncate(20);
-            let events = events.into_iter().map(event_view).collect();
+            let events = events.into_iter().map(event_view).collect::<ApiResult<_>>()?;
             let bag = bag_view(&bag, bill.as_ref().map(|b| b.bill_number.clone()));
             Ok(BagDetail {
                 bag,
@@ -399,7 +377,9 @@ async fn seal_bag(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let req: SealRequest = optional_json(&body)?;
-    seal::run(state, ctx, path.into_inner(), Some(req.reason)).await
+    let qr = path.into_inner();
+    let answer = state.tx(move |c| seal::run(c, &ctx, &qr, Some(req.reason))).await?;
+    Ok(answer.into_response())
 }
 
 /// Unseal a parent.
@@ -417,7 +397,9 @@ async fn seal_bag(
 )]
 #[post("/{qr_id}/unseal")]
 async fn unseal_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    seal::run(state, ctx, path.into_inner(), None).await
+    let qr = path.into_inner();
+    let answer = state.tx(move |c| seal::run(c, &ctx, &qr, None)).await?;
+    Ok(answer.into_response())
 }
 
 /// Paging of a bag's history.
@@ -433,6 +415,7 @@ pub struct PageQuery {
 
 /// A bag's full event history, newest first.
 #[utoipa::path(
+    operation_id = "list_bag_events",
     tag = "bags",
     params(("qr_id" = String, Path, description = "Bag id"), PageQuery),
     responses((status = 200, body = Page<ScanEvent>), (status = 404, description = "bag_not_found", body = Problem)),
@@ -451,13 +434,9 @@ async fn bag_events(
     let rows = state
         .db(move |c| {
             let bag = visible_bag(c, &user, &qr, true)?;
-            let filter = EventFilter {
-                qr_id: Some(bag.qr_id),
-                scope: user.event_scope(),
-                ..EventFilter::default()
-            };
+            let filter = EventFilter::about(bag.qr_id, user.visibility(), user.id);
             Ok(scan_events::list(c, &filter, before, limit)?)
         })
         .await?;
-    Ok(web::Json(page(rows, limit, |e| id_key(e.id), event_view)))
+    Ok(web::Json(try_page(rows, limit, |e| id_key(e.id), event_view)?))
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/bills`: dispatches and their parents.
 
+use super::params::choice;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
@@ -13,10 +14,12 @@ use tracetrack_db::notifications::{self, Note};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::common::{clean_text, decode_id_cursor, id_key, limit, page};
+use super::common::{decode_id_cursor, id_key, limit, page};
 use super::params::time_range;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::input::clean_text;
+use crate::input::Json;
 use crate::services::audit::Auditor;
 use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock_bill};
 use crate::services::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite};
@@ -40,7 +43,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct BillQuery {
-    /// `new`, `processing` or `completed`.
+    /// Only bills in this status.
+    #[param(value_type = Option<BillStatus>)]
     status: Option<String>,
     /// Bill number prefix, case-insensitive.
     q: Option<String>,
@@ -75,19 +79,14 @@ async fn list_bills(
     let q = q.into_inner();
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
-    if q.status.as_deref().is_some_and(|s| BillStatus::parse(s).is_none()) {
-        return Err(ApiError::invalid_param(
-            "status",
-            "status must be new, processing or completed.",
-        ));
-    }
+    let status = choice::<BillStatus>(q.status.as_deref(), "status")?;
     let (created_from, created_to) = time_range(
         q.created_from.as_deref(),
         q.created_to.as_deref(),
         ("created_from", "created_to"),
     )?;
     let filter = BillFilter {
-        status: q.status,
+        status,
         prefix: q.q.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()),
         created_by: q.created_by,
         created_from,
@@ -111,11 +110,7 @@ async fn list_bills(
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_bill(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<CreateBillRequest>,
-) -> ApiResult<HttpResponse> {
+async fn create_bill(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateBillRequest>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let b = body.into_inner();
     let fp = fingerprint("POST", "/api/v1/bills", &json!(b));
@@ -173,7 +168,10 @@ async fn get_bill(
     let detail = state
         .db(move |c| {
             let bill = bills::find(c, id)?.ok_or_else(|| bill_not_found(id))?;
-            let parents = bills::parents(c, id)?.iter().map(bill_parent).collect();
+            let parents = bills::parents(c, id)?
+                .iter()
+                .map(bill_parent)
+                .collect::<ApiResult<_>>()?;
             Ok(BillDetail {
                 bill: bill_view(&bill),
                 parents,
@@ -202,7 +200,7 @@ async fn patch_bill(
     state: web::Data<AppState>,
     ctx: Ctx,
     path: web::Path<i64>,
-    body: web::Json<PatchBillRequest>,
+    body: Json<PatchBillRequest>,
 ) -> ApiResult<web::Json<Bill>> {
     ctx.user.require(Role::Biller)?;
     let (id, patch) = (path.into_inner(), body.into_inner());
@@ -300,6 +298,7 @@ async fn delete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
 
 /// Put a parent on a bill (admin, biller).
 #[utoipa::path(
+    operation_id = "add_bill_parent",
     tag = "bills",
     params(("id" = i64, Path, description = "Bill id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
@@ -320,7 +319,7 @@ async fn add_parent(
     state: web::Data<AppState>,
     ctx: Ctx,
     path: web::Path<i64>,
-    body: web::Json<AddParentRequest>,
+    body: Json<AddParentRequest>,
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Biller)?;
     let (id, raw) = (path.into_inner(), body.into_inner().qr_id);
@@ -349,6 +348,7 @@ async fn add_parent(
 
 /// Take a parent off a bill (admin, biller).
 #[utoipa::path(
+    operation_id = "remove_bill_parent",
     tag = "bills",
     params(("id" = i64, Path, description = "Bill id"), ("qr_id" = String, Path, description = "Parent id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
@@ -428,7 +428,7 @@ async fn reopen_bill(
     state: web::Data<AppState>,
     ctx: Ctx,
     path: web::Path<i64>,
-    body: web::Json<ReopenRequest>,
+    body: Json<ReopenRequest>,
 ) -> ApiResult<web::Json<Bill>> {
     ctx.user.require(Role::Biller)?;
     let reason = clean_text(Some(body.into_inner().reason), "/reason", 500)?

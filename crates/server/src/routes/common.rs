@@ -1,12 +1,10 @@
-//! Helpers shared by the route modules: paging, cursors, bodies.
+//! Helpers shared by the route modules: paging and cursors.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::de::DeserializeOwned;
 use tracetrack_api_types::Page;
 
 use crate::error::{ApiError, ApiResult};
-use tracetrack_api_types::ErrorCode;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -55,62 +53,30 @@ pub fn decode_id_cursor(cursor: Option<&str>) -> ApiResult<Option<i64>> {
 }
 
 /// Builds a page from `limit + 1` rows; `key` gives the cursor of the last row kept.
-pub fn page<R, T>(mut rows: Vec<R>, limit: i64, key: impl Fn(&R) -> String, view: impl FnMut(R) -> T) -> Page<T> {
+pub fn page<R, T>(rows: Vec<R>, limit: i64, key: impl Fn(&R) -> String, mut view: impl FnMut(R) -> T) -> Page<T> {
+    let Ok(page) = try_page::<_, _, std::convert::Infallible>(rows, limit, key, |r| Ok(view(r)));
+    page
+}
+
+/// `page` with a view that can fail (a row holding a value no variant names).
+pub fn try_page<R, T, E>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> String,
+    view: impl FnMut(R) -> Result<T, E>,
+) -> Result<Page<T>, E> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(key) } else { None };
-    Page {
-        items: rows.into_iter().map(view).collect(),
+    Ok(Page {
+        items: rows.into_iter().map(view).collect::<Result<_, E>>()?,
         next_cursor,
-    }
+    })
 }
 
 /// Cursor of an id-ordered list.
 pub fn id_key(id: i64) -> String {
     encode_cursor('i', &id.to_string())
-}
-
-/// Parses an optional JSON body: empty means the default.
-pub fn optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> ApiResult<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(bytes).map_err(json_error)
-}
-
-/// Maps a serde_json error: syntax is `400 malformed_json`, shape is `422 validation_failed`.
-pub fn json_error(e: serde_json::Error) -> ApiError {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::bad_request(ErrorCode::MalformedJson, format!("The body is not valid JSON: {e}."))
-        }
-        Category::Data => {
-            let msg = e.to_string();
-            let pointer = msg
-                .split_once("missing field `")
-                .and_then(|(_, rest)| rest.split_once('`'))
-                .map(|(field, _)| format!("/{field}"))
-                .unwrap_or_default();
-            let code = if pointer.is_empty() { "invalid" } else { "required" };
-            ApiError::invalid_field(&pointer, code, format!("The body does not fit the schema: {msg}."))
-        }
-    }
-}
-
-/// Trims optional text; blank becomes `None`; checks the length.
-pub fn clean_text(value: Option<String>, pointer: &str, max: usize) -> ApiResult<Option<String>> {
-    let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    if let Some(v) = &value {
-        if v.chars().count() > max {
-            return Err(ApiError::invalid_field(
-                pointer,
-                "too_long",
-                format!("At most {max} characters."),
-            ));
-        }
-    }
-    Ok(value)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// every heartbeat (15 s): after a logout, password change, deactivation, or a
 /// change of role or area the stream ends.
 #[utoipa::path(
+    operation_id = "stream_events",
     tag = "dashboard",
     params(("access_token" = Option<String>, Query, description = "the access token, for clients that cannot send headers")),
     responses((status = 200, description = "an endless event stream", content_type = "text/event-stream", body = String)),
@@ -102,15 +103,13 @@ impl Subscriber {
 fn frame(user: &CurrentUser, event: &Live) -> Option<String> {
     let (name, id, data) = match event {
         Live::Scan(s, refused) => {
-            let hidden = user
-                .event_scope()
-                .is_some_and(|scope| !scope.sees(s.dispatch_area.as_deref(), *refused, s.user_id));
-            if hidden {
+            let own = s.user_id == Some(user.id);
+            if !user.visibility().sees_event(s.dispatch_area.as_deref(), *refused, own) {
                 return None;
             }
             // A dispatcher sees their own refused scan of another area's bag, but
             // not which area it is in (that bag does not exist for them).
-            if !user.sees_area(s.dispatch_area.as_deref()) {
+            if !user.sees_bag(s.dispatch_area.as_deref()) {
                 let redacted = LiveScan {
                     dispatch_area: None,
                     ..s.clone()

@@ -46,6 +46,7 @@ pub struct ExportQuery {
 /// no row cap; XLSX holds one sheet (Excel's 1,048,575 rows, else
 /// `422 too_many_rows`). Every export is audited.
 #[utoipa::path(
+    operation_id = "export_table",
     tag = "exports",
     params(
         ("kind" = String, Path, description = "bags, bills, scans or user-activity", pattern = "^(bags|bills|scans|user-activity)$"),

@@ -14,7 +14,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The process is up (touches nothing).
-#[utoipa::path(tag = "health", responses((status = 200, body = HealthStatus)))]
+#[utoipa::path(operation_id = "check_health", tag = "health", responses((status = 200, body = HealthStatus)))]
 #[get("/health")]
 async fn health() -> web::Json<HealthStatus> {
     web::Json(HealthStatus {
@@ -24,7 +24,7 @@ async fn health() -> web::Json<HealthStatus> {
 }
 
 /// PostgreSQL answers (and Redis, when configured).
-#[utoipa::path(tag = "health", responses((status = 200, body = HealthStatus), (status = 503, description = "a dependency failed", body = HealthStatus)))]
+#[utoipa::path(operation_id = "check_readiness", tag = "health", responses((status = 200, body = HealthStatus), (status = 503, description = "a dependency failed", body = HealthStatus)))]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let db_ok = state
@@ -73,6 +73,7 @@ pub async fn redis_answers(state: &AppState) -> Option<bool> {
 
 /// Prometheus metrics (bearer `METRICS_TOKEN` when set).
 #[utoipa::path(
+    operation_id = "get_metrics",
     tag = "health",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
               (status = 401, description = "unauthorized (METRICS_TOKEN set)", body = Problem))

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::imports::{ImportDetail, ImportJob, ImportRowError};
-use tracetrack_api_types::{ImportState, Role};
+use tracetrack_api_types::{ImportMode, ImportState, Role};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::imports::ImportRow;
 use utoipa::{IntoParams, ToSchema};
@@ -33,10 +33,10 @@ pub struct ImportUpload {
     /// The CSV (UTF-8) or XLSX file, at most `MAX_FILE_UPLOAD_SIZE` bytes.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
-    /// `bags`, `bills` or `batch_sheet`; found from the header when absent.
-    kind: Option<String>,
-    /// `all_or_nothing` (default) or `best_effort`.
-    mode: Option<String>,
+    /// What the file holds; found from the header when absent.
+    kind: Option<ImportKind>,
+    /// What a refused row does; `all_or_nothing` when absent.
+    mode: Option<ImportMode>,
 }
 
 /// Start an import (admin): answers `202` with the queued job at once; the rows
@@ -85,16 +85,11 @@ async fn start_import(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart)
                 ApiError::invalid_field("/kind", "invalid", "kind must be bags, bills or batch_sheet.")
             })?),
         };
-    let all_or_nothing = match mode.as_deref().map(str::trim).unwrap_or("") {
-        "" | "all_or_nothing" => true,
-        "best_effort" => false,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "/mode",
-                "invalid",
-                "mode must be all_or_nothing or best_effort.",
-            ))
-        }
+    let mode = match mode.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        None => ImportMode::AllOrNothing,
+        Some(m) => ImportMode::parse(m).ok_or_else(|| {
+            ApiError::invalid_field("/mode", "invalid", "mode must be all_or_nothing or best_effort.")
+        })?,
     };
     let (rows, layout) = web::block(move || {
         let rows = file::read(&bytes)?;
@@ -112,17 +107,11 @@ async fn start_import(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart)
     let total = i32::try_from(data_rows)
         .map_err(|_| ApiError::unprocessable(ErrorCode::BadFile, "The file has too many rows."))?;
     let st = state.get_ref().clone();
-    let mode_name = if all_or_nothing {
-        "all_or_nothing"
-    } else {
-        "best_effort"
-    };
     let (user, request_id) = (ctx.user.clone(), ctx.request_id.clone());
     let (id, formats) = state
         .tx(move |c| {
-            let id = tracetrack_db::imports::insert(c, layout.kind, mode_name, &filename, total, ctx.user.id)?;
-            let after =
-                json!({"kind": layout.kind.as_str(), "mode": mode_name, "filename": filename, "total_rows": total});
+            let id = tracetrack_db::imports::insert(c, layout.kind, mode, &filename, total, ctx.user.id)?;
+            let after = json!({"kind": layout.kind.as_str(), "mode": mode, "filename": filename, "total_rows": total});
             Auditor::new(&ctx, &st.config).record(
                 c,
                 "import.create",
@@ -137,7 +126,7 @@ async fn start_import(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart)
     let work = Job {
         id,
         layout,
-        all_or_nothing,
+        all_or_nothing: mode == ImportMode::AllOrNothing,
         user,
         rows,
         request_id,
@@ -216,10 +205,10 @@ fn view(r: ImportRow) -> ImportJob {
     };
     ImportJob {
         id: r.id,
-        kind: r.kind.to_string(),
+        kind: r.kind,
         mode: r.mode,
         filename: r.filename,
-        status: r.status.to_string(),
+        status: r.status,
         total_rows: r.total_rows,
         processed_rows: r.processed_rows,
         applied_rows: r.applied_rows,
@@ -265,6 +254,7 @@ async fn list_imports(state: web::Data<AppState>, ctx: Ctx, q: web::Query<Import
 
 /// One import with its progress and its first 1,000 row errors (admin).
 #[utoipa::path(
+    operation_id = "get_import",
     tag = "imports",
     params(("id" = i64, Path, description = "the import")),
     responses((status = 200, body = ImportDetail)),

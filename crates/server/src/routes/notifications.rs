@@ -76,6 +76,7 @@ async fn list_notifications(
 
 /// Mark one of your notifications read.
 #[utoipa::path(
+    operation_id = "mark_notification_read",
     tag = "notifications",
     params(("id" = i64, Path, description = "Notification id")),
     responses((status = 204, description = "read"), (status = 404, description = "not_found (or not yours)", body = Problem)),
@@ -95,6 +96,7 @@ async fn read_one(state: web::Data<AppState>, user: CurrentUser, path: web::Path
 
 /// Mark all your notifications read.
 #[utoipa::path(
+    operation_id = "mark_all_notifications_read",
     tag = "notifications",
     responses((status = 204, description = "all read")),
     security(("bearer" = []))

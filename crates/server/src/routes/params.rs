@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use tracetrack_api_types::TextEnum;
+
 use crate::error::{ApiError, ApiResult};
 
 /// Parses an RFC 3339 timestamp parameter.
@@ -34,13 +36,12 @@ pub fn time_range(from: Option<&str>, to: Option<&str>, names: (&str, &str)) -> 
     Ok((from, to))
 }
 
-/// Normalises an id used as a filter (no length rules: filters never fail).
-pub fn normalize_filter_qr(raw: &str) -> String {
-    tracetrack_domain::normalize_qr(raw).unwrap_or_else(|_| {
-        raw.chars()
-            .filter(|c| !c.is_control())
-            .collect::<String>()
-            .trim()
-            .to_uppercase()
-    })
+/// Parses an optional enum parameter (`status`, `role`, `kind`); blank means absent.
+pub fn choice<T: TextEnum>(value: Option<&str>, name: &str) -> ApiResult<Option<T>> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    T::parse(v)
+        .map(Some)
+        .ok_or_else(|| ApiError::invalid_param(name, format!("{name} must be one of: {}.", T::names())))
 }

@@ -5,8 +5,8 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 use tracetrack_api_types::notifications::{CreatePromotionRequest, DecidePromotionRequest, PromotionRequest};
-use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
+use tracetrack_api_types::{PromotionStatus, Role};
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::notifications::{self, Note};
 use tracetrack_db::promotions::{self, PromotionRow};
@@ -14,9 +14,11 @@ use tracetrack_db::users;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::common::{clean_text, decode_id_cursor, id_key, limit, optional_json, page};
+use super::common::{decode_id_cursor, id_key, limit, page};
+use super::params::choice;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::input::{clean_text, optional_json, Json};
 use crate::services::audit::Auditor;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
@@ -33,8 +35,8 @@ fn view(r: PromotionRow) -> PromotionRequest {
         id: r.id,
         user_id: r.user_id,
         username: r.username,
-        current_role: r.from_role.to_string(),
-        requested_role: r.requested_role.to_string(),
+        current_role: r.from_role,
+        requested_role: r.requested_role,
         reason: r.reason,
         status: r.status,
         decided_by: r.decided_by,
@@ -52,7 +54,8 @@ fn not_found(id: i64) -> ApiError {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PromotionQuery {
-    /// `pending`, `approved` or `rejected`.
+    /// Only requests in this state.
+    #[param(value_type = Option<PromotionStatus>)]
     status: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -75,27 +78,19 @@ async fn list_promotion_requests(
     q: web::Query<PromotionQuery>,
 ) -> ApiResult<web::Json<Page<PromotionRequest>>> {
     let q = q.into_inner();
-    let status = q.status.filter(|s| !s.is_empty());
-    if status
-        .as_deref()
-        .is_some_and(|s| !["pending", "approved", "rejected"].contains(&s))
-    {
-        return Err(ApiError::invalid_param(
-            "status",
-            "status must be pending, approved or rejected.",
-        ));
-    }
+    let status = choice::<PromotionStatus>(q.status.as_deref(), "status")?;
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
     let own = (user.role != Role::Admin).then_some(user.id);
     let rows = state
-        .db(move |c| Ok(promotions::list(c, own, status.as_deref(), before, limit)?))
+        .db(move |c| Ok(promotions::list(c, own, status, before, limit)?))
         .await?;
     Ok(web::Json(page(rows, limit, |r| id_key(r.id), view)))
 }
 
 /// Ask for a higher role (billers and dispatchers; one pending request each).
 #[utoipa::path(
+    operation_id = "create_promotion_request",
     tag = "promotions",
     request_body = CreatePromotionRequest,
     responses(
@@ -110,13 +105,13 @@ async fn list_promotion_requests(
 async fn request_promotion(
     state: web::Data<AppState>,
     ctx: Ctx,
-    body: web::Json<CreatePromotionRequest>,
+    body: Json<CreatePromotionRequest>,
 ) -> ApiResult<HttpResponse> {
     if ctx.user.role == Role::Admin {
         return Err(ApiError::forbidden("Admins already hold the highest role."));
     }
     let b = body.into_inner();
-    let wanted = Role::parse(b.requested_role.trim())
+    let wanted = Some(b.requested_role)
         .filter(|r| *r > ctx.user.role)
         .ok_or_else(|| ApiError::invalid_field("/requested_role", "invalid", "Ask for a role above your own."))?;
     let reason = b.reason.trim().to_string();
@@ -164,7 +159,13 @@ async fn request_promotion(
 }
 
 /// Locks a pending request for a decision by an admin.
-fn pending(c: &mut PgConnection, id: i64, status: &str, by: i64, note: Option<&str>) -> ApiResult<PromotionRow> {
+fn pending(
+    c: &mut PgConnection,
+    id: i64,
+    status: PromotionStatus,
+    by: i64,
+    note: Option<&str>,
+) -> ApiResult<PromotionRow> {
     let row = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
     if !promotions::decide(c, id, status, by, note)? {
         return Err(ApiError::conflict(
@@ -188,7 +189,11 @@ async fn decide(
     let st = state.get_ref().clone();
     let (request, requester) = state
         .tx(move |c| {
-            let status = if approving { "approved" } else { "rejected" };
+            let status = if approving {
+                PromotionStatus::Approved
+            } else {
+                PromotionStatus::Rejected
+            };
             let row = pending(c, id, status, ctx.user.id, note.as_deref())?;
             let mut user = users::find_for_update(c, row.user_id)?.ok_or_else(|| not_found(id))?;
             if approving && (!user.is_active || user.deleted_at.is_some()) {
@@ -248,6 +253,7 @@ async fn decide(
 
 /// Approve a pending request (admin): the role changes and the user's sessions end.
 #[utoipa::path(
+    operation_id = "approve_promotion_request",
     tag = "promotions",
     params(("id" = i64, Path, description = "Request id")),
     request_body(content = DecidePromotionRequest, description = "Optional"),
@@ -269,6 +275,7 @@ async fn approve(
 
 /// Reject a pending request with an optional note (admin).
 #[utoipa::path(
+    operation_id = "reject_promotion_request",
     tag = "promotions",
     params(("id" = i64, Path, description = "Request id")),
     request_body(content = DecidePromotionRequest, description = "Optional"),

@@ -9,9 +9,10 @@ use tracetrack_db::reference::{self, NewFormat};
 use tracetrack_domain::format::validate_pattern;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::common::clean_text;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::input::clean_text;
+use crate::input::Json;
 use crate::services::audit::Auditor;
 use crate::services::views::{area_view, format_view};
 use crate::state::AppState;
@@ -53,11 +54,7 @@ async fn list_areas(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult
     security(("bearer" = []))
 )]
 #[post("")]
-async fn create_area(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<CreateAreaRequest>,
-) -> ApiResult<HttpResponse> {
+async fn create_area(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateAreaRequest>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let b = body.into_inner();
     let code = b.code.trim().to_lowercase();
@@ -110,7 +107,7 @@ async fn patch_area(
     state: web::Data<AppState>,
     ctx: Ctx,
     path: web::Path<String>,
-    body: web::Json<PatchAreaRequest>,
+    body: Json<PatchAreaRequest>,
 ) -> ApiResult<web::Json<DispatchArea>> {
     ctx.user.require(Role::Admin)?;
     let code = path.into_inner().to_lowercase();
@@ -199,7 +196,7 @@ fn check_format_capacity(capacity: i32) -> ApiResult<i32> {
 async fn create_format(
     state: web::Data<AppState>,
     ctx: Ctx,
-    body: web::Json<CreateFormatRequest>,
+    body: Json<CreateFormatRequest>,
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let b = body.into_inner();
@@ -216,8 +213,7 @@ async fn create_format(
         ));
     }
     let name = required_name(Some(b.name))?;
-    let role = BagRole::parse(&b.role)
-        .ok_or_else(|| ApiError::invalid_field("/role", "invalid", "role must be parent or child."))?;
+    let role = b.role;
     check_pattern(&b.pattern)?;
     let (capacity, weight) = match role {
         BagRole::Parent => {
@@ -277,7 +273,7 @@ async fn patch_format(
     state: web::Data<AppState>,
     ctx: Ctx,
     path: web::Path<String>,
-    body: web::Json<PatchFormatRequest>,
+    body: Json<PatchFormatRequest>,
 ) -> ApiResult<web::Json<BagFormat>> {
     ctx.user.require(Role::Admin)?;
     let code = path.into_inner().to_uppercase();

@@ -40,6 +40,7 @@ pub struct EodQuery {
 /// The bills created on one day, counted by status and creator, with parents,
 /// children and weights, and one row per bill (admin).
 #[utoipa::path(
+    operation_id = "get_eod_report",
     tag = "reports",
     params(EodQuery),
     responses((status = 200, description = "the report", content((EodReport = "application/json"), (String = "text/csv")))),
@@ -111,6 +112,7 @@ fn secret_matches(state: &AppState, sent: &str) -> bool {
 /// Mail the end-of-day report to active admins and billers with an e-mail address:
 /// a cron job with `X-EOD-Secret: <EOD_SECRET_KEY>` (disabled when unset), or an admin.
 #[utoipa::path(
+    operation_id = "send_eod_report",
     tag = "reports",
     params(SendQuery, ("X-EOD-Secret" = Option<String>, Header, description = "EOD_SECRET_KEY, instead of a token")),
     responses(

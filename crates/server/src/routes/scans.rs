@@ -1,18 +1,22 @@
 //! `/api/v1/scans`: the scan station's endpoints.
 
+use super::params::choice;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use tracetrack_api_types::scans::*;
+use tracetrack_api_types::ScanKind;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::diesel::Connection;
 use tracetrack_db::scan_events::{self, EventFilter};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::common::{decode_id_cursor, id_key, limit, page};
-use super::params::{normalize_filter_qr, time_range};
+use super::common::{decode_id_cursor, id_key, limit, try_page};
+use super::params::time_range;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
+use crate::input::normalize_filter_qr;
+use crate::input::Json;
 use crate::services::logged::Answer;
 use crate::services::scan_request::{Scan, ScanRequest};
 use crate::services::views::event_view;
@@ -59,11 +63,7 @@ async fn apply(state: web::Data<AppState>, ctx: Ctx, scan: Scan) -> ApiResult<Ht
     security(("bearer" = []))
 )]
 #[post("/parent")]
-async fn scan_parent(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<ScanParentRequest>,
-) -> ApiResult<HttpResponse> {
+async fn scan_parent(state: web::Data<AppState>, ctx: Ctx, body: Json<ScanParentRequest>) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     apply(
         state,
@@ -94,11 +94,7 @@ async fn scan_parent(
     security(("bearer" = []))
 )]
 #[post("/child")]
-async fn scan_child(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<ScanChildRequest>,
-) -> ApiResult<HttpResponse> {
+async fn scan_child(state: web::Data<AppState>, ctx: Ctx, body: Json<ScanChildRequest>) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let request = ScanRequest::Child {
         parent_qr_id: b.parent_qr_id,
@@ -117,6 +113,7 @@ async fn scan_child(
 
 /// Take a child out of its parent (both bags and their history remain).
 #[utoipa::path(
+    operation_id = "unlink_child",
     tag = "scans",
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
     request_body = UnlinkRequest,
@@ -130,7 +127,7 @@ async fn scan_child(
     security(("bearer" = []))
 )]
 #[post("/unlink")]
-async fn unlink(state: web::Data<AppState>, ctx: Ctx, body: web::Json<UnlinkRequest>) -> ApiResult<HttpResponse> {
+async fn unlink(state: web::Data<AppState>, ctx: Ctx, body: Json<UnlinkRequest>) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     apply(
         state,
@@ -145,6 +142,7 @@ async fn unlink(state: web::Data<AppState>, ctx: Ctx, body: web::Json<UnlinkRequ
 
 /// Undo the caller's most recent link (within the undo window, 1 h by default).
 #[utoipa::path(
+    operation_id = "undo_last_link",
     tag = "scans",
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeat")),
     responses(
@@ -180,6 +178,7 @@ struct BatchEnvelope {
 /// with the same key); later events are applied all the same. Only an unreadable
 /// envelope or more than 500 events fail the request.
 #[utoipa::path(
+    operation_id = "submit_scan_batch",
     tag = "scans",
     params(("X-Station-Id" = Option<String>, Header, description = "Device name for events without their own station_id")),
     request_body = BatchRequest,
@@ -191,11 +190,7 @@ struct BatchEnvelope {
     security(("bearer" = []))
 )]
 #[post("/batch")]
-async fn batch(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<BatchEnvelope>,
-) -> ApiResult<web::Json<BatchResponse>> {
+async fn batch(state: web::Data<AppState>, ctx: Ctx, body: Json<BatchEnvelope>) -> ApiResult<web::Json<BatchResponse>> {
     let events = body.into_inner().events;
     if events.len() > MAX_BATCH {
         return Err(ApiError::new(
@@ -271,8 +266,7 @@ impl BatchRun {
     }
 
     fn apply_event(&mut self, state: &AppState, ctx: &Ctx, raw: serde_json::Value) -> ApiResult<Answer> {
-        let event = serde_json::from_value::<BatchEvent>(raw)
-            .map_err(|e| ApiError::invalid_field("", "invalid", format!("The event cannot be read: {e}.")))?;
+        let event: BatchEvent = crate::input::from_value(raw)?;
         let scan = Scan::from_batch(&event)?;
         let mut ctx = ctx.clone();
         if let Some(station) = event.station_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -291,7 +285,8 @@ pub struct EventQuery {
     user_id: Option<i64>,
     /// Events about this id (as the bag or as the parent).
     qr_id: Option<String>,
-    /// `parent`, `child`, `unlink`, `undo`, `seal`, `unseal`, `bill_add`, `bill_remove`.
+    /// Only events of this kind.
+    #[param(value_type = Option<ScanKind>)]
     kind: Option<String>,
     /// Recorded at or after (RFC 3339).
     #[param(format = DateTime)]
@@ -306,19 +301,9 @@ pub struct EventQuery {
     cursor: Option<String>,
 }
 
-const KINDS: [&str; 8] = [
-    "parent",
-    "child",
-    "unlink",
-    "undo",
-    "seal",
-    "unseal",
-    "bill_add",
-    "bill_remove",
-];
-
 /// Scan events, newest first (a dispatcher sees their area only).
 #[utoipa::path(
+    operation_id = "list_scan_events",
     tag = "scans",
     params(EventQuery),
     responses((status = 200, body = Page<ScanEvent>), (status = 422, description = "validation_failed", body = Problem)),
@@ -333,25 +318,19 @@ async fn list_events(
     let q = q.into_inner();
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
-    if let Some(kind) = &q.kind {
-        if !KINDS.contains(&kind.as_str()) {
-            return Err(ApiError::invalid_param(
-                "kind",
-                format!("kind must be one of {}.", KINDS.join(", ")),
-            ));
-        }
-    }
+    let kind = choice::<ScanKind>(q.kind.as_deref(), "kind")?;
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
     let filter = EventFilter {
         user_id: q.user_id,
         qr_id: q.qr_id.as_deref().map(normalize_filter_qr),
-        kind: q.kind,
+        kind,
         from,
         to,
-        scope: user.event_scope(),
+        visibility: user.visibility(),
+        viewer: user.id,
     };
     let rows = state
         .db(move |c| Ok(scan_events::list(c, &filter, before, limit)?))
         .await?;
-    Ok(web::Json(page(rows, limit, |e| id_key(e.id), event_view)))
+    Ok(web::Json(try_page(rows, limit, |e| id_key(e.id), event_view)?))
 }

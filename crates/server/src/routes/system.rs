@@ -23,7 +23,7 @@ fn rss_bytes() -> Option<u64> {
 }
 
 /// How this instance and its dependencies are doing (admin).
-#[utoipa::path(tag = "system", responses((status = 200, body = SystemHealth)), security(("bearer" = [])))]
+#[utoipa::path(operation_id = "get_system_health", tag = "system", responses((status = 200, body = SystemHealth)), security(("bearer" = [])))]
 #[get("/health")]
 async fn system_health(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<SystemHealth>> {
     user.require(Role::Admin)?;

@@ -12,6 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{password, totp, Ctx};
 use crate::error::{ApiError, ApiResult};
+use crate::input::Json;
 use crate::services::audit::Auditor;
 use crate::services::sessions::{hash_token, random_token};
 use crate::state::AppState;
@@ -19,18 +20,6 @@ use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(setup).service(enable).service(disable);
-}
-
-/// Checks a second factor: a TOTP code (each accepted once) or an unused recovery code.
-pub fn verify_second_factor(c: &mut PgConnection, user: &UserRow, code: &str) -> ApiResult<bool> {
-    let Some(secret) = user.totp_secret.as_deref().and_then(totp::base32_decode) else {
-        return Ok(false);
-    };
-    if let Some(step) = totp::matching_step(&secret, code, Utc::now().timestamp()) {
-        return Ok(users::use_totp_step(c, user.id, step)?);
-    }
-    let normalized = code.trim().to_uppercase().replace(['-', ' '], "");
-    Ok(!normalized.is_empty() && users::use_recovery_code(c, user.id, &hash_token(&normalized))?)
 }
 
 /// `RATE_LIMIT_2FA` calls per minute per user to `/auth/2fa/*` (codes are guessable).
@@ -47,6 +36,7 @@ fn load(c: &mut PgConnection, id: i64) -> ApiResult<UserRow> {
 
 /// Start enrolment: a new secret (not active until confirmed with a code).
 #[utoipa::path(
+    operation_id = "start_two_factor_setup",
     tag = "auth",
     responses(
         (status = 200, body = TotpSetup),
@@ -91,6 +81,7 @@ async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<Totp
 
 /// Confirm enrolment with a code; answers ten one-time recovery codes (shown once).
 #[utoipa::path(
+    operation_id = "enable_two_factor",
     tag = "auth",
     request_body = TotpCodeRequest,
     responses(
@@ -105,7 +96,7 @@ async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<Totp
 async fn enable(
     state: web::Data<AppState>,
     ctx: Ctx,
-    body: web::Json<TotpCodeRequest>,
+    body: Json<TotpCodeRequest>,
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     limit(&state, &ctx).await?;
     let code = body.into_inner().code;
@@ -159,6 +150,7 @@ async fn enable(
 
 /// Turn two-factor sign-in off (needs the password).
 #[utoipa::path(
+    operation_id = "disable_two_factor",
     tag = "auth",
     request_body = PasswordConfirmRequest,
     responses(
@@ -169,11 +161,7 @@ async fn enable(
     security(("bearer" = []))
 )]
 #[post("/2fa/disable")]
-async fn disable(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    body: web::Json<PasswordConfirmRequest>,
-) -> ApiResult<HttpResponse> {
+async fn disable(state: web::Data<AppState>, ctx: Ctx, body: Json<PasswordConfirmRequest>) -> ApiResult<HttpResponse> {
     limit(&state, &ctx).await?;
     let pw = body.into_inner().password;
     let id = ctx.user.id;

@@ -16,7 +16,7 @@ use super::logged::{to_json, EventInfo, Written};
 use super::scan::normalize;
 use super::views::bill_view;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::common::clean_text;
+use crate::input::clean_text;
 use tracetrack_api_types::ErrorCode;
 
 /// Locks a bill or answers `404 bill_not_found`.
@@ -147,7 +147,7 @@ pub fn add_parent(
 pub fn remove_parent(c: &mut PgConnection, bill_id: i64, raw_qr: &str) -> ApiResult<Written> {
     let mut bill = lock_bill(c, bill_id)?;
     let status = bill::remove_parent(facts(&bill)).map_err(|r| refusal(&bill, r))?;
-    let qr = crate::routes::params::normalize_filter_qr(raw_qr);
+    let qr = crate::input::normalize_filter_qr(raw_qr);
     let not_on = || ApiError::not_found(ErrorCode::NotOnBill, format!("{qr} is not on bill {}.", bill_id));
     let parent = tracetrack_db::bags::find_for_update(c, &qr)?.ok_or_else(not_on)?;
     if bills::delete_item(c, bill_id, parent.id)? == 0 {

@@ -13,4 +13,6 @@ pub mod scan;
 pub mod scan_request;
 pub mod seal;
 pub mod sessions;
+pub mod sign_in;
+pub mod users;
 pub mod views;

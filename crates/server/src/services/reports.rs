@@ -43,7 +43,7 @@ pub fn summarise(date: NaiveDate, tz: chrono_tz::Tz, bills: Vec<(BillRow, Option
         expected_g += b.expected_weight_g;
         report.rows.push(EodBill {
             bill_number: b.bill_number,
-            status: b.status.to_string(),
+            status: b.status,
             created_by: creator,
             parents: b.parent_count,
             children: b.child_count,
@@ -78,7 +78,7 @@ pub fn to_csv(r: &EodReport) -> String {
     for b in &r.rows {
         let cells = [
             field(&b.bill_number),
-            field(&b.status),
+            field(b.status.as_str()),
             field(b.created_by.as_deref().unwrap_or_default()),
             b.parents.to_string(),
             b.children.to_string(),

@@ -13,7 +13,7 @@ use tracetrack_domain::parent::{check_room, derive_status, NoRoom};
 use tracetrack_domain::{normalize_qr, Classification, FormatSet};
 
 use super::logged::{to_json, EventInfo, Written};
-use super::views::{child_view, parent_view, parent_view_with};
+use super::views::{child_view, parent_status, parent_view, parent_view_with};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use tracetrack_api_types::ErrorCode;
@@ -35,7 +35,7 @@ pub fn unknown_format(qr: &str, formats: &FormatSet) -> ApiError {
 
 /// 403 for a dispatcher without an area.
 pub fn require_area(user: &CurrentUser) -> ApiResult<()> {
-    if user.area_limit().is_some_and(|a| a.is_empty()) {
+    if !user.visibility().may_scan() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::NoDispatchArea,
@@ -58,7 +58,7 @@ fn not_found(qr: &str) -> ApiError {
 
 /// The bag of another area is invisible to a dispatcher.
 pub fn visible(user: &CurrentUser, bag: Option<BagRow>) -> Option<BagRow> {
-    bag.filter(|b| user.sees_area(b.dispatch_area.as_deref()))
+    bag.filter(|b| user.sees_bag(b.dispatch_area.as_deref()))
 }
 
 /// `POST /scans/parent`.
@@ -82,7 +82,7 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
             check_existing_parent(user, existing)?,
         ),
         None => {
-            let area = user.area_limit();
+            let visibility = user.visibility();
             let new = NewBag {
                 qr_id: &qr,
                 role: BagRole::Parent,
@@ -90,7 +90,7 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
                 status: ParentStatus::Open.into(),
                 capacity: spec.capacity,
                 child_weight_g: spec.child_weight_g,
-                dispatch_area: area.as_deref(),
+                dispatch_area: visibility.area(),
                 created_by: Some(user.id),
             };
             match bags::insert(conn, &new)? {
@@ -122,14 +122,7 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
         dispatch_area: bag.dispatch_area.clone(),
         ..EventInfo::new(outcome)
     };
-    Ok((
-        status,
-        to_json(&ScanParentResponse {
-            outcome: outcome.to_string(),
-            parent,
-        })?,
-        info,
-    ))
+    Ok((status, to_json(&ScanParentResponse { outcome, parent })?, info))
 }
 
 fn check_existing_parent(user: &CurrentUser, bag: BagRow) -> ApiResult<BagRow> {
@@ -142,7 +135,7 @@ fn check_existing_parent(user: &CurrentUser, bag: BagRow) -> ApiResult<BagRow> {
             format!("{} is a child bag, not a parent.", bag.qr_id),
         ));
     }
-    if !user.sees_area(bag.dispatch_area.as_deref()) {
+    if !user.sees_bag(bag.dispatch_area.as_deref()) {
         return Err(ApiError::conflict(
             ErrorCode::OtherArea,
             format!("{} belongs to another dispatch area.", bag.qr_id),
@@ -189,14 +182,6 @@ pub fn no_room(conn: &mut PgConnection, parent: &BagRow, why: NoRoom) -> ApiResu
     })
 }
 
-/// A parent's status; a parent row holding a child status is a broken invariant.
-fn parent_status(parent: &BagRow) -> ApiResult<ParentStatus> {
-    parent
-        .status
-        .parent()
-        .ok_or_else(|| ApiError::internal(format!("parent {} has status {}", parent.qr_id, parent.status)))
-}
-
 /// `POST /scans/child`.
 pub fn scan_child(
     conn: &mut PgConnection,
@@ -239,7 +224,7 @@ pub fn scan_child(
         if let Some(answer) = linked_answer(conn, user, child, &parent)? {
             return answer;
         }
-        if !user.sees_area(child.dispatch_area.as_deref()) {
+        if !user.sees_bag(child.dispatch_area.as_deref()) {
             return Err(ApiError::conflict(
                 ErrorCode::OtherArea,
                 format!("{qr} belongs to another dispatch area."),
@@ -277,9 +262,9 @@ pub fn scan_child(
     let parent = bags::set_count_and_status(conn, parent.id, count, status)?;
     stats::record(conn, delta)?;
     let body = ScanChildResponse {
-        outcome: ScanOutcome::Linked.to_string(),
-        child: child_view(&child, Some(parent.qr_id.clone())),
-        parent: parent_view_with(&parent, None),
+        outcome: ScanOutcome::Linked,
+        child: child_view(&child, Some(parent.qr_id.clone()))?,
+        parent: parent_view_with(&parent, None)?,
     };
     let info = EventInfo {
         qr_id: Some(qr),
@@ -302,8 +287,8 @@ fn linked_answer(
     };
     if current.id == parent.id {
         let body = ScanChildResponse {
-            outcome: ScanOutcome::AlreadyLinked.to_string(),
-            child: child_view(child, Some(parent.qr_id.clone())),
+            outcome: ScanOutcome::AlreadyLinked,
+            child: child_view(child, Some(parent.qr_id.clone()))?,
             parent: parent_view(conn, parent)?,
         };
         let info = EventInfo {
@@ -315,7 +300,7 @@ fn linked_answer(
         return Ok(Some(Ok((StatusCode::OK, to_json(&body)?, info))));
     }
     let shown = user
-        .sees_area(current.dispatch_area.as_deref())
+        .sees_bag(current.dispatch_area.as_deref())
         .then(|| current.qr_id.clone());
     let detail = match &shown {
         Some(q) => format!("Bag {} already belongs to {q}.", child.qr_id),
@@ -388,7 +373,7 @@ pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, 
     Ok((
         StatusCode::OK,
         to_json(&UnlinkResponse {
-            parent: parent_view_with(&parent, None),
+            parent: parent_view_with(&parent, None)?,
         })?,
         info,
     ))
@@ -408,7 +393,7 @@ pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> Ap
     let parent = remove_link(conn, &child, &parent)?;
     let body = UndoResponse {
         unlinked_qr_id: child.qr_id.clone(),
-        parent: parent_view_with(&parent, None),
+        parent: parent_view_with(&parent, None)?,
     };
     let info = EventInfo {
         qr_id: Some(child.qr_id),

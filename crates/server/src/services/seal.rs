@@ -1,7 +1,6 @@
 //! Sealing and unsealing parents: scan events `seal` / `unseal`, idempotent.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
 use serde_json::json;
 use tracetrack_api_types::bags::ParentResponse;
 use tracetrack_api_types::{BagStatus, ParentStatus, ScanKind, ScanOutcome};
@@ -9,47 +8,37 @@ use tracetrack_db::bags;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_domain::parent::{derive_status, NoRoom};
 
-use super::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite, Written};
+use super::logged::{self, fingerprint, to_json, Answer, EventInfo, LoggedWrite, Written};
 use super::scan::{lock_parent, no_room, require_area};
 use super::views::parent_view;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::params::normalize_filter_qr;
-use crate::state::AppState;
+use crate::input::normalize_filter_qr;
 
 /// Longest seal reason.
 const MAX_REASON: usize = 500;
 
-/// Seals (`Some(reason)`) or unseals (`None`) a parent, as a logged write.
-pub async fn run(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    raw_qr: String,
-    seal: Option<Option<String>>,
-) -> ApiResult<HttpResponse> {
+/// Seals (`Some(reason)`) or unseals (`None`) a parent, as a logged write; runs in
+/// the caller's transaction.
+pub fn run(c: &mut PgConnection, ctx: &Ctx, raw_qr: &str, seal: Option<Option<String>>) -> ApiResult<Answer> {
     let kind = if seal.is_some() {
         ScanKind::Seal
     } else {
         ScanKind::Unseal
     };
     let route = format!("/api/v1/bags/{{qr_id}}/{kind}");
-    let fp = fingerprint("POST", &route, &json!({"qr_id": raw_qr, "reason": seal}));
-    let answer = state
-        .tx(move |c| {
-            let write = LoggedWrite {
-                legacy_fingerprint: None,
-                kind: Some(kind),
-                fingerprint: fp,
-                raw_qr: Some(raw_qr.clone()),
-                raw_parent: None,
-                bill_id: None,
-                occurred_at: None,
-            };
-            let key = ctx.idempotency_key.clone();
-            logged::run(c, &ctx, key.as_deref(), write, |c| apply(c, &ctx.user, &raw_qr, seal))
-        })
-        .await?;
-    Ok(answer.into_response())
+    let write = LoggedWrite {
+        legacy_fingerprint: None,
+        kind: Some(kind),
+        fingerprint: fingerprint("POST", &route, &json!({"qr_id": raw_qr, "reason": seal})),
+        raw_qr: Some(raw_qr.to_string()),
+        raw_parent: None,
+        bill_id: None,
+        occurred_at: None,
+    };
+    logged::run(c, ctx, ctx.idempotency_key.as_deref(), write, |c| {
+        apply(c, &ctx.user, raw_qr, seal)
+    })
 }
 
 fn apply(c: &mut PgConnection, user: &CurrentUser, raw_qr: &str, seal: Option<Option<String>>) -> ApiResult<Written> {

@@ -5,13 +5,30 @@ use tracetrack_api_types::auth::User;
 use tracetrack_api_types::bags::BagView;
 use tracetrack_api_types::bills::{Bill, BillParent};
 use tracetrack_api_types::scans::{ChildView, ParentView, ScanEvent};
-use tracetrack_api_types::{BagStatus, ParentStatus};
+use tracetrack_api_types::{BagStatus, ChildStatus, ParentStatus};
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{AreaRow, AuditRow, BagRow, BillRow, FormatRow, ScanEventRow, UserRow};
 use tracetrack_domain::bill::{kg, weights};
 use tracetrack_domain::parent::weight_g;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+
+/// A parent's status; a parent row holding a child status is a broken invariant.
+pub fn parent_status(b: &BagRow) -> ApiResult<ParentStatus> {
+    b.status.parent().ok_or_else(|| broken(b))
+}
+
+/// A child's status; a child row holding a parent status is a broken invariant.
+fn child_status(b: &BagRow) -> ApiResult<ChildStatus> {
+    match b.status {
+        BagStatus::Child(s) => Ok(s),
+        BagStatus::Parent(_) => Err(broken(b)),
+    }
+}
+
+fn broken(b: &BagRow) -> ApiError {
+    ApiError::internal(format!("{} bag {} has status {}", b.role, b.qr_id, b.status))
+}
 
 /// A parent as scan answers show it; reads the bill number when billed.
 pub fn parent_view(conn: &mut PgConnection, b: &BagRow) -> ApiResult<ParentView> {
@@ -20,34 +37,34 @@ pub fn parent_view(conn: &mut PgConnection, b: &BagRow) -> ApiResult<ParentView>
     } else {
         None
     };
-    Ok(parent_view_with(b, bill_number))
+    parent_view_with(b, bill_number)
 }
 
 /// A parent view when the bill number is known.
-pub fn parent_view_with(b: &BagRow, bill_number: Option<String>) -> ParentView {
+pub fn parent_view_with(b: &BagRow, bill_number: Option<String>) -> ApiResult<ParentView> {
     let capacity = b.capacity_or_zero();
-    ParentView {
+    Ok(ParentView {
         qr_id: b.qr_id.clone(),
         format_code: b.format_code.clone(),
-        status: b.status.to_string(),
+        status: parent_status(b)?,
         child_count: b.child_count,
         capacity,
         weight_kg: kg(weight_g(b.child_count, b.child_weight_or_zero())),
         remaining: capacity - b.child_count,
         dispatch_area: b.dispatch_area.clone(),
         bill_number,
-    }
+    })
 }
 
 /// A child view.
-pub fn child_view(b: &BagRow, parent_qr_id: Option<String>) -> ChildView {
-    ChildView {
+pub fn child_view(b: &BagRow, parent_qr_id: Option<String>) -> ApiResult<ChildView> {
+    Ok(ChildView {
         qr_id: b.qr_id.clone(),
         format_code: b.format_code.clone(),
-        status: b.status.to_string(),
+        status: child_status(b)?,
         dispatch_area: b.dispatch_area.clone(),
         parent_qr_id,
-    }
+    })
 }
 
 /// A bag of either role.
@@ -56,9 +73,9 @@ pub fn bag_view(b: &BagRow, bill_number: Option<String>) -> BagView {
     let capacity = b.capacity_or_zero();
     BagView {
         qr_id: b.qr_id.clone(),
-        role: b.role.to_string(),
+        role: b.role,
         format_code: b.format_code.clone(),
-        status: b.status.to_string(),
+        status: b.status,
         child_count: parent.then_some(b.child_count),
         capacity: parent.then_some(capacity),
         weight_kg: parent.then(|| kg(weight_g(b.child_count, b.child_weight_or_zero()))),
@@ -81,7 +98,7 @@ pub fn bill_view(b: &BillRow) -> Bill {
         description: b.description.clone(),
         destination: b.destination.clone(),
         vehicle_number: b.vehicle_number.clone(),
-        status: b.status.to_string(),
+        status: b.status,
         capacity: b.capacity,
         parent_count: b.parent_count,
         child_count: b.child_count,
@@ -99,32 +116,36 @@ pub fn bill_view(b: &BillRow) -> Bill {
 }
 
 /// A parent on a bill.
-pub fn bill_parent(b: &BagRow) -> BillParent {
-    BillParent {
+pub fn bill_parent(b: &BagRow) -> ApiResult<BillParent> {
+    Ok(BillParent {
         qr_id: b.qr_id.clone(),
         format_code: b.format_code.clone(),
-        status: b.status.to_string(),
+        status: parent_status(b)?,
         child_count: b.child_count,
         weight_kg: kg(weight_g(b.child_count, b.child_weight_or_zero())),
         expected_weight_kg: kg(weight_g(b.capacity_or_zero(), b.child_weight_or_zero())),
-    }
+    })
 }
 
-/// A scan event.
-pub fn event_view(e: ScanEventRow) -> ScanEvent {
-    ScanEvent {
+/// A scan event; an outcome no variant names is a read error.
+pub fn event_view(e: ScanEventRow) -> ApiResult<ScanEvent> {
+    let outcome = e
+        .outcome()
+        .map_err(|err| ApiError::internal(format!("scan event {}: {err}", e.id)))?;
+    Ok(ScanEvent {
         id: e.id,
         occurred_at: e.occurred_at,
         recorded_at: e.recorded_at,
         user_id: e.user_id,
         station_id: e.station_id,
-        kind: e.kind.to_string(),
+        kind: e.kind,
         qr_id: e.qr_id,
         parent_qr_id: e.parent_qr_id,
         bill_id: e.bill_id,
-        outcome: e.outcome,
+        refused: outcome.is_refused(),
+        outcome,
         idempotency_key: e.idempotency_key,
-    }
+    })
 }
 
 /// A user, without secrets.
@@ -133,7 +154,7 @@ pub fn user_view(u: &UserRow) -> User {
         id: u.id,
         username: u.username.clone(),
         email: u.email.clone(),
-        role: u.role.to_string(),
+        role: u.role,
         dispatch_area: u.dispatch_area.clone(),
         is_active: u.is_active,
         two_factor_enabled: u.totp_enabled,
@@ -156,7 +177,7 @@ pub fn format_view(f: &FormatRow) -> BagFormat {
     BagFormat {
         code: f.code.clone(),
         name: f.name.clone(),
-        role: f.role.to_string(),
+        role: f.role,
         pattern: f.pattern.clone(),
         capacity: f.capacity,
         child_weight_kg: f.child_weight_g.map(|g| kg(i64::from(g))),

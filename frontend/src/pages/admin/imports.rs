@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use tracetrack_api_types::imports::{ImportDetail, ImportJob};
-use tracetrack_api_types::Page;
+use tracetrack_api_types::{ImportKind, ImportMode, Page};
 use wasm_bindgen::JsCast;
 
 use crate::i18n::T;
@@ -28,7 +28,7 @@ pub fn ImportDetailPage() -> impl IntoView {
 fn progress_line(j: &ImportJob) -> String {
     format!(
         "{} · {} / {} {} · {} {} · {} {}",
-        status_word(&j.status),
+        T.import_state(j.status),
         j.processed_rows,
         j.total_rows,
         T.import_rows,
@@ -37,15 +37,6 @@ fn progress_line(j: &ImportJob) -> String {
         j.error_rows,
         T.import_with_problems
     )
-}
-
-fn status_word(status: &str) -> &'static str {
-    match status {
-        "queued" => T.import_queued,
-        "running" => T.import_running,
-        "succeeded" => T.import_succeeded,
-        _ => T.import_failed,
-    }
 }
 
 #[component]
@@ -88,15 +79,12 @@ fn ImportsView() -> impl IntoView {
             <label>{T.import_kind}
                 <select name="kind">
                     <option value="">{T.kind_auto}</option>
-                    <option value="bags">{T.kind_bags}</option>
-                    <option value="bills">{T.kind_bills}</option>
-                    <option value="batch_sheet">{T.kind_batch_sheet}</option>
+                    {ImportKind::ALL.iter().map(|&k| view! { <option value=k.as_str()>{T.import_kind(k)}</option> }).collect_view()}
                 </select>
             </label>
             <label>{T.import_mode}
                 <select name="mode">
-                    <option value="all_or_nothing">{T.mode_all}</option>
-                    <option value="best_effort">{T.mode_best}</option>
+                    {ImportMode::ALL.iter().map(|&m| view! { <option value=m.as_str()>{T.import_mode(m)}</option> }).collect_view()}
                 </select>
             </label>
             <button class="big" type="submit" disabled=move || busy.get()>{T.start_import}</button>
@@ -151,8 +139,8 @@ fn ImportDetailView() -> impl IntoView {
         {move || detail.get().map(|d| {
             let j = d.job;
             view! {
-                <div class="card" data-testid="import-job" data-status=j.status.clone()>
-                    <p><strong>{j.filename.clone()}</strong>" · "{j.kind.replace('_', " ")}" · "{j.mode.replace('_', " ")}</p>
+                <div class="card" data-testid="import-job" data-status=j.status.as_str()>
+                    <p><strong>{j.filename.clone()}</strong>" · "{j.kind.as_str().replace('_', " ")}" · "{j.mode.as_str().replace('_', " ")}</p>
                     <progress max=j.total_rows.max(1) value=j.processed_rows aria-label=T.import_rows></progress>
                     <p class="big-text">{progress_line(&j)}</p>
                     {j.message.clone().map(|m| view! { <p>{m}</p> })}

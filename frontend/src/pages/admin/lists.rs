@@ -2,9 +2,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{json, Value};
-use tracetrack_api_types::admin::{BagFormat, DispatchArea};
-use tracetrack_api_types::Items;
+use serde_json::Value;
+use tracetrack_api_types::admin::{
+    BagFormat, CreateAreaRequest, CreateFormatRequest, DispatchArea, PatchAreaRequest, PatchFormatRequest,
+};
+use tracetrack_api_types::{BagRole, Items};
 
 use crate::i18n::T;
 use crate::pages::guard::RequireRole;
@@ -31,7 +33,10 @@ fn AreasList() -> impl IntoView {
     let (code, name) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({"code": code.get_untracked(), "name": name.get_untracked()});
+        let body = CreateAreaRequest {
+            code: code.get_untracked(),
+            name: name.get_untracked(),
+        };
         spawn_local(async move {
             match session.post::<_, Value>("/api/v1/dispatch-areas", &body).await {
                 Ok(_) => reload(),
@@ -41,8 +46,12 @@ fn AreasList() -> impl IntoView {
     };
     let toggle = move |code: String, active: bool| {
         spawn_local(async move {
+            let body = PatchAreaRequest {
+                active: Some(!active),
+                ..Default::default()
+            };
             match session
-                .patch::<_, Value>(&format!("/api/v1/dispatch-areas/{code}"), &json!({"active": !active}))
+                .patch::<_, Value>(&format!("/api/v1/dispatch-areas/{code}"), &body)
                 .await
             {
                 Ok(_) => reload(),
@@ -93,16 +102,21 @@ fn FormatsList() -> impl IntoView {
     let (code, name, role, pattern, capacity, weight) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
-        RwSignal::new("parent".to_string()),
+        RwSignal::new(BagRole::Parent),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({"code": code.get_untracked(), "name": name.get_untracked(), "role": role.get_untracked(),
-            "pattern": pattern.get_untracked(), "capacity": capacity.get_untracked().trim().parse::<i32>().ok(),
-            "child_weight_kg": weight.get_untracked().trim().parse::<f64>().ok()});
+        let body = CreateFormatRequest {
+            code: code.get_untracked(),
+            name: name.get_untracked(),
+            role: role.get_untracked(),
+            pattern: pattern.get_untracked(),
+            capacity: capacity.get_untracked().trim().parse::<i32>().ok(),
+            child_weight_kg: weight.get_untracked().trim().parse::<f64>().ok(),
+        };
         spawn_local(async move {
             match session.post::<_, Value>("/api/v1/bag-formats", &body).await {
                 Ok(_) => reload(),
@@ -112,8 +126,12 @@ fn FormatsList() -> impl IntoView {
     };
     let toggle = move |code: String, active: bool| {
         spawn_local(async move {
+            let body = PatchFormatRequest {
+                active: Some(!active),
+                ..Default::default()
+            };
             match session
-                .patch::<_, Value>(&format!("/api/v1/bag-formats/{code}"), &json!({"active": !active}))
+                .patch::<_, Value>(&format!("/api/v1/bag-formats/{code}"), &body)
                 .await
             {
                 Ok(_) => reload(),
@@ -129,8 +147,9 @@ fn FormatsList() -> impl IntoView {
                 <form on:submit=add>
                     <label>{T.code}<input required on:input=move |ev| code.set(event_target_value(&ev))/></label>
                     <label>{T.name}<input required on:input=move |ev| name.set(event_target_value(&ev))/></label>
-                    <label>{T.role}<select on:change=move |ev| role.set(event_target_value(&ev))>
-                        <option value="parent">{T.parent}</option><option value="child">{T.child}</option></select></label>
+                    <label>{T.role}<select on:change=move |ev| if let Some(r) = BagRole::parse(&event_target_value(&ev)) { role.set(r) }>
+                        {BagRole::ALL.iter().map(|&r| view! { <option value=r.as_str()>{T.bag_role(r)}</option> }).collect_view()}
+                    </select></label>
                     <label>{T.pattern}<input required on:input=move |ev| pattern.set(event_target_value(&ev)) placeholder="^WH\\d{4}$"/></label>
                     <label>{T.capacity}<input inputmode="numeric" on:input=move |ev| capacity.set(event_target_value(&ev))/></label>
                     <label>{T.child_weight}<input inputmode="decimal" on:input=move |ev| weight.set(event_target_value(&ev))/></label>

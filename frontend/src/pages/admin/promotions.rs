@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
-use tracetrack_api_types::notifications::PromotionRequest;
+use tracetrack_api_types::notifications::{DecidePromotionRequest, PromotionRequest};
+use tracetrack_api_types::PromotionStatus;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireRole;
@@ -18,15 +18,14 @@ pub fn PromotionsPage() -> impl IntoView {
 #[component]
 fn PromotionList() -> impl IntoView {
     let session = use_session();
-    let status = RwSignal::new("pending".to_string());
+    // `None`: every status.
+    let status = RwSignal::new(Some(PromotionStatus::Pending));
     let error = RwSignal::new(None::<String>);
     let list = CursorList::<PromotionRequest>::new();
     let load = move |reset: bool| {
-        let filter = status.get_untracked();
-        let params = if filter.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!("status={filter}")]
+        let params = match status.get_untracked() {
+            Some(s) => vec![format!("status={s}")],
+            None => Vec::new(),
         };
         list.load(session, "/api/v1/promotion-requests", params, reset);
     };
@@ -34,7 +33,8 @@ fn PromotionList() -> impl IntoView {
     let decide = move |id: i64, verb: &'static str, note: String| {
         spawn_local(async move {
             let path = format!("/api/v1/promotion-requests/{id}/{verb}");
-            match session.post::<_, PromotionRequest>(&path, &json!({"note": note})).await {
+            let body = DecidePromotionRequest { note: Some(note) };
+            match session.post::<_, PromotionRequest>(&path, &body).await {
                 Ok(_) => {
                     error.set(None);
                     load(true);
@@ -45,15 +45,14 @@ fn PromotionList() -> impl IntoView {
     };
     view! {
         <h1>{T.promotions}</h1>
-        <label>{T.status}<select on:change=move |ev| { status.set(event_target_value(&ev)); load(true); }>
-            {["pending", "approved", "rejected", ""].into_iter().map(|s| view! {
-                <option value=s>{if s.is_empty() { T.all } else { s }}</option>
-            }).collect_view()}
+        <label>{T.status}<select on:change=move |ev| { status.set(PromotionStatus::parse(&event_target_value(&ev))); load(true); }>
+            {PromotionStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
+            <option value="">{T.all}</option>
         </select></label>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <Show when=move || !list.items.get().is_empty() fallback=|| view! { <p>{T.no_requests}</p> }>
             <ul class="list" data-testid="promotions">
-                <For each=move || list.items.get() key=|r| (r.id, r.status.clone()) let:r>
+                <For each=move || list.items.get() key=|r| (r.id, r.status) let:r>
                     <PromotionItem request=r on_decide=decide/>
                 </For>
             </ul>
@@ -69,7 +68,7 @@ fn PromotionItem(
 ) -> impl IntoView {
     let note = RwSignal::new(String::new());
     let id = request.id;
-    let pending = request.status == "pending";
+    let pending = matches!(request.status, PromotionStatus::Pending);
     view! {
         <li class="promotion">
             <strong>{format!("{}: {} → {}", request.username, request.current_role, request.requested_role)}</strong>

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use serde_json::json;
-use tracetrack_api_types::bills::{Bill, BillDetail};
+use tracetrack_api_types::bills::{Bill, BillDetail, PatchBillRequest, ReopenRequest};
+use tracetrack_api_types::BillStatus;
 
 use super::BillFigures;
 use crate::i18n::T;
@@ -35,9 +35,14 @@ fn Detail() -> impl IntoView {
         });
     };
     reload();
-    let act = move |path: String, body: serde_json::Value| {
+    // Complete (no body) or reopen (with the reason).
+    let act = move |path: String, reopen: Option<ReopenRequest>| {
         spawn_local(async move {
-            match session.post::<_, Bill>(&path, &body).await {
+            let answer = match reopen {
+                Some(body) => session.post::<_, Bill>(&path, &body).await,
+                None => session.post_empty::<Bill>(&path).await,
+            };
+            match answer {
                 Ok(_) => {
                     error.set(None);
                     reload();
@@ -49,7 +54,7 @@ fn Detail() -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let measured = RwSignal::new(String::new());
     let capacity = RwSignal::new(String::new());
-    let patch = move |body: serde_json::Value| {
+    let patch = move |body: PatchBillRequest| {
         spawn_local(async move {
             match session
                 .patch::<_, Bill>(&format!("/api/v1/bills/{}", id.get_value()), &body)
@@ -64,7 +69,7 @@ fn Detail() -> impl IntoView {
         <Show when=move || error.get().is_some()><p class="error" role="alert">{move || error.get().unwrap_or_default()}</p></Show>
         {move || bill.get().map(|d| {
             let b = d.bill.clone();
-            let completed = b.status == "completed";
+            let completed = matches!(b.status, BillStatus::Completed);
             let base = format!("/api/v1/bills/{}", b.id);
             let (complete_path, reopen_path) = (format!("{base}/complete"), format!("{base}/reopen"));
             view! {
@@ -83,16 +88,23 @@ fn Detail() -> impl IntoView {
                                 <Show when=move || !completed>
                                     {
                                         let p = complete_path.clone();
-                                        view! { <button on:click=move |_| act(p.clone(), json!({}))>{T.complete}</button> }
+                                        view! { <button on:click=move |_| act(p.clone(), None)>{T.complete}</button> }
                                     }
                                     <form on:submit=move |ev| { ev.prevent_default();
-                                        patch(json!({"capacity": capacity.get_untracked().trim().parse::<i32>().unwrap_or(0)})); }>
+                                        patch(PatchBillRequest {
+                                            capacity: Some(capacity.get_untracked().trim().parse::<i32>().unwrap_or(0)),
+                                            ..Default::default()
+                                        }); }>
                                         <label>{T.capacity}<input inputmode="numeric" on:input=move |ev| capacity.set(event_target_value(&ev))/></label>
                                         <button type="submit">{T.save}</button>
                                     </form>
                                 </Show>
                                 <form on:submit=move |ev| { ev.prevent_default();
-                                    patch(json!({"measured_weight_kg": measured.get_untracked().trim().parse::<f64>().ok()})); }>
+                                    // Empty (or not a number) clears the reading.
+                                    patch(PatchBillRequest {
+                                        measured_weight_kg: Some(measured.get_untracked().trim().parse::<f64>().ok()),
+                                        ..Default::default()
+                                    }); }>
                                     <label>{T.scale_reading}<input inputmode="decimal" on:input=move |ev| measured.set(event_target_value(&ev))/></label>
                                     <button type="submit">{T.save}</button>
                                 </form>
@@ -100,7 +112,7 @@ fn Detail() -> impl IntoView {
                                     {
                                         let p = reopen_path.clone();
                                         view! {
-                                            <form on:submit=move |ev| { ev.prevent_default(); act(p.clone(), json!({"reason": reason.get_untracked()})); }>
+                                            <form on:submit=move |ev| { ev.prevent_default(); act(p.clone(), Some(ReopenRequest { reason: reason.get_untracked() })); }>
                                                 <label>{T.reopen_reason}<input required on:input=move |ev| reason.set(event_target_value(&ev))/></label>
                                                 <button type="submit">{T.reopen}</button>
                                             </form>

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use serde_json::json;
-use tracetrack_api_types::bills::Bill;
+use tracetrack_api_types::bills::{Bill, CreateBillRequest};
+use tracetrack_api_types::BillStatus;
 
 use crate::i18n::T;
 use crate::pages::guard::RequireSignIn;
@@ -19,14 +19,13 @@ pub fn BillsPage() -> impl IntoView {
 #[component]
 fn Bills() -> impl IntoView {
     let session = use_session();
-    let status = RwSignal::new(String::new());
+    // `None`: every status.
+    let status = RwSignal::new(None::<BillStatus>);
     let list = CursorList::<Bill>::new();
     let load = move |reset: bool| {
-        let status = status.get_untracked();
-        let params = if status.is_empty() {
-            Vec::new()
-        } else {
-            vec![format!("status={status}")]
+        let params = match status.get_untracked() {
+            Some(s) => vec![format!("status={s}")],
+            None => Vec::new(),
         };
         list.load(session, "/api/v1/bills", params, reset);
     };
@@ -35,17 +34,15 @@ fn Bills() -> impl IntoView {
         <h1>{T.menu_bills}</h1>
         <Show when=move || session.is_biller()><NewBill/></Show>
         <label>{T.status}
-            <select on:change=move |ev| { status.set(event_target_value(&ev)); load(true); }>
+            <select on:change=move |ev| { status.set(BillStatus::parse(&event_target_value(&ev))); load(true); }>
                 <option value="">{T.all}</option>
-                <option value="new">"new"</option>
-                <option value="processing">"processing"</option>
-                <option value="completed">"completed"</option>
+                {BillStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
             </select>
         </label>
         <ul class="list" data-testid="bills">
             <For each=move || list.items.get() key=|b| b.id let:bill>
                 <li><a href=format!("/bills/{}", bill.id)>{bill.bill_number.clone()}</a>
-                    " · "{bill.status.clone()}" · "{format!("{}/{}", bill.parent_count, bill.capacity)}</li>
+                    " · "{bill.status.as_str()}" · "{format!("{}/{}", bill.parent_count, bill.capacity)}</li>
             </For>
         </ul>
         <Show when=move || list.cursor.get().is_some()>
@@ -64,11 +61,13 @@ fn NewBill() -> impl IntoView {
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({
-            "bill_number": number.get_untracked(),
-            "capacity": capacity.get_untracked().trim().parse::<i32>().unwrap_or(0),
-            "destination": destination.get_untracked(),
-        });
+        let body = CreateBillRequest {
+            bill_number: number.get_untracked(),
+            capacity: capacity.get_untracked().trim().parse::<i32>().unwrap_or(0),
+            description: None,
+            destination: Some(destination.get_untracked()),
+            vehicle_number: None,
+        };
         let navigate = navigate.clone();
         spawn_local(async move {
             match session.post::<_, Bill>("/api/v1/bills", &body).await {

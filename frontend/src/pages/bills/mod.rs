@@ -27,6 +27,6 @@ pub fn BillFigures(bill: Bill) -> impl IntoView {
             <div class="tile"><b>{format!("{:+.1}", bill.variance_kg)}</b>{T.variance_kg}</div>
             <div class="tile"><b>{bill.measured_weight_kg.map(|m| format!("{m:.1}")).unwrap_or_else(|| "–".into())}</b>{T.measured_kg}</div>
         </div>
-        <p>{T.status}": "<strong data-testid="bill-status">{bill.status.clone()}</strong></p>
+        <p>{T.status}": "<strong data-testid="bill-status">{bill.status.as_str()}</strong></p>
     }
 }

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use serde_json::json;
-use tracetrack_api_types::bills::{Bill, BillDetail};
+use tracetrack_api_types::bills::{AddParentRequest, Bill, BillDetail};
+use tracetrack_api_types::BillStatus;
 use tracetrack_domain::normalize_qr;
 use tracetrack_domain::scanner::Captured;
 
@@ -52,12 +52,14 @@ fn BillStation() -> impl IntoView {
         spawn_local(async move {
             let path = format!("/api/v1/bills/{}/parents", id.get_value());
             let key = new_key();
+            let body = AddParentRequest { qr_id: qr.clone() };
             let reply = session
-                .send(
+                .send_json(
                     gloo_net::http::Method::POST,
                     &path,
-                    Some(json!({"qr_id": qr})),
+                    &body,
                     &[("Idempotency-Key", &key)],
+                    None,
                 )
                 .await;
             match reply.and_then(|r| r.into_result::<Bill>()) {
@@ -96,7 +98,7 @@ fn BillStation() -> impl IntoView {
     let complete = move |_| {
         spawn_local(async move {
             match session
-                .post::<_, Bill>(&format!("/api/v1/bills/{}/complete", id.get_value()), &json!({}))
+                .post_empty::<Bill>(&format!("/api/v1/bills/{}/complete", id.get_value()))
                 .await
             {
                 Ok(_) => {
@@ -110,7 +112,7 @@ fn BillStation() -> impl IntoView {
     view! {
         {move || detail.get().map(|d| {
             let bill = d.bill.clone();
-            let full = bill.parent_count >= bill.capacity && bill.status != "completed";
+            let full = bill.parent_count >= bill.capacity && !matches!(bill.status, BillStatus::Completed);
             view! {
                 <h1 data-testid="state">{T.bill}" "{bill.bill_number.clone()}</h1>
                 <BillFigures bill=bill.clone()/>

@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
+use tracetrack_api_types::bags::SealRequest;
 use tracetrack_api_types::scans::{ParentView, UndoResponse};
+use tracetrack_api_types::{BagStatus, ParentStatus};
 use tracetrack_domain::FormatSet;
 
 use gloo_net::http::Method;
@@ -42,13 +43,13 @@ impl Station {
         busy
     }
 
-    /// Sends an undo or a seal with an idempotency key stamped once per press (kept
-    /// for the next press while no final answer came).
+    /// Sends an undo (no body) or a seal (`seal`) with an idempotency key stamped once
+    /// per press (kept for the next press while no final answer came).
     async fn act<T: serde::de::DeserializeOwned>(
         &self,
         what: String,
         path: &str,
-        body: serde_json::Value,
+        seal: Option<&SealRequest>,
     ) -> Result<T, ApiError> {
         let key = self
             .unanswered
@@ -62,10 +63,19 @@ impl Station {
             })
             .unwrap_or_else(queue::new_key);
         let headers = [("Idempotency-Key", key.as_str())];
-        let reply = self
-            .session
-            .send_within(Method::POST, path, Some(body), &headers, Some(ACTION_TIMEOUT_MS))
-            .await;
+        let timeout = Some(ACTION_TIMEOUT_MS);
+        let reply = match seal {
+            Some(body) => {
+                self.session
+                    .send_json(Method::POST, path, body, &headers, timeout)
+                    .await
+            }
+            None => {
+                self.session
+                    .send_within(Method::POST, path, None, &headers, timeout)
+                    .await
+            }
+        };
         let last = match &reply {
             Ok(r) => r.status != 429 && r.status < 500,
             Err(_) => false,
@@ -83,10 +93,7 @@ impl Station {
         }
         let st = *self;
         spawn_local(async move {
-            match st
-                .act::<UndoResponse>("undo".into(), "/api/v1/scans/undo", json!({}))
-                .await
-            {
+            match st.act::<UndoResponse>("undo".into(), "/api/v1/scans/undo", None).await {
                 Ok(r) => {
                     play(Signal::Parent);
                     st.push_line(format!("{} {}", T.undone, r.unlinked_qr_id), true);
@@ -97,7 +104,7 @@ impl Station {
                         ),
                         true,
                     );
-                    if r.parent.status == "open" {
+                    if matches!(r.parent.status, ParentStatus::Open) {
                         st.set_parent(Some(r.parent));
                     }
                 }
@@ -118,10 +125,8 @@ impl Station {
         spawn_local(async move {
             let path = format!("/api/v1/bags/{}/seal", parent.qr_id);
             let what = format!("seal {} {reason}", parent.qr_id);
-            match st
-                .act::<serde_json::Value>(what, &path, json!({"reason": reason}))
-                .await
-            {
+            let body = SealRequest { reason: Some(reason) };
+            match st.act::<serde_json::Value>(what, &path, Some(&body)).await {
                 Ok(_) => {
                     play(Signal::Parent);
                     st.push_line(format!("{} {}", parent.qr_id, T.sealed), true);
@@ -154,15 +159,12 @@ impl Station {
         let specs = formats
             .into_iter()
             .filter(|f| f.active)
-            // A role this build does not know is a format it cannot classify: skipped.
-            .filter_map(|f| {
-                Some(tracetrack_domain::FormatSpec {
-                    role: tracetrack_api_types::BagRole::parse(&f.role)?,
-                    code: f.code,
-                    pattern: f.pattern,
-                    capacity: f.capacity,
-                    child_weight_g: f.child_weight_kg.map(|kg| (kg * 1000.0).round() as i32),
-                })
+            .map(|f| tracetrack_domain::FormatSpec {
+                role: f.role,
+                code: f.code,
+                pattern: f.pattern,
+                capacity: f.capacity,
+                child_weight_g: f.child_weight_kg.map(|kg| (kg * 1000.0).round() as i32),
             })
             .collect();
         self.formats.set(Some(FormatSet::new(specs)));
@@ -213,10 +215,14 @@ impl Station {
             return;
         }
         let b = detail.bag;
+        // A bag that is not an open parent (any more) is let go.
+        let BagStatus::Parent(ParentStatus::Open) = b.status else {
+            return self.set_parent(None);
+        };
         let view = ParentView {
             qr_id: b.qr_id,
             format_code: b.format_code,
-            status: b.status,
+            status: ParentStatus::Open,
             child_count: b.child_count.unwrap_or(0),
             capacity: b.capacity.unwrap_or(0),
             weight_kg: b.weight_kg.unwrap_or(0.0),
@@ -224,6 +230,6 @@ impl Station {
             dispatch_area: b.dispatch_area,
             bill_number: b.bill_number,
         };
-        self.set_parent((view.status == "open").then_some(view));
+        self.set_parent(Some(view));
     }
 }

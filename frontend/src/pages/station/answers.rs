@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use serde_json::Value;
 use tracetrack_api_types::scans::{BatchEvent, ParentView, ScanChildResponse, ScanParentResponse, UnlinkResponse};
+use tracetrack_api_types::{BatchKind, ParentStatus, ScanOutcome};
 
 use super::controller::Station;
 use crate::i18n::T;
@@ -13,20 +14,23 @@ impl Station {
     /// from it; the replay re-reads the parent when it ends).
     pub(super) fn applied(&self, event: &BatchEvent, body: Value, replayed: bool) {
         let current = self.parent.get_untracked().map(|p| p.qr_id);
-        match event.kind.as_str() {
-            "parent" => match serde_json::from_value::<ScanParentResponse>(body) {
+        match event.kind {
+            BatchKind::Parent => match serde_json::from_value::<ScanParentResponse>(body) {
                 Ok(r) if current.as_deref() == Some(r.parent.qr_id.as_str()) => self.parent_opened(r.parent),
                 Ok(_) => {}
                 Err(_) => self.error(T.unexpected_answer),
             },
-            "unlink" => match serde_json::from_value::<UnlinkResponse>(body) {
-                Ok(r) if current.as_deref() == Some(r.parent.qr_id.as_str()) && r.parent.status == "open" => {
+            BatchKind::Unlink => match serde_json::from_value::<UnlinkResponse>(body) {
+                Ok(r)
+                    if current.as_deref() == Some(r.parent.qr_id.as_str())
+                        && matches!(r.parent.status, ParentStatus::Open) =>
+                {
                     self.set_parent(Some(r.parent))
                 }
                 Ok(_) => {}
                 Err(_) => self.error(T.unexpected_answer),
             },
-            _ => match serde_json::from_value::<ScanChildResponse>(body) {
+            BatchKind::Child => match serde_json::from_value::<ScanChildResponse>(body) {
                 Ok(r) => self.child_linked(r, replayed),
                 Err(_) => self.error(T.unexpected_answer),
             },
@@ -34,7 +38,7 @@ impl Station {
     }
 
     fn parent_opened(&self, parent: ParentView) {
-        if parent.remaining <= 0 || parent.status != "open" {
+        if parent.remaining <= 0 || !matches!(parent.status, ParentStatus::Open) {
             self.set_parent(None);
             self.error(format!(
                 "{} {} ({}/{})",
@@ -47,7 +51,7 @@ impl Station {
     }
 
     fn child_linked(&self, r: ScanChildResponse, replayed: bool) {
-        let already = r.outcome == "already_linked";
+        let already = matches!(r.outcome, ScanOutcome::AlreadyLinked);
         let text = if already {
             format!("{} {} {}", r.child.qr_id, T.already_in, r.parent.qr_id)
         } else if replayed {

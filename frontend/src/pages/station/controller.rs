@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 
 use leptos::prelude::*;
 use tracetrack_api_types::scans::{BatchEvent, ParentView};
+use tracetrack_api_types::{BatchKind, ParentStatus};
 use tracetrack_domain::{normalize_qr, Classification, FormatSet};
 
 use super::actions::Unanswered;
@@ -211,9 +212,9 @@ impl Station {
     }
 
     /// The scan as it will be sent, every time: stamped here and never again.
-    fn capture(&self, kind: &str, qr_id: String, parent_qr_id: Option<String>) -> BatchEvent {
+    fn capture(&self, kind: BatchKind, qr_id: String, parent_qr_id: Option<String>) -> BatchEvent {
         BatchEvent {
-            kind: kind.into(),
+            kind,
             qr_id,
             parent_qr_id,
             idempotency_key: queue::new_key(),
@@ -223,13 +224,13 @@ impl Station {
     }
 
     fn start_parent(&self, qr: String, capacity: i32) {
-        let event = self.capture("parent", qr.clone(), None);
+        let event = self.capture(BatchKind::Parent, qr.clone(), None);
         self.signal(Signal::Parent);
         self.say(format!("{qr}…"), true);
         let placeholder = ParentView {
             qr_id: qr,
             format_code: String::new(),
-            status: "open".into(),
+            status: ParentStatus::Open,
             child_count: 0,
             capacity,
             weight_kg: 0.0,
@@ -242,7 +243,7 @@ impl Station {
     }
 
     fn scan_child(&self, parent: ParentView, qr: String) {
-        let event = self.capture("child", qr.clone(), Some(parent.qr_id.clone()));
+        let event = self.capture(BatchKind::Child, qr.clone(), Some(parent.qr_id.clone()));
         self.signal(Signal::Child);
         self.say(format!("{qr} → {}", parent.qr_id), true);
         self.submit(event);

@@ -7,12 +7,13 @@
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{json, Value};
-use tracetrack_api_types::scans::BatchEvent;
+use tracetrack_api_types::scans::{BatchEvent, ScanChildRequest, ScanParentRequest, UnlinkRequest};
+use tracetrack_api_types::BatchKind;
 
 use super::controller::Station;
 use super::outbox::{self, Answer};
 use super::refused::Refused;
+use crate::api::{ApiError, Reply};
 use crate::i18n::T;
 use crate::queue::{self, Queued};
 
@@ -87,17 +88,7 @@ impl Station {
             return self.hand_over(item, seq).await;
         }
         let event = &item.event;
-        let (path, body) = single_request(event);
-        let station = event.station_id.clone().unwrap_or_else(|| self.station_id.get_value());
-        let headers = [
-            ("Idempotency-Key", event.idempotency_key.as_str()),
-            ("X-Station-Id", station.as_str()),
-        ];
-        let answer = match self
-            .session
-            .send_within(Method::POST, path, Some(body), &headers, Some(SCAN_TIMEOUT_MS))
-            .await
-        {
+        let answer = match self.send_single(event).await {
             // Signed out: keep the scan for after the next sign-in.
             Ok(reply) if reply.status == 401 => Answer::Later,
             Ok(reply) => outbox::classify(reply.status, reply.body),
@@ -118,7 +109,9 @@ impl Station {
         match answer {
             Answer::Applied(body) => self.applied(event, body, false),
             Answer::Refused { detail, .. } => {
-                if event.kind == "parent" && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id) {
+                if matches!(event.kind, BatchKind::Parent)
+                    && self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id)
+                {
                     self.set_parent(None);
                 }
                 self.error(detail);
@@ -145,22 +138,41 @@ impl Station {
         let running = self.replay_state.with_value(|s| s.running());
         self.kick(running);
     }
-}
 
-/// The single endpoint and body of a scan: the same fields the batch carries.
-fn single_request(event: &BatchEvent) -> (&'static str, Value) {
-    match event.kind.as_str() {
-        "parent" => (
-            "/api/v1/scans/parent",
-            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
-        ),
-        "unlink" => (
-            "/api/v1/scans/unlink",
-            json!({"qr_id": event.qr_id, "occurred_at": event.occurred_at}),
-        ),
-        _ => (
-            "/api/v1/scans/child",
-            json!({"parent_qr_id": event.parent_qr_id, "qr_id": event.qr_id, "occurred_at": event.occurred_at}),
-        ),
+    /// Sends a scan on its own endpoint, with the same fields the batch carries.
+    async fn send_single(&self, event: &BatchEvent) -> Result<Reply, ApiError> {
+        let station = event.station_id.clone().unwrap_or_else(|| self.station_id.get_value());
+        let headers = [
+            ("Idempotency-Key", event.idempotency_key.as_str()),
+            ("X-Station-Id", station.as_str()),
+        ];
+        let (qr_id, occurred_at) = (event.qr_id.clone(), event.occurred_at);
+        let timeout = Some(SCAN_TIMEOUT_MS);
+        let session = &self.session;
+        match event.kind {
+            BatchKind::Parent => {
+                let body = ScanParentRequest { qr_id, occurred_at };
+                session
+                    .send_json(Method::POST, "/api/v1/scans/parent", &body, &headers, timeout)
+                    .await
+            }
+            BatchKind::Unlink => {
+                let body = UnlinkRequest { qr_id, occurred_at };
+                session
+                    .send_json(Method::POST, "/api/v1/scans/unlink", &body, &headers, timeout)
+                    .await
+            }
+            BatchKind::Child => {
+                let body = ScanChildRequest {
+                    // Every child scan is captured with its parent.
+                    parent_qr_id: event.parent_qr_id.clone().unwrap_or_default(),
+                    qr_id,
+                    occurred_at,
+                };
+                session
+                    .send_json(Method::POST, "/api/v1/scans/child", &body, &headers, timeout)
+                    .await
+            }
+        }
     }
 }

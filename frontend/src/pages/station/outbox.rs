@@ -9,8 +9,9 @@ use std::time::Duration;
 use gloo_net::http::Method;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{json, Value};
-use tracetrack_api_types::scans::{BatchEvent, BatchResult};
+use serde_json::Value;
+use tracetrack_api_types::scans::{BatchRequest, BatchResult};
+use tracetrack_api_types::BatchKind;
 
 use super::controller::Station;
 use super::refused::Refused;
@@ -107,7 +108,7 @@ impl Station {
     pub fn pending_for(&self, parent: &str) -> usize {
         self.queued.with(|q| {
             q.iter()
-                .filter(|e| e.kind == "child" && e.parent_qr_id.as_deref() == Some(parent))
+                .filter(|e| matches!(e.kind, BatchKind::Child) && e.parent_qr_id.as_deref() == Some(parent))
                 .count()
         })
     }
@@ -211,16 +212,17 @@ impl Station {
             return Round::Drained;
         }
         batch.truncate(BATCH_MAX);
-        let events: Vec<&BatchEvent> = batch.iter().map(|q| &q.event).collect();
+        let body = BatchRequest {
+            events: batch.iter().map(|q| q.event.clone()).collect(),
+        };
         let station = self.station_id.get_value();
         let headers = [("X-Station-Id", station.as_str())];
-        let body = json!({ "events": events });
         let reply = match self
             .session
-            .send_within(
+            .send_json(
                 Method::POST,
                 "/api/v1/scans/batch",
-                Some(body),
+                &body,
                 &headers,
                 Some(BATCH_TIMEOUT_MS),
             )
@@ -256,7 +258,7 @@ impl Station {
                 Answer::Applied(_) => {}
                 Answer::Refused { code, detail } => {
                     let shown_parent = self.parent.get_untracked().is_some_and(|p| p.qr_id == event.qr_id);
-                    if shown && event.kind == "parent" && shown_parent {
+                    if shown && matches!(event.kind, BatchKind::Parent) && shown_parent {
                         // The parent shown while it waited was refused: scan another.
                         self.set_parent(None);
                     }

@@ -12,7 +12,7 @@ use super::file::{ImportKind, Layout};
 use super::{RowError, Stop};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::common::clean_text;
+use crate::input::clean_text;
 use crate::services::bills::{add_parent, check_capacity};
 use crate::services::logged::EventInfo;
 use crate::services::scan::{normalize, scan_child, scan_parent, unknown_format};
