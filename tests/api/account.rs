@@ -2,6 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, USER_PASSWORD};
 
 #[actix_web::test]
@@ -77,7 +78,7 @@ async fn reset_by_mail_is_one_use_and_ends_sessions() {
             Some(json!({"token": token, "new_password": "other-password-88"})),
         )
         .await;
-    assert_eq!(again.code(), "reset_token_invalid");
+    assert_eq!(again.code(), ErrorCode::ResetTokenInvalid);
     let audit = app.count(
         "SELECT count(*) AS n FROM audit_log WHERE action IN ('auth.password_reset_requested', 'user.password_reset')",
     );
@@ -113,11 +114,14 @@ async fn registration_is_off_unless_allowed_and_yields_a_dispatcher_without_area
         open.call(Method::POST, "/api/v1/auth/register", None, Some(body))
             .await
             .code(),
-        "duplicate"
+        ErrorCode::Duplicate
     );
     let token = open.login("newbie", USER_PASSWORD).await["access_token"]
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(open.scan_parent(&token, "SB00001").await.code(), "no_dispatch_area");
+    assert_eq!(
+        open.scan_parent(&token, "SB00001").await.code(),
+        ErrorCode::NoDispatchArea
+    );
 }

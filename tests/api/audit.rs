@@ -1,5 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, spawn_app_with};
 
 #[actix_web::test]
@@ -72,7 +73,7 @@ async fn a_failed_change_writes_no_audit_row() {
     let dup = app
         .post("/api/v1/bills", &t, json!({"bill_number": "a-2", "capacity": 1}))
         .await;
-    assert_eq!(dup.code(), "duplicate");
+    assert_eq!(dup.code(), ErrorCode::Duplicate);
     assert_eq!(app.count("SELECT count(*) AS n FROM audit_log"), before);
 }
 

@@ -1,5 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, ADMIN_PASSWORD, USER_PASSWORD};
 
 async fn login_raw(app: &tracetrack_test_utils::TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Reply {
@@ -53,7 +54,7 @@ async fn fifth_failure_locks_until_admin_unlocks() {
     }
     let locked = login_raw(&app, "worker", USER_PASSWORD).await;
     assert_eq!(locked.status, StatusCode::LOCKED);
-    assert_eq!(locked.code(), "account_locked");
+    assert_eq!(locked.code(), ErrorCode::AccountLocked);
     assert!(locked.body["locked_until"].is_string());
     // Unknown usernames lock the same way (no enumeration).
     for _ in 0..5 {
@@ -112,8 +113,11 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
         )
         .await;
     assert_eq!(reuse.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reuse.code(), "refresh_reused");
-    assert_eq!(app.get("/api/v1/auth/me", &new_access).await.code(), "session_expired");
+    assert_eq!(reuse.code(), ErrorCode::RefreshReused);
+    assert_eq!(
+        app.get("/api/v1/auth/me", &new_access).await.code(),
+        ErrorCode::SessionExpired
+    );
     let newer = app
         .call(
             Method::POST,
@@ -122,7 +126,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session() {
             Some(json!({"refresh_token": r.body["refresh_token"]})),
         )
         .await;
-    assert_eq!(newer.code(), "session_expired");
+    assert_eq!(newer.code(), ErrorCode::SessionExpired);
 }
 
 #[actix_web::test]
@@ -135,7 +139,7 @@ async fn refresh_accepts_the_cookie() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let none = app.call(Method::POST, "/api/v1/auth/refresh", None, None).await;
-    assert_eq!(none.code(), "session_expired");
+    assert_eq!(none.code(), ErrorCode::SessionExpired);
 }
 
 #[actix_web::test]
@@ -144,7 +148,10 @@ async fn logout_ends_the_session_at_once() {
     let token = app.admin_token().await;
     let r = app.post("/api/v1/auth/logout", &token, json!({})).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
+    assert_eq!(
+        app.get("/api/v1/auth/me", &token).await.code(),
+        ErrorCode::SessionExpired
+    );
 }
 
 #[actix_web::test]
@@ -153,7 +160,10 @@ async fn idle_sessions_expire() {
     let app = spawn_app_with(|c| c.redis_url = None).await;
     let token = app.admin_token().await;
     app.exec("UPDATE user_session SET last_seen_at = now() - interval '31 minutes'");
-    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
+    assert_eq!(
+        app.get("/api/v1/auth/me", &token).await.code(),
+        ErrorCode::SessionExpired
+    );
 }
 
 #[actix_web::test]
@@ -169,7 +179,7 @@ async fn tampered_and_missing_tokens_are_refused() {
     );
     let r = app.call(Method::GET, "/api/v1/auth/me", None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.code(), "unauthorized");
+    assert_eq!(r.code(), ErrorCode::Unauthorized);
 }
 
 #[actix_web::test]
@@ -203,6 +213,6 @@ async fn password_change_ends_other_sessions_and_checks_policy() {
         .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT);
     assert_eq!(app.get("/api/v1/auth/me", &a).await.status, StatusCode::OK);
-    assert_eq!(app.get("/api/v1/auth/me", &b).await.code(), "session_expired");
+    assert_eq!(app.get("/api/v1/auth/me", &b).await.code(), ErrorCode::SessionExpired);
     app.login("admin", "brand-new-secret-1").await;
 }

@@ -1,5 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::spawn_app;
 
 #[actix_web::test]
@@ -11,13 +12,13 @@ async fn register_detail_delete_and_restore() {
     assert_eq!(r.body["bag"]["role"], "parent");
     assert_eq!(
         app.post("/api/v1/bags", &t, json!({"qr_id": "SB50001"})).await.code(),
-        "duplicate"
+        ErrorCode::Duplicate
     );
     assert_eq!(
         app.post("/api/v1/bags", &t, json!({"qr_id": "P00001", "role": "parent"}))
             .await
             .code(),
-        "wrong_role"
+        ErrorCode::WrongRole
     );
     let child = app
         .post("/api/v1/bags", &t, json!({"qr_id": "P00001", "role": "child"}))
@@ -36,13 +37,13 @@ async fn register_detail_delete_and_restore() {
         app.call(Method::DELETE, "/api/v1/bags/P00002", Some(&t), None)
             .await
             .code(),
-        "in_use"
+        ErrorCode::InUse
     );
     assert_eq!(
         app.call(Method::DELETE, "/api/v1/bags/SB50001", Some(&t), None)
             .await
             .code(),
-        "in_use"
+        ErrorCode::InUse
     );
     assert_eq!(
         app.call(Method::DELETE, "/api/v1/bags/P00001", Some(&t), None)
@@ -50,8 +51,11 @@ async fn register_detail_delete_and_restore() {
             .status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(app.get("/api/v1/bags/P00001", &t).await.code(), "bag_not_found");
-    assert_eq!(app.scan_child(&t, "SB50001", "P00001").await.code(), "bag_deleted");
+    assert_eq!(app.get("/api/v1/bags/P00001", &t).await.code(), ErrorCode::BagNotFound);
+    assert_eq!(
+        app.scan_child(&t, "SB50001", "P00001").await.code(),
+        ErrorCode::BagDeleted
+    );
     let list = app.get("/api/v1/bags?role=child", &t).await.body;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "deleted bags are hidden");
     let restored = app.post("/api/v1/bags/P00001/restore", &t, json!({})).await;

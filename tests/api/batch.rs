@@ -2,6 +2,7 @@
 //! refused events, a busy database, and each event answered on its own.
 
 use std::time::Duration;
+use tracetrack_api_types::ErrorCode;
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
@@ -164,7 +165,7 @@ async fn a_parent_locked_by_a_long_transaction_answers_503_and_the_rest_go_on() 
     let mut import = lock_parent(&app, "SB00300");
     let single = app.keyed_child_scan(&t, "SB00300", "K00030", "busy-0").await;
     assert_eq!(single.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", single.body);
-    assert_eq!(single.code(), "unavailable");
+    assert_eq!(single.code(), ErrorCode::Unavailable);
     assert!(single.header("Retry-After").is_some());
     let events = json!([
         {"kind": "child", "parent_qr_id": "SB00300", "qr_id": "K00031", "idempotency_key": "busy-1"},

@@ -1,5 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, TestApp};
 
 async fn bill(app: &TestApp, t: &str, number: &str, capacity: i64) -> i64 {
@@ -63,13 +64,13 @@ async fn weights_and_counters_follow_the_parents() {
     assert_eq!(parents[1]["status"], "billed");
     // Billed parents take no children and cannot be unsealed or deleted.
     let r = app.scan_child(&t, "SB10001", "Z00001").await;
-    assert_eq!(r.code(), "parent_billed");
+    assert_eq!(r.code(), ErrorCode::ParentBilled);
     assert_eq!(r.body["bill_number"], "BILL-001");
     assert_eq!(
         app.call(Method::DELETE, "/api/v1/bags/SB10001", Some(&t), None)
             .await
             .code(),
-        "in_use"
+        ErrorCode::InUse
     );
 }
 
@@ -85,13 +86,13 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
     app.post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20001"}))
         .await;
     let incomplete = app.post(&format!("/api/v1/bills/{id}/complete"), &t, json!({})).await;
-    assert_eq!(incomplete.code(), "bill_incomplete");
+    assert_eq!(incomplete.code(), ErrorCode::BillIncomplete);
     app.post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20002"}))
         .await;
     let full = app
         .post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20003"}))
         .await;
-    assert_eq!(full.code(), "bill_full");
+    assert_eq!(full.code(), ErrorCode::BillFull);
     let taken = app
         .post(
             &format!("/api/v1/bills/{other}/parents"),
@@ -99,13 +100,13 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
             json!({"qr_id": "SB20001"}),
         )
         .await;
-    assert_eq!(taken.code(), "already_on_bill");
+    assert_eq!(taken.code(), ErrorCode::AlreadyOnBill);
     assert_eq!(taken.body["bill_number"], "BILL-002");
     assert_eq!(
         app.post(&format!("/api/v1/bills/{other}/parents"), &t, json!({"qr_id": "ab"}))
             .await
             .code(),
-        "invalid_qr_id"
+        ErrorCode::InvalidQrId
     );
     assert_eq!(
         app.post(
@@ -115,7 +116,7 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
         )
         .await
         .code(),
-        "bag_not_found"
+        ErrorCode::BagNotFound
     );
     app.scan_parent(&t, "SB20004").await;
     app.scan_child(&t, "SB20004", "CHLD0001").await;
@@ -127,7 +128,7 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
         )
         .await
         .code(),
-        "wrong_role"
+        ErrorCode::WrongRole
     );
     let done = app.post(&format!("/api/v1/bills/{id}/complete"), &t, json!({})).await;
     assert_eq!(done.body["status"], "completed");
@@ -135,7 +136,11 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
     let locked = app
         .post(&format!("/api/v1/bills/{id}/parents"), &t, json!({"qr_id": "SB20003"}))
         .await;
-    assert_eq!(locked.code(), "bill_completed", "bill_completed is checked first");
+    assert_eq!(
+        locked.code(),
+        ErrorCode::BillCompleted,
+        "bill_completed is checked first"
+    );
     let remove = app
         .call(
             Method::DELETE,
@@ -144,7 +149,7 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
             None,
         )
         .await;
-    assert_eq!(remove.code(), "bill_completed");
+    assert_eq!(remove.code(), ErrorCode::BillCompleted);
     let edit = app
         .call(
             Method::PATCH,
@@ -153,7 +158,7 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
             Some(json!({"capacity": 3})),
         )
         .await;
-    assert_eq!(edit.code(), "bill_completed");
+    assert_eq!(edit.code(), ErrorCode::BillCompleted);
     let no_reason = app
         .post(&format!("/api/v1/bills/{id}/reopen"), &t, json!({"reason": "  "}))
         .await;
@@ -199,7 +204,7 @@ async fn bill_lifecycle_full_complete_reopen_remove() {
             None,
         )
         .await;
-    assert_eq!(gone.code(), "not_on_bill");
+    assert_eq!(gone.code(), ErrorCode::NotOnBill);
     assert_eq!(
         app.count("SELECT count(*) AS n FROM scan_event WHERE kind IN ('bill_add', 'bill_remove')"),
         12
@@ -226,7 +231,7 @@ async fn capacity_can_shrink_to_close_a_short_bill_but_not_below_its_parents() {
     let out = app
         .call(Method::PATCH, &path, Some(&t), Some(json!({"capacity": 501})))
         .await;
-    assert_eq!(out.code(), "validation_failed");
+    assert_eq!(out.code(), ErrorCode::ValidationFailed);
     let ok = app
         .call(
             Method::PATCH,
@@ -256,7 +261,7 @@ async fn bill_numbers_are_unique_case_insensitively_and_validated() {
         .post("/api/v1/bills", &t, json!({"bill_number": "BILL-a1", "capacity": 1}))
         .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
-    assert_eq!(dup.code(), "duplicate");
+    assert_eq!(dup.code(), ErrorCode::Duplicate);
     for (body, pointer) in [
         (json!({"bill_number": "", "capacity": 1}), "/bill_number"),
         (json!({"bill_number": "X", "capacity": 0}), "/capacity"),
@@ -266,7 +271,10 @@ async fn bill_numbers_are_unique_case_insensitively_and_validated() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.body["errors"][0]["pointer"], pointer);
     }
-    assert_eq!(app.get("/api/v1/bills/999999", &t).await.code(), "bill_not_found");
+    assert_eq!(
+        app.get("/api/v1/bills/999999", &t).await.code(),
+        ErrorCode::BillNotFound
+    );
 }
 
 #[actix_web::test]
@@ -350,5 +358,5 @@ async fn creating_a_bill_with_a_key_is_safe_to_retry() {
             &key,
         )
         .await;
-    assert_eq!(other.code(), "idempotency_key_reused");
+    assert_eq!(other.code(), ErrorCode::IdempotencyKeyReused);
 }

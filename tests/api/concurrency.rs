@@ -3,6 +3,7 @@
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, TestApp};
 
 /// Counters (bag.child_count, bill counters, dashboard stats) equal the rows.
@@ -38,7 +39,10 @@ async fn sixty_scans_into_a_parent_of_thirty_link_exactly_thirty() {
     let ids: Vec<String> = (0..60).map(|i| format!("K{i:05}")).collect();
     let replies = join_all(ids.iter().map(|q| app.scan_child(&t, "SB00100", q))).await;
     let linked = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
-    let full = replies.iter().filter(|r| r.code() == "parent_full").count();
+    let full = replies
+        .iter()
+        .filter(|r| r.problem() == Some(ErrorCode::ParentFull))
+        .count();
     assert_eq!(
         (linked, full),
         (30, 30),
@@ -62,7 +66,10 @@ async fn one_child_scanned_into_sixteen_parents_ends_in_one_link() {
     }
     let replies = join_all(parents.iter().map(|p| app.scan_child(&t, p, "L00001"))).await;
     let linked = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
-    let elsewhere = replies.iter().filter(|r| r.code() == "linked_elsewhere").count();
+    let elsewhere = replies
+        .iter()
+        .filter(|r| r.problem() == Some(ErrorCode::LinkedElsewhere))
+        .count();
     assert_eq!((linked, elsewhere), (1, 15));
     assert_eq!(app.count("SELECT count(*) AS n FROM bag_link"), 1);
     assert_eq!(app.count("SELECT count(*) AS n FROM bag WHERE qr_id = 'L00001'"), 1);
@@ -121,7 +128,13 @@ async fn concurrent_bill_adds_respect_capacity_and_counters() {
     let path = format!("/api/v1/bills/{id}/parents");
     let replies = join_all(parents.iter().map(|p| app.post(&path, &t, json!({"qr_id": p})))).await;
     assert_eq!(replies.iter().filter(|r| r.status == StatusCode::CREATED).count(), 5);
-    assert_eq!(replies.iter().filter(|r| r.code() == "bill_full").count(), 7);
+    assert_eq!(
+        replies
+            .iter()
+            .filter(|r| r.problem() == Some(ErrorCode::BillFull))
+            .count(),
+        7
+    );
     // A second bill racing for the same parents never takes one twice.
     let other = app
         .post("/api/v1/bills", &t, json!({"bill_number": "B-RACE-2", "capacity": 20}))

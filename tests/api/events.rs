@@ -2,6 +2,7 @@
 //! any instance.
 
 use std::time::Duration;
+use tracetrack_api_types::ErrorCode;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -197,9 +198,15 @@ async fn a_refused_scan_of_unknown_area_reaches_only_admins_and_its_maker() {
         views.push(Listener::open(&app, token).await);
     }
     // No such parent: the area is unknown, so the refusal is private.
-    assert_eq!(app.scan_child(&lata, "SB91999", "MX9100").await.code(), "bag_not_found");
+    assert_eq!(
+        app.scan_child(&lata, "SB91999", "MX9100").await.code(),
+        ErrorCode::BagNotFound
+    );
     // Jaipur's parent: the refusal is filed under Jaipur.
-    assert_eq!(app.scan_child(&lata, "SB91000", "MX9101").await.code(), "bag_not_found");
+    assert_eq!(
+        app.scan_child(&lata, "SB91000", "MX9101").await.code(),
+        ErrorCode::BagNotFound
+    );
     // Something everyone may see, to know the stream has caught up.
     assert!(app.scan_parent(&admin, "SB91001").await.status.is_success());
     let texts: Vec<String> = {

@@ -2,6 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD};
 
 async fn login(app: &TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Reply {
@@ -22,7 +23,7 @@ async fn login_is_limited_per_address_and_username_with_headers() {
     }
     let limited = login(&app, "admin", ADMIN_PASSWORD).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(limited.code(), "rate_limited");
+    assert_eq!(limited.code(), ErrorCode::RateLimited);
     assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(limited.header("ratelimit-limit"), Some("10"));
     assert_eq!(limited.header("ratelimit-remaining"), Some("0"));

@@ -1,5 +1,6 @@
 use reqwest::StatusCode;
 use serde_json::Value;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::spawn_app;
 
 fn ids(page: &Value) -> Vec<String> {
@@ -94,7 +95,7 @@ async fn bad_paging_and_filters_are_field_problems() {
     ] {
         let r = app.get(path, &t).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
-        assert_eq!(r.code(), "validation_failed");
+        assert_eq!(r.code(), ErrorCode::ValidationFailed);
         assert_eq!(r.body["errors"][0]["parameter"], param, "{path}");
     }
     let typed = app.get("/api/v1/bags?limit=lots", &t).await;

@@ -2,6 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_server::auth::totp;
 use tracetrack_server::client_ip::Cidr;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, Reply, TestApp, USER_PASSWORD};
@@ -23,13 +24,13 @@ async fn a_lock_that_ran_out_starts_a_fresh_count() {
     }
     assert_eq!(
         login(&app, "worker", USER_PASSWORD, None, None).await.code(),
-        "account_locked"
+        ErrorCode::AccountLocked
     );
     app.exec("UPDATE login_failure SET locked_until = now() - interval '1 second' WHERE username = 'worker'");
     let after = login(&app, "worker", "wrong-password-1", None, None).await;
     assert_eq!(
         after.code(),
-        "invalid_credentials",
+        ErrorCode::InvalidCredentials,
         "one wrong password after a lock does not lock again"
     );
     assert!(after.body.get("locked_until").is_none(), "{:?}", after.body);
@@ -72,7 +73,7 @@ async fn wrong_second_factor_codes_lock_on_their_own_count() {
     let wrong = totp::code_at(&secret, step + 1000);
     for attempt in 1..=4 {
         let r = login(&app, "twofa", USER_PASSWORD, Some(&wrong), None).await;
-        assert_eq!(r.code(), "totp_invalid", "attempt {attempt}");
+        assert_eq!(r.code(), ErrorCode::TotpInvalid, "attempt {attempt}");
     }
     assert_eq!(
         app.count("SELECT failures::bigint AS n FROM login_failure WHERE username = 'twofa'"),
@@ -86,7 +87,7 @@ async fn wrong_second_factor_codes_lock_on_their_own_count() {
     let after = login(&app, "twofa", USER_PASSWORD, Some(&right), None).await;
     assert_eq!(
         after.code(),
-        "account_locked",
+        ErrorCode::AccountLocked,
         "the right code cannot be tried while locked"
     );
     assert_eq!(
@@ -157,7 +158,11 @@ async fn forwarded_addresses_count_only_from_trusted_proxies() {
             Some(&format!("198.51.100.{i}")),
         )
         .await;
-        assert_eq!(r.code(), "invalid_credentials", "each address has its own budget");
+        assert_eq!(
+            r.code(),
+            ErrorCode::InvalidCredentials,
+            "each address has its own budget"
+        );
     }
     let admin = proxied.admin_token().await;
     let log = proxied

@@ -284,7 +284,8 @@ async fn call(
         return (status, body["code"].as_str().unwrap_or_default().to_string());
     }
     let r = app.call(method, path, token, body.clone()).await;
-    (r.status, r.code().to_string())
+    let code = r.problem().map(|c| c.to_string()).unwrap_or_default();
+    (r.status, code)
 }
 
 #[actix_web::test]

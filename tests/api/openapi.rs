@@ -113,3 +113,124 @@ fn operation_ids_are_unique_and_problem_codes_are_listed() {
         "#/components/schemas/ErrorCode"
     );
 }
+
+/// Verbs an operationId may start with (`verb_resource`, snake_case).
+const VERBS: &[&str] = &[
+    "add", "approve", "change", "check", "complete", "create", "delete", "disable", "enable", "end", "export", "get",
+    "list", "mark", "patch", "refresh", "register", "reject", "remove", "reopen", "request", "reset", "restore",
+    "scan", "seal", "send", "start", "stream", "submit", "undo", "unlink", "unlock", "unseal",
+];
+
+#[test]
+fn every_operation_id_is_verb_resource() {
+    let doc: Value = serde_json::from_str(COMMITTED).unwrap();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            let words: Vec<&str> = id.split('_').collect();
+            let snake = words.len() >= 2
+                && words
+                    .iter()
+                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()));
+            assert!(
+                snake && VERBS.contains(&words[0]),
+                "{method} {path}: operationId `{id}` is not verb_resource"
+            );
+        }
+    }
+}
+
+/// The schema names a JSON request or response body refers to directly.
+fn body_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut collect = |content: &Value| {
+        for media in content.as_object().into_iter().flat_map(|m| m.values()) {
+            let text = media["schema"].to_string();
+            for part in text.split("#/components/schemas/").skip(1) {
+                names.insert(part.split('"').next().unwrap().to_string());
+            }
+        }
+    };
+    for ops in doc["paths"].as_object().unwrap().values() {
+        for op in ops.as_object().unwrap().values() {
+            collect(&op["requestBody"]["content"]);
+            for response in op["responses"].as_object().unwrap().values() {
+                collect(&response["content"]);
+            }
+        }
+    }
+    for response in doc["components"]["responses"].as_object().unwrap().values() {
+        collect(&response["content"]);
+    }
+    names
+}
+
+#[test]
+fn every_request_and_response_schema_has_an_example_of_its_fields() {
+    let doc: Value = serde_json::from_str(COMMITTED).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let example = |name: &str| {
+        let s = &schemas[name];
+        s.get("example").or_else(|| s["examples"].get(0)).cloned()
+    };
+    let mut missing = Vec::new();
+    for name in body_schemas(&doc) {
+        // A generic list (`Page_X`, `Items_X`) is shown by its item's example.
+        let shown = match name.split_once('_') {
+            Some((wrapper, item)) if ["Page", "Items"].contains(&wrapper) => item.to_string(),
+            _ => name.clone(),
+        };
+        let Some(ex) = example(&shown) else {
+            missing.push(shown);
+            continue;
+        };
+        let props = schemas[&shown]["properties"].as_object();
+        if let (Some(props), Some(fields)) = (props, ex.as_object()) {
+            for key in fields.keys() {
+                assert!(
+                    props.contains_key(key),
+                    "the example of {shown} has `{key}`, which the schema lacks"
+                );
+            }
+            for req in schemas[&shown]["required"].as_array().into_iter().flatten() {
+                let req = req.as_str().unwrap();
+                assert!(
+                    fields.contains_key(req),
+                    "the example of {shown} lacks the required `{req}`"
+                );
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "request/response schemas without an example: {missing:?}"
+    );
+}
+
+#[test]
+fn every_state_enum_lists_its_values() {
+    use tracetrack_api_types::*;
+    fn values<T: TextEnum>() -> Vec<String> {
+        T::ALL.iter().map(|v| v.as_str().to_string()).collect()
+    }
+    let doc: Value = serde_json::from_str(COMMITTED).unwrap();
+    let listed = |name: &str| -> Vec<String> {
+        let values = doc["components"]["schemas"][name]["enum"].as_array();
+        let values = values.unwrap_or_else(|| panic!("{name} lists no values"));
+        values.iter().map(|v| v.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(listed("Role"), values::<Role>());
+    assert_eq!(listed("BagRole"), values::<BagRole>());
+    assert_eq!(listed("ParentStatus"), values::<ParentStatus>());
+    assert_eq!(listed("ChildStatus"), values::<ChildStatus>());
+    assert_eq!(listed("BillStatus"), values::<BillStatus>());
+    assert_eq!(listed("ScanKind"), values::<ScanKind>());
+    assert_eq!(listed("ScanOutcome"), values::<ScanOutcome>());
+    assert_eq!(listed("ImportKind"), values::<ImportKind>());
+    assert_eq!(listed("ImportMode"), values::<ImportMode>());
+    assert_eq!(listed("ImportState"), values::<ImportState>());
+    assert_eq!(listed("PromotionStatus"), values::<PromotionStatus>());
+    assert_eq!(listed("BatchKind"), values::<BatchKind>());
+}

@@ -1,6 +1,7 @@
 //! Migrations, pool exhaustion, bootstrap.
 
 use reqwest::StatusCode;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, TestDatabase};
 
 #[test]
@@ -28,7 +29,7 @@ async fn a_pool_wait_past_the_timeout_answers_503_with_retry_after() {
     let held = app.pool.get().expect("the only connection");
     let r = app.get("/api/v1/auth/me", &token).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(r.code(), "unavailable");
+    assert_eq!(r.code(), ErrorCode::Unavailable);
     assert_eq!(r.header("retry-after"), Some("1"));
     drop(held);
     assert_eq!(app.get("/api/v1/auth/me", &token).await.status, StatusCode::OK);

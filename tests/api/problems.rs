@@ -2,6 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::spawn_app;
 
 #[actix_web::test]
@@ -27,7 +28,28 @@ async fn malformed_wrong_typed_missing_and_oversized_bodies() {
     assert_eq!(body["instance"], "req-123");
     let typed = app.post("/api/v1/scans/parent", &t, json!({"qr_id": 42})).await;
     assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(typed.code(), "validation_failed");
+    assert_eq!(typed.code(), ErrorCode::ValidationFailed);
+    assert_eq!(
+        typed.body["errors"][0]["pointer"], "/qr_id",
+        "a wrong type names its field"
+    );
+    let nested = app
+        .post("/api/v1/bills", &t, json!({"bill_number": "B-1", "capacity": "ten"}))
+        .await;
+    assert_eq!(nested.body["errors"][0]["pointer"], "/capacity");
+    let trailing = raw("{\"qr_id\": \"SB00009\"} {}").await.unwrap();
+    assert_eq!(trailing.status(), StatusCode::BAD_REQUEST, "text after the document");
+    let text = app
+        .client
+        .post(format!("{}/api/v1/scans/parent", app.base))
+        .bearer_auth(&t)
+        .header("content-type", "text/plain")
+        .body("{\"qr_id\": \"SB00009\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(app.count("SELECT count(*) AS n FROM bag WHERE qr_id = 'SB00009'"), 0);
     let missing = app.post("/api/v1/scans/parent", &t, json!({})).await;
     assert_eq!(missing.body["errors"][0]["pointer"], "/qr_id");
     let unknown_fields = app
@@ -37,10 +59,10 @@ async fn malformed_wrong_typed_missing_and_oversized_bodies() {
     let big = "x".repeat(1_100_000);
     let oversized = app.post("/api/v1/scans/parent", &t, json!({"qr_id": big})).await;
     assert_eq!(oversized.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(oversized.code(), "payload_too_large");
+    assert_eq!(oversized.code(), ErrorCode::PayloadTooLarge);
     let seal_big = app.post("/api/v1/bags/SB00001/seal", &t, json!({"reason": big})).await;
     assert_eq!(seal_big.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(seal_big.code(), "payload_too_large");
+    assert_eq!(seal_big.code(), ErrorCode::PayloadTooLarge);
     let seal_bad = app
         .client
         .post(format!("{}/api/v1/bags/SB00001/seal", app.base))
@@ -58,15 +80,15 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
     let t = app.admin_token().await;
     let unknown = app.get("/api/v1/nothing-here", &t).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert_eq!(unknown.code(), "not_found");
+    assert_eq!(unknown.code(), ErrorCode::NotFound);
     let wrong = app.call(Method::PUT, "/api/v1/bills", Some(&t), None).await;
     assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(wrong.code(), "method_not_allowed");
+    assert_eq!(wrong.code(), ErrorCode::MethodNotAllowed);
     assert_eq!(wrong.header("allow"), Some("GET, POST"));
     let path_type = app.get("/api/v1/bills/not-a-number", &t).await;
     assert_eq!(path_type.status, StatusCode::UNPROCESSABLE_ENTITY);
     let huge_id = app.get(&format!("/api/v1/bags/{}", "A".repeat(500)), &t).await;
-    assert_eq!(huge_id.code(), "bag_not_found");
+    assert_eq!(huge_id.code(), ErrorCode::BagNotFound);
     let odd = app.get("/api/v1/bags/%E2%80%8B%00", &t).await;
     assert!(odd.status.is_client_error(), "{:?}", odd.status);
 }
@@ -142,5 +164,28 @@ async fn every_answer_carries_security_headers_and_api_answers_are_not_cached() 
     assert_eq!(
         app.get("/api/v1/auth/me", &t).await.header("cache-control"),
         Some("no-store")
+    );
+}
+
+#[actix_web::test]
+async fn a_stored_value_no_enum_names_is_an_error_not_a_default() {
+    let app = spawn_app().await;
+    let t = app.admin_token().await;
+    assert_eq!(app.scan_parent(&t, "SB00077").await.status, StatusCode::CREATED);
+    assert_eq!(app.get("/api/v1/scans?qr_id=SB00077", &t).await.status, StatusCode::OK);
+    // A row written by something other than this server (a hand edit, a newer build).
+    app.exec("UPDATE scan_event SET outcome = 'exploded' WHERE qr_id = 'SB00077'");
+    let listed = app.get("/api/v1/scans?qr_id=SB00077", &t).await;
+    assert_eq!(listed.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(listed.code(), ErrorCode::InternalError);
+    assert!(
+        !listed.body.to_string().contains("exploded"),
+        "the cause is logged, not shown"
+    );
+    let detail = app.get("/api/v1/bags/SB00077", &t).await;
+    assert_eq!(
+        detail.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the bag's history reads the same row"
     );
 }

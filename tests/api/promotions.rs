@@ -2,6 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, TestApp, USER_PASSWORD};
 
 async fn notifications(app: &TestApp, token: &str) -> Value {
@@ -49,7 +50,7 @@ async fn a_request_is_filed_once_approved_by_an_admin_and_both_sides_hear_of_it(
     let again = app
         .post(path, &token, ask("admin", "or maybe even more than that"))
         .await;
-    assert_eq!(again.code(), "promotion_pending");
+    assert_eq!(again.code(), ErrorCode::PromotionPending);
 
     let inbox = notifications(&app, &admin).await;
     assert_eq!(titles(&inbox), ["Promotion request"]);
@@ -75,9 +76,15 @@ async fn a_request_is_filed_once_approved_by_an_admin_and_both_sides_hear_of_it(
         (decided.body["status"].as_str(), decided.body["decision_note"].as_str()),
         (Some("approved"), Some("welcome"))
     );
-    assert_eq!(app.post(&approve, &admin, json!({})).await.code(), "promotion_decided");
+    assert_eq!(
+        app.post(&approve, &admin, json!({})).await.code(),
+        ErrorCode::PromotionDecided
+    );
     let reject = format!("{path}/{id}/reject");
-    assert_eq!(app.post(&reject, &admin, json!({})).await.code(), "promotion_decided");
+    assert_eq!(
+        app.post(&reject, &admin, json!({})).await.code(),
+        ErrorCode::PromotionDecided
+    );
 
     assert_eq!(
         app.get("/api/v1/auth/me", &token).await.status,
@@ -146,7 +153,10 @@ async fn concurrent_filings_leave_exactly_one_pending_request() {
         futures_util::future::join_all((0..8).map(|_| app.post("/api/v1/promotion-requests", &token, body.clone())))
             .await;
     let created = answers.iter().filter(|r| r.status == StatusCode::CREATED).count();
-    let refused = answers.iter().filter(|r| r.code() == "promotion_pending").count();
+    let refused = answers
+        .iter()
+        .filter(|r| r.problem() == Some(ErrorCode::PromotionPending))
+        .count();
     assert_eq!((created, refused), (1, 7));
     assert_eq!(app.count("SELECT count(*) AS n FROM promotion_request"), 1);
 }

@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, USER_PASSWORD};
 
 #[actix_web::test]
@@ -111,7 +112,7 @@ async fn the_report_is_mailed_by_cron_secret_or_by_an_admin() {
             .await
         }
     };
-    assert_eq!(send(None).await.code(), "unauthorized");
+    assert_eq!(send(None).await.code(), ErrorCode::Unauthorized);
     assert_eq!(send(Some("wrong")).await.status, StatusCode::UNAUTHORIZED);
     let by_cron = send(Some(key)).await;
     assert_eq!(by_cron.status, StatusCode::ACCEPTED, "{:?}", by_cron.body);

@@ -1,5 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::spawn_app;
 
 #[actix_web::test]
@@ -28,14 +29,14 @@ async fn bad_ids_are_rejected_with_the_rule_and_formats() {
     let t = app.admin_token().await;
     let short = app.scan_parent(&t, "ab").await;
     assert_eq!(short.status, StatusCode::BAD_REQUEST);
-    assert_eq!(short.code(), "invalid_qr_id");
+    assert_eq!(short.code(), ErrorCode::InvalidQrId);
     assert!(short.body["detail"].as_str().unwrap().contains("at least 4"));
     assert_eq!(short.body["accepted_formats"].as_array().unwrap().len(), 3);
     let odd = app.scan_parent(&t, "SB-00042!").await;
-    assert_eq!(odd.code(), "invalid_qr_id");
+    assert_eq!(odd.code(), ErrorCode::InvalidQrId);
     let child_as_parent = app.scan_parent(&t, "0016586").await;
     assert_eq!(child_as_parent.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(child_as_parent.code(), "wrong_role");
+    assert_eq!(child_as_parent.code(), ErrorCode::WrongRole);
     // Every attempt is an event, errors included.
     assert_eq!(
         app.count("SELECT count(*) AS n FROM scan_event WHERE outcome IN ('invalid_qr_id', 'wrong_role')"),
@@ -63,21 +64,21 @@ async fn child_scan_outcomes_follow_the_rules() {
     assert_eq!(again.body["parent"]["child_count"], 1);
     let elsewhere = app.scan_child(&t, "SB00002", "0016586").await;
     assert_eq!(elsewhere.status, StatusCode::CONFLICT);
-    assert_eq!(elsewhere.code(), "linked_elsewhere");
+    assert_eq!(elsewhere.code(), ErrorCode::LinkedElsewhere);
     assert_eq!(elsewhere.body["parent_qr_id"], "SB00001");
     assert!(elsewhere.body["detail"]
         .as_str()
         .unwrap()
         .contains("already belongs to SB00001"));
     let parent_as_child = app.scan_child(&t, "SB00001", "SB00002").await;
-    assert_eq!(parent_as_child.code(), "wrong_role");
+    assert_eq!(parent_as_child.code(), ErrorCode::WrongRole);
     let into_itself = app.scan_child(&t, "SB00001", "SB00001").await;
-    assert_eq!(into_itself.code(), "wrong_role");
+    assert_eq!(into_itself.code(), ErrorCode::WrongRole);
     let no_parent = app.scan_child(&t, "SB09999", "0016587").await;
     assert_eq!(no_parent.status, StatusCode::NOT_FOUND);
-    assert_eq!(no_parent.code(), "bag_not_found");
+    assert_eq!(no_parent.code(), ErrorCode::BagNotFound);
     let child_as_parent = app.scan_child(&t, "0016586", "0016587").await;
-    assert_eq!(child_as_parent.code(), "wrong_role");
+    assert_eq!(child_as_parent.code(), ErrorCode::WrongRole);
 }
 
 #[actix_web::test]
@@ -92,7 +93,7 @@ async fn full_and_sealed_parents_refuse_children_but_already_linked_wins() {
     let bag = app.get("/api/v1/bags/M444-00001", &t).await;
     assert_eq!(bag.body["bag"]["status"], "filled");
     let full = app.scan_child(&t, "M444-00001", "C99999").await;
-    assert_eq!(full.code(), "parent_full");
+    assert_eq!(full.code(), ErrorCode::ParentFull);
     assert_eq!(
         app.scan_child(&t, "M444-00001", "C00003").await.body["outcome"],
         "already_linked"
@@ -115,7 +116,10 @@ async fn full_and_sealed_parents_refuse_children_but_already_linked_wins() {
         app.post("/api/v1/bags/SB00005/seal", &t, json!({})).await.status,
         StatusCode::OK
     );
-    assert_eq!(app.scan_child(&t, "SB00005", "D00002").await.code(), "parent_sealed");
+    assert_eq!(
+        app.scan_child(&t, "SB00005", "D00002").await.code(),
+        ErrorCode::ParentSealed
+    );
     assert_eq!(
         app.scan_child(&t, "SB00005", "D00001").await.body["outcome"],
         "already_linked"
@@ -124,7 +128,7 @@ async fn full_and_sealed_parents_refuse_children_but_already_linked_wins() {
         app.post("/api/v1/scans/unlink", &t, json!({"qr_id": "D00001"}))
             .await
             .code(),
-        "parent_sealed"
+        ErrorCode::ParentSealed
     );
     let unsealed = app.post("/api/v1/bags/SB00005/unseal", &t, json!({})).await;
     assert_eq!(unsealed.body["parent"]["status"], "open");
@@ -159,7 +163,7 @@ async fn unlink_keeps_both_bags_and_their_history() {
     assert_eq!(kinds, ["unlink", "child"]);
     let again = app.post("/api/v1/scans/unlink", &t, json!({"qr_id": "E00007"})).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
-    assert_eq!(again.code(), "not_linked");
+    assert_eq!(again.code(), ErrorCode::NotLinked);
     assert_eq!(app.count("SELECT count(*) AS n FROM bag"), 16);
 }
 
@@ -168,7 +172,7 @@ async fn undo_unlinks_the_callers_last_link_within_the_window() {
     let app = spawn_app().await;
     let t = app.admin_token().await;
     let nothing = app.post("/api/v1/scans/undo", &t, json!({})).await;
-    assert_eq!(nothing.code(), "nothing_to_undo");
+    assert_eq!(nothing.code(), ErrorCode::NothingToUndo);
     app.scan_parent(&t, "SB00010").await;
     app.scan_child(&t, "SB00010", "F00001").await;
     app.scan_child(&t, "SB00010", "F00002").await;
@@ -179,7 +183,7 @@ async fn undo_unlinks_the_callers_last_link_within_the_window() {
     app.exec("UPDATE bag_link SET linked_at = now() - interval '61 minutes'");
     assert_eq!(
         app.post("/api/v1/scans/undo", &t, json!({})).await.code(),
-        "nothing_to_undo"
+        ErrorCode::NothingToUndo
     );
 }
 
@@ -220,7 +224,7 @@ async fn idempotency_key_replays_the_first_answer() {
         )
         .await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(other.code(), "idempotency_key_reused");
+    assert_eq!(other.code(), ErrorCode::IdempotencyKeyReused);
     // Errors are remembered too.
     let k2 = [("Idempotency-Key", "scan-2")];
     let missing = app
@@ -232,7 +236,7 @@ async fn idempotency_key_replays_the_first_answer() {
             &k2,
         )
         .await;
-    assert_eq!(missing.code(), "bag_not_found");
+    assert_eq!(missing.code(), ErrorCode::BagNotFound);
     app.scan_parent(&t, "SB09999").await;
     let again = app
         .send(
@@ -243,7 +247,7 @@ async fn idempotency_key_replays_the_first_answer() {
             &k2,
         )
         .await;
-    assert_eq!(again.code(), "bag_not_found");
+    assert_eq!(again.code(), ErrorCode::BagNotFound);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     let long = "k".repeat(256);
     let too_long = app
@@ -324,15 +328,18 @@ async fn dispatchers_see_their_area_only() {
     let created = app.scan_parent(&luck, "SB00050").await;
     assert_eq!(created.body["parent"]["dispatch_area"], "lucknow");
     app.scan_child(&luck, "SB00050", "J00001").await;
-    assert_eq!(app.get("/api/v1/bags/SB00050", &jaipur).await.code(), "bag_not_found");
+    assert_eq!(
+        app.get("/api/v1/bags/SB00050", &jaipur).await.code(),
+        ErrorCode::BagNotFound
+    );
     assert_eq!(
         app.scan_child(&jaipur, "SB00050", "J00002").await.code(),
-        "bag_not_found"
+        ErrorCode::BagNotFound
     );
-    assert_eq!(app.scan_parent(&jaipur, "SB00050").await.code(), "other_area");
+    assert_eq!(app.scan_parent(&jaipur, "SB00050").await.code(), ErrorCode::OtherArea);
     app.scan_parent(&jaipur, "SB00051").await;
     let elsewhere = app.scan_child(&jaipur, "SB00051", "J00001").await;
-    assert_eq!(elsewhere.code(), "linked_elsewhere");
+    assert_eq!(elsewhere.code(), ErrorCode::LinkedElsewhere);
     assert!(
         elsewhere.body.get("parent_qr_id").is_none(),
         "another area's parent is not named"
@@ -357,5 +364,5 @@ async fn dispatchers_see_their_area_only() {
     );
     let r = app.scan_parent(&none, "SB00053").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.code(), "no_dispatch_area");
+    assert_eq!(r.code(), ErrorCode::NoDispatchArea);
 }

@@ -3,6 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tracetrack_api_types::ErrorCode;
 use tracetrack_server::auth::totp;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp, USER_PASSWORD};
 
@@ -108,7 +109,7 @@ async fn every_revocation_is_honoured_at_once_by_another_instance_with_a_warm_ca
     let rotated = access(&first.body);
     assert!(accepted(&two, &rotated).await);
     let reuse = one.call(Method::POST, "/api/v1/auth/refresh", None, body).await;
-    assert_eq!(reuse.code(), "refresh_reused");
+    assert_eq!(reuse.code(), ErrorCode::RefreshReused);
     assert!(!accepted(&two, &rotated).await, "reused: the rotated token ends too");
 
     let reset_path = format!("/api/v1/users/{}", id_of("reset"));
@@ -157,7 +158,7 @@ async fn enrolling_in_2fa_lifts_the_admin_gate_for_a_cached_session_at_once() {
     let app = spawn_app_with(|c| c.require_admin_2fa = true).await;
     let admin = app.admin_token().await;
     let gate = app.get("/api/v1/bills", &admin).await;
-    assert_eq!(gate.code(), "totp_enrolment_required");
+    assert_eq!(gate.code(), ErrorCode::TotpEnrolmentRequired);
     let setup = app.post("/api/v1/auth/2fa/setup", &admin, json!({})).await;
     assert_eq!(setup.status, StatusCode::OK);
     let secret = setup.body["secret"].as_str().unwrap().to_string();

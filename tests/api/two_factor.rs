@@ -3,6 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_server::auth::totp;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, ADMIN_PASSWORD};
 
@@ -51,21 +52,21 @@ async fn enrol_then_sign_in_with_a_code_or_a_recovery_code() {
     assert_eq!(recovery.len(), 10);
     assert_eq!(app.get("/api/v1/auth/me", &t).await.body["two_factor_enabled"], true);
 
-    assert_eq!(login(&app, None).await.code(), "totp_required");
-    assert_eq!(login(&app, Some("123456")).await.code(), "totp_invalid");
+    assert_eq!(login(&app, None).await.code(), ErrorCode::TotpRequired);
+    assert_eq!(login(&app, Some("123456")).await.code(), ErrorCode::TotpInvalid);
     // The code used to enable is spent; the next step's code works once.
     assert_eq!(
         login(&app, Some(&code(&secret, step))).await.code(),
-        "totp_invalid",
+        ErrorCode::TotpInvalid,
         "each code is accepted once"
     );
     let next = code(&secret, step + 1);
     assert_eq!(login(&app, Some(&next)).await.status, StatusCode::OK);
-    assert_eq!(login(&app, Some(&next)).await.code(), "totp_invalid");
+    assert_eq!(login(&app, Some(&next)).await.code(), ErrorCode::TotpInvalid);
     assert_eq!(login(&app, Some(&recovery[0])).await.status, StatusCode::OK);
     assert_eq!(
         login(&app, Some(&recovery[0])).await.code(),
-        "totp_invalid",
+        ErrorCode::TotpInvalid,
         "recovery codes work once"
     );
     let audited = app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'user.2fa_enable'");
@@ -88,7 +89,7 @@ async fn admins_must_enrol_when_required() {
     let t = app.admin_token().await;
     let blocked = app.get("/api/v1/bills", &t).await;
     assert_eq!(blocked.status, StatusCode::FORBIDDEN);
-    assert_eq!(blocked.code(), "totp_enrolment_required");
+    assert_eq!(blocked.code(), ErrorCode::TotpEnrolmentRequired);
     let (_, biller) = app.user_unchecked(&t, "billy", "biller").await;
     assert!(biller.is_none(), "creating users is blocked too");
     let setup = app.post("/api/v1/auth/2fa/setup", &t, json!({})).await;

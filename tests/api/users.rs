@@ -1,5 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app, USER_PASSWORD};
 
 #[actix_web::test]
@@ -20,7 +21,7 @@ async fn admin_creates_lists_and_edits_users() {
             json!({"username": "ravi.k", "password": USER_PASSWORD, "role": "biller"}),
         )
         .await;
-    assert_eq!(dup.code(), "duplicate");
+    assert_eq!(dup.code(), ErrorCode::Duplicate);
     for (body, pointer) in [
         (
             json!({"username": "x", "password": USER_PASSWORD, "role": "biller"}),
@@ -82,7 +83,10 @@ async fn role_change_and_deactivation_end_sessions_at_once() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body["dispatch_area"].is_null(), "billers have no area");
-    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
+    assert_eq!(
+        app.get("/api/v1/auth/me", &token).await.code(),
+        ErrorCode::SessionExpired
+    );
     let token = app.login("worker", USER_PASSWORD).await["access_token"]
         .as_str()
         .unwrap()
@@ -94,7 +98,10 @@ async fn role_change_and_deactivation_end_sessions_at_once() {
         Some(json!({"is_active": false})),
     )
     .await;
-    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
+    assert_eq!(
+        app.get("/api/v1/auth/me", &token).await.code(),
+        ErrorCode::SessionExpired
+    );
     let refused = app
         .call(
             Method::POST,
@@ -103,7 +110,7 @@ async fn role_change_and_deactivation_end_sessions_at_once() {
             Some(json!({"username": "worker", "password": USER_PASSWORD})),
         )
         .await;
-    assert_eq!(refused.code(), "invalid_credentials");
+    assert_eq!(refused.code(), ErrorCode::InvalidCredentials);
     app.call(
         Method::PATCH,
         &format!("/api/v1/users/{id}"),
@@ -124,7 +131,10 @@ async fn role_change_and_deactivation_end_sessions_at_once() {
         )
         .await;
     assert_eq!(ended.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/v1/auth/me", &token).await.code(), "session_expired");
+    assert_eq!(
+        app.get("/api/v1/auth/me", &token).await.code(),
+        ErrorCode::SessionExpired
+    );
 }
 
 #[actix_web::test]
@@ -140,12 +150,12 @@ async fn admins_cannot_remove_themselves_or_the_last_admin() {
             Some(json!({"role": "biller"})),
         )
         .await;
-    assert_eq!(own.code(), "self_change");
+    assert_eq!(own.code(), ErrorCode::SelfChange);
     assert_eq!(
         app.call(Method::DELETE, &format!("/api/v1/users/{me}"), Some(&admin), None)
             .await
             .code(),
-        "self_change"
+        ErrorCode::SelfChange
     );
     let (other, other_token) = app.user(&admin, "admin2", "admin", None).await;
     // With two admins, admin2 may demote the first; then admin2 is the last.
@@ -171,7 +181,7 @@ async fn admins_cannot_remove_themselves_or_the_last_admin() {
             Some(json!({"is_active": false})),
         )
         .await;
-    assert_eq!(last.code(), "self_change");
+    assert_eq!(last.code(), ErrorCode::SelfChange);
     let deleted = app
         .call(Method::DELETE, &format!("/api/v1/users/{me}"), Some(&other_token), None)
         .await;
@@ -246,7 +256,7 @@ async fn managed_lists_are_readable_by_all_and_editable_by_admins() {
         )
         .await
         .code(),
-        "duplicate"
+        ErrorCode::Duplicate
     );
     let retired = app
         .call(
@@ -294,7 +304,7 @@ async fn managed_lists_are_readable_by_all_and_editable_by_admins() {
     .await;
     assert_eq!(
         app.scan_parent(&admin, "WH0002").await.code(),
-        "wrong_role",
+        ErrorCode::WrongRole,
         "now only the child format fits"
     );
     assert_eq!(

@@ -2,6 +2,7 @@
 //! `Accept-Encoding`; deep links fall back to `index.html`.
 
 use reqwest::{Method, StatusCode};
+use tracetrack_api_types::ErrorCode;
 use tracetrack_test_utils::{spawn_app_with, TestApp};
 
 /// A web app directory with one asset in three encodings (the contents only
@@ -51,7 +52,7 @@ async fn precompressed_assets_are_served_by_accept_encoding() {
         let r = app.call(Method::GET, path, None, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(r.header("content-type"), Some("application/problem+json"), "{path}");
-        assert_eq!(r.code(), "not_found", "{path}");
+        assert_eq!(r.code(), ErrorCode::NotFound, "{path}");
     }
     let wrong_method = app.call(Method::DELETE, "/api/v1/bags/SB00001/seal", None, None).await;
     assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);

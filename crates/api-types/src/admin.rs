@@ -12,6 +12,9 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// `POST /users`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "username": "ravi.k", "email": "ravi.k@example.com", "password": "Akola-dock-3-2026", "role": "dispatcher",
+    "dispatch_area": "akola"})))]
 pub struct CreateUserRequest {
     /// Login name: 3–50 of `a-z 0-9 . _ -`.
     pub username: String,
@@ -29,6 +32,7 @@ pub struct CreateUserRequest {
 /// `PATCH /users/{id}`: only the fields sent change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"role": "biller", "dispatch_area": null})))]
 pub struct PatchUserRequest {
     /// New role (ends the user's sessions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +55,7 @@ pub struct PatchUserRequest {
 /// A dispatch area.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"code": "akola", "name": "Akola", "active": true})))]
 pub struct DispatchArea {
     /// Stable code, e.g. `lucknow`.
     pub code: String,
@@ -63,6 +68,7 @@ pub struct DispatchArea {
 /// `POST /dispatch-areas`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"code": "nagpur", "name": "Nagpur"})))]
 pub struct CreateAreaRequest {
     /// Stable code: 2–40 of `a-z 0-9 _ -`.
     pub code: String,
@@ -73,6 +79,7 @@ pub struct CreateAreaRequest {
 /// `PATCH /dispatch-areas/{code}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"active": false})))]
 pub struct PatchAreaRequest {
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,6 +92,9 @@ pub struct PatchAreaRequest {
 /// A bag format.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "code": "SB", "name": "Mustard (SB)", "role": "parent", "pattern": "^SB\\d{5}$", "capacity": 30,
+    "child_weight_kg": 1.0, "active": true})))]
 pub struct BagFormat {
     /// Stable code, e.g. `SB`.
     pub code: String,
@@ -105,6 +115,9 @@ pub struct BagFormat {
 /// `POST /bag-formats`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "code": "GN", "name": "Groundnut (GN)", "role": "parent", "pattern": "^GN\\d{5}$", "capacity": 25,
+    "child_weight_kg": 2.0})))]
 pub struct CreateFormatRequest {
     /// Stable code: 2–20 of `A-Z 0-9 _ -`.
     pub code: String,
@@ -125,6 +138,7 @@ pub struct CreateFormatRequest {
 /// `PATCH /bag-formats/{code}`; existing bags keep their copied values.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"capacity": 20})))]
 pub struct PatchFormatRequest {
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +160,12 @@ pub struct PatchFormatRequest {
 /// One audit log row.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 90412, "occurred_at": "2026-12-03T10:30:00Z", "actor_id": 1, "action": "dispatch_area.update",
+    "entity_type": "dispatch_area", "entity_id": "sangaria",
+    "before": {"code": "sangaria", "name": "Sangaria", "active": true},
+    "after": {"code": "sangaria", "name": "Sangaria", "active": false}, "ip": "10.20.4.0",
+    "request_id": "230e250f-6d95-44f4-837f-c90a92bcd1ca"})))]
 pub struct AuditEntry {
     /// Row id.
     pub id: i64,
@@ -184,6 +204,10 @@ pub struct BillsByStatus {
 /// `GET /stats`: exact counts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "parents": 1284, "children": 30517, "links": 29870,
+    "bills_by_status": {"new": 3, "processing": 5, "completed": 212}, "scans_today": 1432, "scans_last_hour": 187,
+    "active_users_last_hour": 6, "bills": 220})))]
 pub struct Stats {
     /// Parent bags (not deleted).
     pub parents: i64,

@@ -8,6 +8,10 @@ use chrono::{DateTime, Utc};
 /// A user as every endpoint shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 7, "username": "ravi.k", "email": "ravi.k@example.com", "role": "dispatcher", "dispatch_area": "akola",
+    "is_active": true, "two_factor_enabled": false, "created_at": "2026-11-24T06:30:00Z",
+    "last_login_at": "2026-12-03T08:31:05Z"})))]
 pub struct User {
     /// Numeric id.
     pub id: i64,
@@ -46,6 +50,15 @@ pub struct LoginRequest {
 /// A new access token and refresh token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.\
+        eyJzdWIiOiI3Iiwic2lkIjoiYjhlNGYxYzItNWQzYS00ZTZmLTlhMWItN2MyZDNlNGY1YTZiIiwiaWF0IjoxNzk2Mjg2NjY1LCJleHAiOjE3\
+        OTYyODc1NjV9.4AAeiI9622tLX5dnVitQsQZBeu65abhePQX_4naYvYU",
+    "token_type": "Bearer", "expires_in": 900, "refresh_token": "EwVbyiE17XJ-MD8GenowJpTvAvsgO325RfCF85bsVOM",
+    "session_expires_at": "2026-12-03T09:31:05Z",
+    "user": {"id": 7, "username": "ravi.k", "email": "ravi.k@example.com", "role": "dispatcher",
+        "dispatch_area": "akola", "is_active": true, "two_factor_enabled": false, "created_at": "2026-11-24T06:30:00Z",
+        "last_login_at": "2026-12-03T08:31:05Z"}})))]
 pub struct TokenResponse {
     /// Short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
@@ -64,6 +77,8 @@ pub struct TokenResponse {
 /// `POST /auth/refresh`; the token may come from the cookie instead.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "refresh_token": "EwVbyiE17XJ-MD8GenowJpTvAvsgO325RfCF85bsVOM"})))]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     #[serde(default)]
@@ -73,6 +88,8 @@ pub struct RefreshRequest {
 /// `POST /auth/password`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "current_password": "Akola-dock-3-2026", "new_password": "mustard-monsoon-4417"})))]
 pub struct ChangePasswordRequest {
     /// The current password.
     pub current_password: String,
@@ -83,6 +100,10 @@ pub struct ChangePasswordRequest {
 /// `POST /auth/2fa/setup`: a new secret to enter in an authenticator app.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "secret": "LKLIYAXDVNSXFOMZXU6KNMSJP4J5SE5P",
+    "otpauth_url": "otpauth://totp/TraceTrack:ravi.k?secret=LKLIYAXDVNSXFOMZXU6KNMSJP4J5SE5P&issuer=TraceTrack&\
+        algorithm=SHA1&digits=6&period=30"})))]
 pub struct TotpSetup {
     /// RFC 4648 base32, no padding.
     pub secret: String,
@@ -93,6 +114,7 @@ pub struct TotpSetup {
 /// `POST /auth/2fa/enable`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"code": "492039"})))]
 pub struct TotpCodeRequest {
     /// The current 6-digit code.
     pub code: String,
@@ -101,6 +123,9 @@ pub struct TotpCodeRequest {
 /// The one-time recovery codes, shown once.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "recovery_codes": ["CBRP89DVAQ", "GREFP8HYGJ", "92ZJYO9HG6", "BUG6J79BI5", "SZD64JFJK8", "I9SH8YUQ06", "L4JHZQSLTU",
+        "3EWDQM1X3P", "MCNY9QS0V4", "WB1B9N2F35"]})))]
 pub struct RecoveryCodes {
     /// Ten codes; each signs in once instead of a TOTP code.
     pub recovery_codes: Vec<String>,
@@ -109,6 +134,7 @@ pub struct RecoveryCodes {
 /// `POST /auth/2fa/disable`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"password": "mustard-monsoon-4417"})))]
 pub struct PasswordConfirmRequest {
     /// The account's password.
     pub password: String,
@@ -117,6 +143,7 @@ pub struct PasswordConfirmRequest {
 /// `POST /auth/password/forgot`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"email": "ravi.k@example.com"})))]
 pub struct ForgotPasswordRequest {
     /// The account's e-mail address.
     pub email: String,
@@ -125,6 +152,8 @@ pub struct ForgotPasswordRequest {
 /// `POST /auth/password/reset`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "token": "0HLMq8bmFwv0pZj2Zzr7VSFf3eysFwQyoVumDQYYHTI", "new_password": "winter-lot-8821-akola"})))]
 pub struct ResetPasswordRequest {
     /// The token from the e-mail (valid one hour, once).
     pub token: String,
@@ -135,6 +164,8 @@ pub struct ResetPasswordRequest {
 /// `POST /auth/register` (only with `ALLOW_REGISTRATION=true`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "username": "sunita.p", "email": "sunita.p@example.com", "password": "sangaria-gate-2-7731"})))]
 pub struct RegisterRequest {
     /// Login name: 3–50 of `a-z 0-9 . _ -`.
     pub username: String,
@@ -147,6 +178,11 @@ pub struct RegisterRequest {
 /// A mail kept in the outbox (no SMTP relay configured).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 318, "to": "ravi.k@example.com", "subject": "TraceTrack password reset",
+    "body": "Hello ravi.k,\n\nsomeone asked to reset your TraceTrack password. Use this code within one hour:\n\n\
+        0HLMq8bmFwv0pZj2Zzr7VSFf3eysFwQyoVumDQYYHTI\n\nIf it was not you, ignore this mail.",
+    "created_at": "2026-12-03T10:05:12Z", "sent_at": null, "attempts": 0, "last_error": null})))]
 pub struct OutboxMail {
     /// Row id.
     pub id: i64,

@@ -9,6 +9,10 @@ use chrono::{DateTime, Utc};
 /// A bag of either role; parent-only fields are `null` for children.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "qr_id": "SB00042", "role": "parent", "format_code": "SB", "status": "open", "child_count": 17, "capacity": 30,
+    "weight_kg": 17.0, "remaining": 13, "dispatch_area": "akola", "bill_number": null, "sealed_reason": null,
+    "created_by": 7, "created_at": "2026-12-03T08:40:12Z", "updated_at": "2026-12-03T09:15:00Z"})))]
 pub struct BagView {
     /// The id.
     pub qr_id: String,
@@ -65,6 +69,20 @@ pub struct BillSummary {
 /// `GET /bags/{qr_id}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "bag": {"qr_id": "K00017", "role": "child", "format_code": "CHILD", "status": "linked", "child_count": null,
+        "capacity": null, "weight_kg": null, "remaining": null, "dispatch_area": "akola", "bill_number": null,
+        "sealed_reason": null, "created_by": 7, "created_at": "2026-12-03T09:15:00Z",
+        "updated_at": "2026-12-03T09:15:00Z"},
+    "parent": {"qr_id": "SB00042", "role": "parent", "format_code": "SB", "status": "open", "child_count": 17,
+        "capacity": 30, "weight_kg": 17.0, "remaining": 13, "dispatch_area": "akola", "bill_number": null,
+        "sealed_reason": null, "created_by": 7, "created_at": "2026-12-03T08:40:12Z",
+        "updated_at": "2026-12-03T09:15:00Z"},
+    "children": [], "bill": null,
+    "events": [{"id": 55120, "occurred_at": "2026-12-03T09:14:58Z", "recorded_at": "2026-12-03T09:15:00Z", "user_id": 7,
+            "station_id": "dock-3", "kind": "child", "qr_id": "K00017", "parent_qr_id": "SB00042", "bill_id": null,
+            "outcome": "linked", "refused": false,
+            "idempotency_key": "1a23b2f7e50-550e26b87ca8f0dd576d111d44aedd7c"}]})))]
 pub struct BagDetail {
     /// The bag.
     pub bag: BagView,
@@ -81,6 +99,7 @@ pub struct BagDetail {
 /// `POST /bags`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"qr_id": "SB00043", "role": "parent"})))]
 pub struct CreateBagRequest {
     /// The id.
     pub qr_id: String,
@@ -92,6 +111,7 @@ pub struct CreateBagRequest {
 /// `POST /bags/{qr_id}/seal`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"reason": "Lot finished: 17 of 30 bags packed"})))]
 pub struct SealRequest {
     /// Required when the parent is below capacity.
     #[serde(default)]
@@ -101,6 +121,11 @@ pub struct SealRequest {
 /// `{bag}` answer of restore.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "bag": {"qr_id": "SB00038", "role": "parent", "format_code": "SB", "status": "open", "child_count": 0,
+        "capacity": 30, "weight_kg": 0.0, "remaining": 30, "dispatch_area": "akola", "bill_number": null,
+        "sealed_reason": null, "created_by": 7, "created_at": "2026-12-02T14:05:41Z",
+        "updated_at": "2026-12-03T10:20:00Z"}})))]
 pub struct BagResponse {
     /// The bag.
     pub bag: BagView,
@@ -109,6 +134,9 @@ pub struct BagResponse {
 /// `{parent}` answer of seal and unseal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "parent": {"qr_id": "SB00042", "format_code": "SB", "status": "sealed", "child_count": 17, "capacity": 30,
+        "weight_kg": 17.0, "remaining": 13, "dispatch_area": "akola", "bill_number": null}})))]
 pub struct ParentResponse {
     /// The parent after the change.
     pub parent: crate::scans::ParentView,

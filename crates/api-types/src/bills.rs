@@ -8,6 +8,13 @@ use chrono::{DateTime, Utc};
 /// A bill with its counters and derived weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 412, "bill_number": "B-2026-0412", "description": "Mustard and moong for the Akola dealer",
+    "destination": "Shree Ganesh Traders, Akola", "vehicle_number": "MH30 AB 4417", "status": "processing",
+    "capacity": 10, "parent_count": 3, "child_count": 73, "remaining": 7, "actual_weight_kg": 73.0,
+    "expected_weight_kg": 75.0, "variance_kg": -2.0, "measured_weight_kg": 74.5, "measured_variance_kg": 1.5,
+    "created_by": 4, "created_at": "2026-12-03T07:50:00Z", "updated_at": "2026-12-03T10:42:18Z",
+    "completed_at": null})))]
 pub struct Bill {
     /// Numeric id used in paths.
     pub id: i64,
@@ -70,6 +77,18 @@ pub struct BillParent {
 /// `GET /bills/{id}`: the bill and its parents.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 412, "bill_number": "B-2026-0412", "description": "Mustard and moong for the Akola dealer",
+    "destination": "Shree Ganesh Traders, Akola", "vehicle_number": "MH30 AB 4417", "status": "processing",
+    "capacity": 10, "parent_count": 3, "child_count": 73, "remaining": 7, "actual_weight_kg": 73.0,
+    "expected_weight_kg": 75.0, "variance_kg": -2.0, "measured_weight_kg": 74.5, "measured_variance_kg": 1.5,
+    "created_by": 4, "created_at": "2026-12-03T07:50:00Z", "updated_at": "2026-12-03T10:42:18Z", "completed_at": null,
+    "parents": [{"qr_id": "SB00040", "format_code": "SB", "status": "billed", "child_count": 30, "weight_kg": 30.0,
+            "expected_weight_kg": 30.0},
+        {"qr_id": "SB00041", "format_code": "SB", "status": "billed", "child_count": 28, "weight_kg": 28.0,
+            "expected_weight_kg": 30.0},
+        {"qr_id": "M444-00017", "format_code": "M444", "status": "billed", "child_count": 15, "weight_kg": 15.0,
+            "expected_weight_kg": 15.0}]})))]
 pub struct BillDetail {
     /// The bill's fields.
     #[serde(flatten)]
@@ -106,6 +125,8 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// `PATCH /bills/{id}`: only the fields sent change; `null` clears a text or the scale reading.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "vehicle_number": "MH30 AB 4417", "measured_weight_kg": 74.5})))]
 pub struct PatchBillRequest {
     /// Free text.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
@@ -131,6 +152,7 @@ pub struct PatchBillRequest {
 /// `POST /bills/{id}/parents`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"qr_id": "SB00044"})))]
 pub struct AddParentRequest {
     /// The parent's id (scanned text is normalised).
     pub qr_id: String,
@@ -139,6 +161,8 @@ pub struct AddParentRequest {
 /// `POST /bills/{id}/reopen`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "reason": "Truck changed at the gate: the vehicle number must be corrected"})))]
 pub struct ReopenRequest {
     /// Why the completed bill is reopened.
     pub reason: String,

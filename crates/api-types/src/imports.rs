@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 /// An import job and its progress.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 27, "kind": "batch_sheet", "mode": "best_effort", "filename": "akola-batch-2026-12-03.xlsx",
+    "status": "succeeded", "total_rows": 480, "processed_rows": 480, "applied_rows": 478, "error_rows": 2,
+    "percent": 100, "message": "478 rows imported, 2 rows with errors.", "created_by": 1, "created_by_name": "admin",
+    "created_at": "2026-12-03T12:00:04Z", "updated_at": "2026-12-03T12:00:19Z",
+    "finished_at": "2026-12-03T12:00:19Z"})))]
 pub struct ImportJob {
     pub id: i64,
     /// `bags` (`qr_id,role,parent_qr_id`), `bills` (`bill_number,description,capacity`)
@@ -49,6 +55,13 @@ pub struct ImportRowError {
 /// A job with its first 1,000 row errors.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 27, "kind": "batch_sheet", "mode": "best_effort", "filename": "akola-batch-2026-12-03.xlsx",
+    "status": "succeeded", "total_rows": 480, "processed_rows": 480, "applied_rows": 478, "error_rows": 2,
+    "percent": 100, "message": "478 rows imported, 2 rows with errors.", "created_by": 1, "created_by_name": "admin",
+    "created_at": "2026-12-03T12:00:04Z", "updated_at": "2026-12-03T12:00:19Z", "finished_at": "2026-12-03T12:00:19Z",
+    "errors": [{"row": 57, "code": "linked_elsewhere", "message": "Bag K00311 already belongs to SB00039."},
+        {"row": 481, "code": "no_parent", "message": "No parent row closes the batch K00977 is in."}]})))]
 pub struct ImportDetail {
     #[serde(flatten)]
     pub job: ImportJob,

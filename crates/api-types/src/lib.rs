@@ -8,6 +8,8 @@ pub mod bags;
 pub mod bills;
 pub mod error_code;
 pub mod events;
+#[cfg(all(test, feature = "openapi"))]
+mod examples;
 pub mod imports;
 pub mod notifications;
 pub mod problem;
@@ -46,6 +48,7 @@ pub struct Items<T> {
 /// Liveness answer of `/health`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"status": "ok", "checks": {"postgres": "ok", "redis": "ok"}})))]
 pub struct HealthStatus {
     /// `ok`, or `unavailable` from `/ready` when a dependency fails.
     pub status: String,

@@ -27,6 +27,14 @@ pub struct Notification {
 /// `GET /notifications`: one page, newest first, and the unread count.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "items": [{"id": 912, "level": "warning", "title": "Import finished",
+            "message": "478 rows imported, 2 rows with errors.", "link": "/admin/imports/27", "read": false,
+            "created_at": "2026-12-03T12:00:19Z"},
+        {"id": 905, "level": "info", "title": "Promotion request",
+            "message": "ravi.k asks to become biller: I prepare the Akola bills when meera.s is on leave.",
+            "link": "/admin/promotions", "read": true, "created_at": "2026-12-03T10:12:44Z"}],
+    "next_cursor": null, "unread_count": 1})))]
 pub struct NotificationPage {
     /// The notifications of this page.
     pub items: Vec<Notification>,
@@ -39,6 +47,11 @@ pub struct NotificationPage {
 /// A request for a higher role.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 31, "user_id": 7, "username": "ravi.k", "current_role": "dispatcher", "requested_role": "biller",
+    "reason": "I prepare the Akola bills when meera.s is on leave.", "status": "approved", "decided_by": 1,
+    "decision_note": "Approved for the winter season.", "decided_at": "2026-12-03T10:30:00Z",
+    "created_at": "2026-12-03T10:12:44Z"})))]
 pub struct PromotionRequest {
     /// Row id.
     pub id: i64,
@@ -67,6 +80,8 @@ pub struct PromotionRequest {
 /// `POST /promotion-requests`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "requested_role": "biller", "reason": "I prepare the Akola bills when meera.s is on leave."})))]
 pub struct CreatePromotionRequest {
     /// `biller` or `admin`, above the caller's role.
     pub requested_role: Role,
@@ -77,6 +92,7 @@ pub struct CreatePromotionRequest {
 /// `POST /promotion-requests/{id}/approve` and `/reject`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"note": "Approved for the winter season."})))]
 pub struct DecidePromotionRequest {
     /// A note for the requester (at most 500 characters).
     #[serde(default)]

@@ -24,6 +24,15 @@ pub struct EodBill {
 /// The bills created on one day in the report time zone, summed up.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "date": "2026-12-03", "timezone": "Asia/Kolkata", "bills": 2, "by_status": {"completed": 1, "processing": 1},
+    "by_creator": {"meera.s": 2}, "parents": 13, "children": 373, "actual_weight_kg": 373.0,
+    "expected_weight_kg": 375.0,
+    "rows": [{"bill_number": "B-2026-0411", "status": "completed", "created_by": "meera.s", "parents": 10,
+            "children": 300, "actual_weight_kg": 300.0, "expected_weight_kg": 300.0,
+            "created_at": "2026-12-03T05:10:00Z"},
+        {"bill_number": "B-2026-0412", "status": "processing", "created_by": "meera.s", "parents": 3, "children": 73,
+            "actual_weight_kg": 73.0, "expected_weight_kg": 75.0, "created_at": "2026-12-03T07:50:00Z"}]})))]
 pub struct EodReport {
     /// The day reported.
     pub date: NaiveDate,
@@ -48,6 +57,7 @@ pub struct EodReport {
 /// `POST /reports/eod/send`: the report went to the outbox for these many readers.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"date": "2026-12-03", "recipients": 3})))]
 pub struct EodSent {
     pub date: NaiveDate,
     /// Active admins and billers with an e-mail address.

@@ -60,6 +60,10 @@ pub struct ScanParentRequest {
 /// Answer of `POST /scans/parent`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "outcome": "existing",
+    "parent": {"qr_id": "SB00042", "format_code": "SB", "status": "open", "child_count": 17, "capacity": 30,
+        "weight_kg": 17.0, "remaining": 13, "dispatch_area": "akola", "bill_number": null}})))]
 pub struct ScanParentResponse {
     /// `created` or `existing`.
     pub outcome: ScanOutcome,
@@ -84,6 +88,12 @@ pub struct ScanChildRequest {
 /// Answer of `POST /scans/child`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "outcome": "linked",
+    "child": {"qr_id": "K00017", "format_code": "CHILD", "status": "linked", "dispatch_area": "akola",
+        "parent_qr_id": "SB00042"},
+    "parent": {"qr_id": "SB00042", "format_code": "SB", "status": "open", "child_count": 17, "capacity": 30,
+        "weight_kg": 17.0, "remaining": 13, "dispatch_area": "akola", "bill_number": null}})))]
 pub struct ScanChildResponse {
     /// `linked` or `already_linked`.
     pub outcome: ScanOutcome,
@@ -96,6 +106,7 @@ pub struct ScanChildResponse {
 /// `POST /scans/unlink`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"qr_id": "K00017", "occurred_at": "2026-12-03T09:16:40Z"})))]
 pub struct UnlinkRequest {
     /// The child to take out of its parent.
     pub qr_id: String,
@@ -107,6 +118,9 @@ pub struct UnlinkRequest {
 /// Answer of `POST /scans/unlink`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "parent": {"qr_id": "SB00042", "format_code": "SB", "status": "open", "child_count": 16, "capacity": 30,
+        "weight_kg": 16.0, "remaining": 14, "dispatch_area": "akola", "bill_number": null}})))]
 pub struct UnlinkResponse {
     /// The parent after the unlink.
     pub parent: ParentView,
@@ -115,6 +129,10 @@ pub struct UnlinkResponse {
 /// Answer of `POST /scans/undo`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "unlinked_qr_id": "K00017",
+    "parent": {"qr_id": "SB00042", "format_code": "SB", "status": "open", "child_count": 16, "capacity": 30,
+        "weight_kg": 16.0, "remaining": 14, "dispatch_area": "akola", "bill_number": null}})))]
 pub struct UndoResponse {
     /// The child that was unlinked.
     pub unlinked_qr_id: String,
@@ -147,6 +165,13 @@ pub struct BatchEvent {
 /// that cannot be read gets its own `422`, and the others still apply.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "events": [{"kind": "child", "qr_id": "K00018", "parent_qr_id": "SB00042",
+            "idempotency_key": "1a23b316e68-e8369ef6b5ec044db40c7ba156c5a48d", "occurred_at": "2026-12-03T09:17:05Z",
+            "station_id": "dock-3"},
+        {"kind": "child", "qr_id": "K00311", "parent_qr_id": "SB00042",
+            "idempotency_key": "1a23b3189c0-b4100ea13c5d87b713bbcdae5315cbf3", "occurred_at": "2026-12-03T09:17:12Z",
+            "station_id": "dock-3"}]})))]
 pub struct BatchRequest {
     /// Applied in order, each in its own transaction.
     pub events: Vec<BatchEvent>,
@@ -172,6 +197,17 @@ pub struct BatchResult {
 /// Answer of `POST /scans/batch`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "results": [{"idempotency_key": "1a23b316e68-e8369ef6b5ec044db40c7ba156c5a48d", "status": 201, "replayed": false,
+            "body": {"outcome": "linked",
+                "child": {"qr_id": "K00018", "format_code": "CHILD", "status": "linked", "dispatch_area": "akola",
+                    "parent_qr_id": "SB00042"},
+                "parent": {"qr_id": "SB00042", "format_code": "SB", "status": "open", "child_count": 18, "capacity": 30,
+                    "weight_kg": 18.0, "remaining": 12, "dispatch_area": "akola", "bill_number": null}}},
+        {"idempotency_key": "1a23b3189c0-b4100ea13c5d87b713bbcdae5315cbf3", "status": 409, "replayed": false,
+            "body": {"type": "/problems/linked_elsewhere", "title": "Bag belongs to another parent", "status": 409,
+                "detail": "Bag K00311 already belongs to SB00039.", "code": "linked_elsewhere",
+                "instance": "5ab24ed0-3718-4275-a9ff-c31615d38521", "parent_qr_id": "SB00039"}}]})))]
 pub struct BatchResponse {
     /// One per event, in order.
     pub results: Vec<BatchResult>,
@@ -180,6 +216,10 @@ pub struct BatchResponse {
 /// One row of the append-only scan event log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "id": 55120, "occurred_at": "2026-12-03T09:14:58Z", "recorded_at": "2026-12-03T09:15:00Z", "user_id": 7,
+    "station_id": "dock-3", "kind": "child", "qr_id": "K00017", "parent_qr_id": "SB00042", "bill_id": null,
+    "outcome": "linked", "refused": false, "idempotency_key": "1a23b2f7e50-550e26b87ca8f0dd576d111d44aedd7c"})))]
 pub struct ScanEvent {
     /// Event id.
     pub id: i64,

@@ -32,6 +32,12 @@ pub struct SlowQuery {
 /// How this instance is doing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "version": "0.1.0", "uptime_seconds": 273615, "database": "ok", "database_bytes": 48234496, "redis": "ok",
+    "pool": {"max": 8, "open": 5, "idle": 3, "in_use": 2}, "memory_rss_bytes": 61865984, "errors_last_hour": 0,
+    "slow_query_ms": 100,
+    "slow_queries": [{"at": "2026-12-03T10:42:18Z", "ms": 342,
+            "request_id": "c728d1b5-9d64-42fd-9f91-301fe41ef82a"}]})))]
 pub struct SystemHealth {
     /// Server version.
     pub version: String,

@@ -164,7 +164,7 @@ pub fn escape_like(s: &str) -> String {
 }
 
 /// Bills per status: (status, count).
-pub fn count_by_status(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn count_by_status(conn: &mut PgConnection) -> QueryResult<Vec<(BillStatus, i64)>> {
     bill::table
         .group_by(bill::status)
         .select((bill::status, diesel::dsl::count_star()))

@@ -1,4 +1,4 @@
-//! What a user may see of bags and scan events (docs/domain.md §2). Decided once
+//! What a user may see of bags and scan events (docs/domain.md §3, §5). Decided once
 //! from the user's role and area; the database applies the same rule in SQL
 //! (`tracetrack_db::visibility`), the server in memory with the methods here.
 

@@ -4,6 +4,7 @@
 mod db;
 
 use std::net::TcpListener;
+use tracetrack_api_types::ErrorCode;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -38,9 +39,21 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The problem `code`, if the answer is a problem document.
-    pub fn code(&self) -> &str {
-        self.body["code"].as_str().unwrap_or("")
+    /// The problem `code`; panics unless the answer is a problem document whose code
+    /// `ErrorCode` names (so a test also catches a code the server made up).
+    pub fn code(&self) -> ErrorCode {
+        let text = self.body["code"].as_str();
+        text.and_then(ErrorCode::parse).unwrap_or_else(|| {
+            panic!(
+                "expected a problem with a known code, got {} {}",
+                self.status, self.body
+            )
+        })
+    }
+
+    /// The problem `code` when the answer is a problem document with a known code.
+    pub fn problem(&self) -> Option<ErrorCode> {
+        self.body["code"].as_str().and_then(ErrorCode::parse)
     }
 
     /// A header as text.

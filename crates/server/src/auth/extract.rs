@@ -138,7 +138,7 @@ pub async fn session_user(state: &AppState, token: &str, path: &str, touch: Touc
         "/api/v1/auth/me",
     ];
     let must_enrol = state.config.require_admin_2fa && !exempt.contains(&path);
-    if must_enrol && snapshot.role == "admin" && !snapshot.totp_enabled {
+    if must_enrol && snapshot.role == Role::Admin && !snapshot.totp_enabled {
         return Err(ApiError::new(
             actix_web::http::StatusCode::FORBIDDEN,
             ErrorCode::TotpEnrolmentRequired,
@@ -147,7 +147,7 @@ pub async fn session_user(state: &AppState, token: &str, path: &str, touch: Touc
     }
     Ok(CurrentUser {
         id: snapshot.user_id,
-        role: Role::parse(&snapshot.role).ok_or_else(|| ApiError::internal("unknown role in database"))?,
+        role: snapshot.role,
         username: snapshot.username,
         dispatch_area: snapshot.dispatch_area,
         session_id,
@@ -166,7 +166,7 @@ fn read_session(
     let mut snapshot = Snapshot {
         user_id: user.id,
         username: user.username,
-        role: user.role.to_string(),
+        role: user.role,
         dispatch_area: user.dispatch_area,
         totp_enabled: user.totp_enabled,
         expires_at: session.expires_at,

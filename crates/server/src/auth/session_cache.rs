@@ -13,6 +13,7 @@
 use chrono::{DateTime, Utc};
 use deadpool_redis::redis;
 use serde::{Deserialize, Serialize};
+use tracetrack_api_types::Role;
 use uuid::Uuid;
 
 use crate::redis::Redis;
@@ -28,7 +29,7 @@ const EPOCH_TTL: u64 = 7 * 24 * 3600;
 pub struct Snapshot {
     pub user_id: i64,
     pub username: String,
-    pub role: String,
+    pub role: Role,
     pub dispatch_area: Option<String>,
     pub totp_enabled: bool,
     pub expires_at: DateTime<Utc>,

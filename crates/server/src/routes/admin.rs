@@ -4,6 +4,7 @@ use actix_web::{get, web};
 use chrono::{Duration, TimeZone, Utc};
 use serde::Deserialize;
 use tracetrack_api_types::admin::{AuditEntry, BillsByStatus, Stats};
+use tracetrack_api_types::BillStatus;
 use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::audit::{self, AuditFilter};
@@ -39,10 +40,10 @@ async fn stats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web:
                 completed: 0,
             };
             for (status, n) in tracetrack_db::bills::count_by_status(c)? {
-                match status.as_str() {
-                    "new" => by.new = n,
-                    "processing" => by.processing = n,
-                    _ => by.completed = n,
+                match status {
+                    BillStatus::New => by.new = n,
+                    BillStatus::Processing => by.processing = n,
+                    BillStatus::Completed => by.completed = n,
                 }
             }
             let now = Utc::now();

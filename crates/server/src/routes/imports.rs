@@ -5,9 +5,8 @@ use actix_multipart::{Field, Multipart};
 use actix_web::{get, post, web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::json;
 use tracetrack_api_types::imports::{ImportDetail, ImportJob, ImportRowError};
-use tracetrack_api_types::{ImportMode, ImportState, Role};
+use tracetrack_api_types::{ImportMode, Role};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::imports::ImportRow;
 use utoipa::{IntoParams, ToSchema};
@@ -16,9 +15,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::common::{decode_id_cursor, id_key, limit, page};
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult};
-use crate::services::audit::Auditor;
-use crate::services::imports::file::{self, ImportKind};
-use crate::services::imports::{self as job, Job};
+use crate::services::imports as job;
+use crate::services::imports::file::ImportKind;
+use crate::services::imports::upload::{self, Upload};
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
@@ -28,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The multipart form of an upload.
 #[derive(ToSchema)]
+#[schema(example = json!({"file": "akola-batch-2026-12-03.xlsx", "kind": "batch_sheet", "mode": "best_effort"}))]
 #[allow(dead_code)]
 pub struct ImportUpload {
     /// The CSV (UTF-8) or XLSX file, at most `MAX_FILE_UPLOAD_SIZE` bytes.
@@ -91,74 +91,15 @@ async fn start_import(state: web::Data<AppState>, ctx: Ctx, mut form: Multipart)
             ApiError::invalid_field("/mode", "invalid", "mode must be all_or_nothing or best_effort.")
         })?,
     };
-    let (rows, layout) = web::block(move || {
-        let rows = file::read(&bytes)?;
-        let layout = file::layout(&rows, kind)?;
-        Ok::<_, ApiError>((rows, layout))
-    })
-    .await??;
-    let data_rows = rows.len().saturating_sub(layout.first_row);
-    if data_rows == 0 {
-        return Err(ApiError::unprocessable(
-            ErrorCode::EmptyFile,
-            "The file has no data rows.",
-        ));
-    }
-    let total = i32::try_from(data_rows)
-        .map_err(|_| ApiError::unprocessable(ErrorCode::BadFile, "The file has too many rows."))?;
-    let st = state.get_ref().clone();
-    let (user, request_id) = (ctx.user.clone(), ctx.request_id.clone());
-    let (id, formats) = state
-        .tx(move |c| {
-            let id = tracetrack_db::imports::insert(c, layout.kind, mode, &filename, total, ctx.user.id)?;
-            let after = json!({"kind": layout.kind.as_str(), "mode": mode, "filename": filename, "total_rows": total});
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "import.create",
-                "import",
-                Some(id.to_string()),
-                None,
-                Some(after),
-            )?;
-            Ok((id, st.formats.get(c)?))
-        })
-        .await?;
-    let work = Job {
-        id,
-        layout,
-        all_or_nothing: mode == ImportMode::AllOrNothing,
-        user,
-        rows,
-        request_id,
+    let upload = Upload {
+        filename,
+        bytes,
+        kind,
+        mode,
     };
-    let st = state.get_ref().clone();
-    actix_web::rt::spawn(async move {
-        let (pool, config) = (st.pool.clone(), st.config.clone());
-        let outcome = web::block(move || job::run(&pool, &config, formats, work)).await;
-        if let Err(e) = outcome.map_err(ApiError::from).and_then(|r| r) {
-            tracing::error!(import = id, error = %e, "import failed");
-            let message = "The import stopped because of a server error.";
-            let failed = st
-                .db(move |c| {
-                    Ok(tracetrack_db::imports::finish(
-                        c,
-                        id,
-                        ImportState::Failed,
-                        Default::default(),
-                        message,
-                    )?)
-                })
-                .await;
-            if let Err(e) = failed {
-                tracing::error!(import = id, error = %e, "could not record the failed import");
-            }
-        }
-    });
-    let row = state
-        .db(move |c| tracetrack_db::imports::find(c, id)?.ok_or_else(|| not_found(id)))
-        .await?;
+    let row = upload::start(&state, ctx, upload).await?;
     Ok(HttpResponse::Accepted()
-        .insert_header(("Location", format!("/api/v1/imports/{id}")))
+        .insert_header(("Location", format!("/api/v1/imports/{}", row.id)))
         .json(view(row)))
 }
 
@@ -191,10 +132,6 @@ async fn text_field(field: Field) -> ApiResult<String> {
     let bytes = read_field(field, 100).await?;
     String::from_utf8(bytes)
         .map_err(|_| ApiError::bad_request(ErrorCode::InvalidMultipart, "Form fields must be UTF-8."))
-}
-
-fn not_found(id: i64) -> ApiError {
-    ApiError::not_found(ErrorCode::NotFound, format!("Import {id} does not exist."))
 }
 
 fn view(r: ImportRow) -> ImportJob {
@@ -266,7 +203,7 @@ async fn detail(state: web::Data<AppState>, ctx: Ctx, id: web::Path<i64>) -> Api
     let id = id.into_inner();
     let (row, errors) = state
         .db(move |c| {
-            let row = tracetrack_db::imports::find(c, id)?.ok_or_else(|| not_found(id))?;
+            let row = tracetrack_db::imports::find(c, id)?.ok_or_else(|| job::not_found(id))?;
             Ok((row, tracetrack_db::imports::errors(c, id)?))
         })
         .await?;

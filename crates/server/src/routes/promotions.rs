@@ -3,25 +3,21 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use tracetrack_api_types::notifications::{CreatePromotionRequest, DecidePromotionRequest, PromotionRequest};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_api_types::{PromotionStatus, Role};
-use tracetrack_db::diesel::PgConnection;
-use tracetrack_db::notifications::{self, Note};
 use tracetrack_db::promotions::{self, PromotionRow};
-use tracetrack_db::users;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::common::{decode_id_cursor, id_key, limit, page};
 use super::params::choice;
 use crate::auth::{Ctx, CurrentUser};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::input::{clean_text, optional_json, Json};
 use crate::services::audit::Auditor;
+use crate::services::promotions as promotion;
 use crate::state::AppState;
-use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_promotion_requests)
@@ -44,10 +40,6 @@ fn view(r: PromotionRow) -> PromotionRequest {
         decided_at: r.decided_at,
         created_at: r.created_at,
     }
-}
-
-fn not_found(id: i64) -> ApiError {
-    ApiError::not_found(ErrorCode::NotFound, format!("Promotion request {id} does not exist."))
 }
 
 /// Filters of the request list.
@@ -107,73 +99,21 @@ async fn request_promotion(
     ctx: Ctx,
     body: Json<CreatePromotionRequest>,
 ) -> ApiResult<HttpResponse> {
-    if ctx.user.role == Role::Admin {
-        return Err(ApiError::forbidden("Admins already hold the highest role."));
-    }
     let b = body.into_inner();
-    let wanted = Some(b.requested_role)
-        .filter(|r| *r > ctx.user.role)
-        .ok_or_else(|| ApiError::invalid_field("/requested_role", "invalid", "Ask for a role above your own."))?;
-    let reason = b.reason.trim().to_string();
-    if !(10..=500).contains(&reason.chars().count()) {
-        return Err(ApiError::invalid_field(
-            "/reason",
-            "invalid",
-            "Give a reason of 10 to 500 characters.",
-        ));
-    }
-    let st = state.get_ref().clone();
+    let reason = promotion::check_request(&ctx.user, b.requested_role, &b.reason)?;
+    let audit = Auditor::new(&ctx, &state.config);
     let request = state
         .tx(move |c| {
-            let (user, current) = (ctx.user.id, ctx.user.role);
-            let id = promotions::insert(c, user, current, wanted, &reason)?.ok_or_else(|| {
-                ApiError::conflict(
-                    ErrorCode::PromotionPending,
-                    "You already have a request waiting for an admin.",
-                )
-            })?;
-            let row = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
-            let message = format!("{} asks to become {}: {}", row.username, row.requested_role, row.reason);
-            notifications::notify_admins(
+            Ok(view(promotion::request(
                 c,
-                Note {
-                    level: "info",
-                    title: "Promotion request",
-                    message: &message,
-                    link: Some("/admin/promotions"),
-                },
-            )?;
-            let after = json!({"requested_role": row.requested_role, "reason": row.reason});
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "promotion.request",
-                "promotion_request",
-                Some(id.to_string()),
-                None,
-                Some(after),
-            )?;
-            Ok(view(row))
+                &audit,
+                &ctx.user,
+                b.requested_role,
+                &reason,
+            )?))
         })
         .await?;
     Ok(HttpResponse::Created().json(request))
-}
-
-/// Locks a pending request for a decision by an admin.
-fn pending(
-    c: &mut PgConnection,
-    id: i64,
-    status: PromotionStatus,
-    by: i64,
-    note: Option<&str>,
-) -> ApiResult<PromotionRow> {
-    let row = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
-    if !promotions::decide(c, id, status, by, note)? {
-        return Err(ApiError::conflict(
-            ErrorCode::PromotionDecided,
-            format!("Request {id} was already {}.", row.status),
-        ));
-    }
-    Ok(row)
 }
 
 async fn decide(
@@ -186,65 +126,13 @@ async fn decide(
     ctx.user.require(Role::Admin)?;
     let b: DecidePromotionRequest = optional_json(&body)?;
     let note = clean_text(b.note, "/note", 500)?;
-    let st = state.get_ref().clone();
-    let (request, requester) = state
-        .tx(move |c| {
-            let status = if approving {
-                PromotionStatus::Approved
-            } else {
-                PromotionStatus::Rejected
-            };
-            let row = pending(c, id, status, ctx.user.id, note.as_deref())?;
-            let mut user = users::find_for_update(c, row.user_id)?.ok_or_else(|| not_found(id))?;
-            if approving && (!user.is_active || user.deleted_at.is_some()) {
-                return Err(ApiError::conflict(
-                    ErrorCode::UserInactive,
-                    format!(
-                        "{} is deactivated or deleted; reject the request instead.",
-                        row.username
-                    ),
-                ));
-            }
-            let before = user.audit_snapshot();
-            let (level, title, message) = if approving {
-                user.role = row.requested_role;
-                user.dispatch_area = None;
-                users::save(c, &user)?;
-                users::revoke_user_sessions(c, user.id, None, "promoted")?;
-                let message = format!("You are now {}. Sign in again to use it.", row.requested_role);
-                ("success", "Promotion approved", message)
-            } else {
-                let message = match &note {
-                    Some(n) => format!("Your request to become {} was declined: {n}", row.requested_role),
-                    None => format!("Your request to become {} was declined.", row.requested_role),
-                };
-                ("warning", "Promotion request declined", message)
-            };
-            let note_ref = Note {
-                level,
-                title,
-                message: &message,
-                link: Some("/profile"),
-            };
-            notifications::notify(c, user.id, note_ref)?;
-            let action = if approving {
-                "promotion.approve"
-            } else {
-                "promotion.reject"
-            };
-            let after = json!({"status": status, "note": note, "user": user.audit_snapshot()});
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                action,
-                "promotion_request",
-                Some(id.to_string()),
-                Some(json!({"status": "pending", "user": before})),
-                Some(after),
-            )?;
-            let decided = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
-            Ok((view(decided), user.id))
-        })
+    let audit = Auditor::new(&ctx, &state.config);
+    let actor = ctx.user.id;
+    let decided = state
+        .tx(move |c| promotion::decide(c, &audit, actor, id, approving, note))
         .await?;
+    let requester = decided.user_id;
+    let request = view(decided);
     if approving {
         state.sessions.changed(requester).await;
     }

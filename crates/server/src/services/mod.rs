@@ -8,6 +8,7 @@ pub mod imports;
 pub mod lockout;
 pub mod logged;
 pub mod mailer;
+pub mod promotions;
 pub mod reports;
 pub mod scan;
 pub mod scan_request;

@@ -8,6 +8,7 @@
 use chrono::Duration;
 use serde_json::json;
 use tracetrack_api_types::scans::BatchEvent;
+use tracetrack_api_types::BatchKind;
 use tracetrack_api_types::ScanKind;
 use tracetrack_db::diesel::PgConnection;
 
@@ -45,22 +46,15 @@ impl Scan {
                 format!("idempotency_key needs 1 to {MAX_IDEMPOTENCY_KEY} characters."),
             ));
         }
-        let request = match e.kind.as_str() {
-            "parent" => ScanRequest::Parent { qr_id: e.qr_id.clone() },
-            "child" => ScanRequest::Child {
+        let request = match e.kind {
+            BatchKind::Parent => ScanRequest::Parent { qr_id: e.qr_id.clone() },
+            BatchKind::Child => ScanRequest::Child {
                 parent_qr_id: e.parent_qr_id.clone().ok_or_else(|| {
                     ApiError::invalid_field("/parent_qr_id", "required", "A child scan needs parent_qr_id.")
                 })?,
                 qr_id: e.qr_id.clone(),
             },
-            "unlink" => ScanRequest::Unlink { qr_id: e.qr_id.clone() },
-            _ => {
-                return Err(ApiError::invalid_field(
-                    "/kind",
-                    "invalid",
-                    "kind must be parent, child or unlink.",
-                ))
-            }
+            BatchKind::Unlink => ScanRequest::Unlink { qr_id: e.qr_id.clone() },
         };
         Ok(Scan {
             request,

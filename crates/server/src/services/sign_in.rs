@@ -1,4 +1,4 @@
-//! Signing in (docs/domain.md §5): a locked account is refused before the password
+//! Signing in (docs/domain.md §6): a locked account is refused before the password
 //! is checked; a wrong password or second factor is counted (services/lockout.rs)
 //! and the count commits even though the answer is an error; a good sign-in clears
 //! the count and starts a session. Unknown users and wrong passwords answer alike.

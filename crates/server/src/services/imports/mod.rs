@@ -6,6 +6,7 @@
 
 pub mod file;
 mod rows;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -27,6 +28,13 @@ use crate::services::audit::Auditor;
 
 /// Rows per progress report (and per transaction in `best_effort`).
 pub const CHUNK: usize = 500;
+
+pub fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(
+        tracetrack_api_types::ErrorCode::NotFound,
+        format!("Import {id} does not exist."),
+    )
+}
 
 /// A job ready to run.
 pub struct Job {

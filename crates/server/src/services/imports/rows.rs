@@ -1,5 +1,6 @@
 //! Applying rows of each layout, each in its own savepoint.
 
+use tracetrack_api_types::BagRole;
 use tracetrack_api_types::{BillStatus, ScanKind};
 use tracetrack_db::bags;
 use tracetrack_db::diesel::{Connection, PgConnection};
@@ -124,15 +125,15 @@ impl<'a> Applier<'a> {
         if qr.is_empty() && role.is_empty() && parent.is_empty() {
             return Ok(Done::Skipped);
         }
-        match role.to_ascii_lowercase().as_str() {
-            "parent" if !parent.is_empty() => Err(ApiError::unprocessable(
+        match BagRole::parse(&role.trim().to_ascii_lowercase()) {
+            Some(BagRole::Parent) if !parent.is_empty() => Err(ApiError::unprocessable(
                 ErrorCode::InvalidRow,
                 "A parent bag has no parent_qr_id.",
             )),
-            "parent" => self.parent(c, qr),
-            "child" if parent.is_empty() => self.loose_child(c, qr),
-            "child" => self.link(c, parent, qr),
-            _ => Err(ApiError::unprocessable(
+            Some(BagRole::Parent) => self.parent(c, qr),
+            Some(BagRole::Child) if parent.is_empty() => self.loose_child(c, qr),
+            Some(BagRole::Child) => self.link(c, parent, qr),
+            None => Err(ApiError::unprocessable(
                 ErrorCode::InvalidRow,
                 "role must be parent or child.",
             )),
