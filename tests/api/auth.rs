@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tracetrack_api_types::ErrorCode;
-use tracetrack_test_utils::{spawn_app, spawn_app_with, ADMIN_PASSWORD, USER_PASSWORD};
+use tracetrack_test_utils::{code_of, spawn_app, spawn_app_with, ADMIN_PASSWORD, USER_PASSWORD};
 
 async fn login_raw(app: &tracetrack_test_utils::TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Reply {
     app.call(
@@ -39,7 +39,7 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
     let unknown = login_raw(&app, "nobody", "not-the-password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.body["code"], "invalid_credentials");
+    assert_eq!(code_of(&wrong.body), ErrorCode::InvalidCredentials);
     assert_eq!(wrong.body["detail"], unknown.body["detail"]);
 }
 

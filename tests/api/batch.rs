@@ -8,7 +8,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp};
+use tracetrack_test_utils::{code_of, spawn_app, spawn_app_with, TestApp};
 
 async fn batch(app: &TestApp, token: &str, events: Value, station: Option<&str>) -> Vec<Value> {
     let headers: Vec<(&str, &str)> = station.map(|s| ("X-Station-Id", s)).into_iter().collect();
@@ -109,12 +109,12 @@ async fn every_event_gets_its_own_answer_and_later_events_still_apply() {
     )
     .await;
     assert_eq!(statuses(&results), [201, 422, 422, 422, 409, 409, 422, 201, 422]);
-    let code = |i: usize| results[i]["body"]["code"].as_str().unwrap().to_string();
+    let code = |i: usize| code_of(&results[i]["body"]);
     assert_eq!(results[1]["body"]["errors"][0]["pointer"], "/parent_qr_id");
-    assert_eq!(code(2), "validation_failed");
-    assert_eq!(code(3), "idempotency_key_reused");
-    assert_eq!(code(4), "parent_full");
-    assert_eq!(code(5), "linked_elsewhere");
+    assert_eq!(code(2), ErrorCode::ValidationFailed);
+    assert_eq!(code(3), ErrorCode::IdempotencyKeyReused);
+    assert_eq!(code(4), ErrorCode::ParentFull);
+    assert_eq!(code(5), ErrorCode::LinkedElsewhere);
     assert_eq!(results[6]["body"]["errors"][0]["pointer"], "/kind");
     assert_eq!(results[8]["body"]["errors"][0]["pointer"], "/idempotency_key");
     assert_eq!(
@@ -176,8 +176,8 @@ async fn a_parent_locked_by_a_long_transaction_answers_503_and_the_rest_go_on() 
     // The unlink depends on the scan that could not be applied: it is held back
     // (503, not stored) instead of being refused `not_linked` for good.
     assert_eq!(statuses(&first), [503, 201, 503]);
-    assert_eq!(first[0]["body"]["code"], "unavailable");
-    assert_eq!(first[2]["body"]["code"], "unavailable");
+    assert_eq!(code_of(&first[0]["body"]), ErrorCode::Unavailable);
+    assert_eq!(code_of(&first[2]["body"]), ErrorCode::Unavailable);
     import.batch_execute("ROLLBACK").unwrap();
     // A 503 is not remembered: the same keys now apply (and the other replays).
     let second = batch(&app, &t, events, None).await;

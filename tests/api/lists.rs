@@ -103,7 +103,7 @@ async fn bad_paging_and_filters_are_field_problems() {
 }
 
 #[actix_web::test]
-async fn stats_count_exactly() {
+async fn stats_count_exactly_before_and_after_folding_and_by_area() {
     let app = spawn_app().await;
     let t = app.admin_token().await;
     app.scan_parent(&t, "SB90001").await;
@@ -111,30 +111,92 @@ async fn stats_count_exactly() {
     app.scan_child(&t, "SB90001", "T00002").await;
     app.post("/api/v1/scans/unlink", &t, serde_json::json!({"qr_id": "T00002"}))
         .await;
+    let bill = app
+        .post(
+            "/api/v1/bills",
+            &t,
+            serde_json::json!({"bill_number": "S-1", "capacity": 1}),
+        )
+        .await;
     app.post(
         "/api/v1/bills",
         &t,
-        serde_json::json!({"bill_number": "S-1", "capacity": 1}),
+        serde_json::json!({"bill_number": "S-2", "capacity": 1}),
     )
     .await;
+    let (_, akola) = app.user(&t, "asha", "dispatcher", Some("akola")).await;
+    app.scan_parent(&akola, "SB90002").await;
+    app.scan_parent(&akola, "T00009").await; // refused (a child id): still a scan
+    let expect = |s: &serde_json::Value, what: &str| {
+        assert_eq!(
+            (s["parents"].as_i64(), s["children"].as_i64(), s["links"].as_i64()),
+            (Some(2), Some(2), Some(1)),
+            "{what}"
+        );
+        assert_eq!(s["bills_by_status"]["new"], 2, "{what}");
+        assert_eq!(s["bills"], 2, "{what}");
+        assert_eq!(s["scans_today"], 6, "{what}");
+        assert_eq!(s["scans_last_hour"], 6, "{what}");
+        assert_eq!(s["active_users_last_hour"], 2, "{what}");
+        let hours = s["scans_by_hour"].as_array().unwrap();
+        let by_hour: i64 = hours.iter().map(|h| h["scans"].as_i64().unwrap()).sum();
+        assert_eq!(by_hour, 6, "{what}: the hours add up to today");
+    };
+    let before = app.get("/api/v1/stats", &t).await.body;
+    expect(&before, "unfolded");
+    assert!(app.fold_counters() > 0);
+    assert_eq!(app.count("SELECT count(*) AS n FROM stat_delta"), 0);
+    assert_eq!(app.count("SELECT count(*) AS n FROM scan_tally"), 0);
+    expect(&app.get("/api/v1/stats", &t).await.body, "folded");
+    // Half folded: a bill moves on, a scan arrives, then only some are folded.
+    let id = bill.body["id"].as_i64().unwrap();
+    let added = app
+        .post(
+            &format!("/api/v1/bills/{id}/parents"),
+            &t,
+            serde_json::json!({"qr_id": "SB90001"}),
+        )
+        .await;
+    assert!(added.status.is_success(), "{:?}", added.body);
+    app.exec("UPDATE stat_delta SET parents = parents"); // the deltas are rows, not a snapshot
     let s = app.get("/api/v1/stats", &t).await.body;
     assert_eq!(
-        (s["parents"].as_i64(), s["children"].as_i64(), s["links"].as_i64()),
-        (Some(1), Some(2), Some(1))
+        (
+            s["bills_by_status"]["new"].as_i64(),
+            s["bills_by_status"]["processing"].as_i64()
+        ),
+        (Some(1), Some(1))
     );
-    assert_eq!(s["bills_by_status"]["new"], 1);
-    assert_eq!(s["scans_last_hour"], 4);
-    assert_eq!(s["active_users_last_hour"], 1);
-    // Folding the deltas keeps the totals.
-    app.exec("WITH moved AS (DELETE FROM stat_delta RETURNING parents, children, links) UPDATE stat_total SET parents = parents + (SELECT COALESCE(SUM(parents),0) FROM moved), children = children + (SELECT COALESCE(SUM(children),0) FROM moved), links = links + (SELECT COALESCE(SUM(links),0) FROM moved)");
-    assert_eq!(app.count("SELECT count(*) AS n FROM stat_delta"), 0);
-    let after = app.get("/api/v1/stats", &t).await.body;
+    assert_eq!(s["scans_today"], 7, "the bill scan counts");
+    app.fold_counters();
+    let s = app.get("/api/v1/stats", &t).await.body;
     assert_eq!(
         (
-            after["parents"].as_i64(),
-            after["children"].as_i64(),
-            after["links"].as_i64()
+            s["bills_by_status"]["new"].as_i64(),
+            s["bills_by_status"]["processing"].as_i64()
         ),
-        (Some(1), Some(2), Some(1))
+        (Some(1), Some(1))
     );
+    assert_eq!(s["scans_today"], 7);
+    // A dispatcher counts the scans of their area and of bags of no area.
+    let of = |area: &str| {
+        app.count(&format!(
+            "SELECT count(*) AS n FROM scan_event WHERE dispatch_area = '{area}' OR dispatch_area IS NULL"
+        ))
+    };
+    assert!(of("akola") > of("raipur"), "akola has a scan of its own");
+    let mine = app.get("/api/v1/stats", &akola).await.body;
+    assert_eq!(mine["scans_today"], of("akola"));
+    let (_, raipur) = app.user(&t, "jai", "dispatcher", Some("raipur")).await;
+    let theirs = app.get("/api/v1/stats", &raipur).await.body;
+    assert_eq!(theirs["scans_today"], of("raipur"));
+    assert_eq!(theirs["parents"], 2, "bag counts are the warehouse's");
+    // Yesterday's scans are not today's.
+    app.exec("UPDATE scan_minute SET minute = minute - interval '2 days'");
+    let s = app.get("/api/v1/stats", &t).await.body;
+    assert_eq!(
+        (s["scans_today"].as_i64(), s["scans_last_hour"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(s["scans_by_hour"], serde_json::json!([]));
 }

@@ -4,10 +4,11 @@
 //! operation or names one that does not exist.
 
 use std::collections::BTreeSet;
+use tracetrack_api_types::ErrorCode;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tracetrack_test_utils::{spawn_app, TestApp};
+use tracetrack_test_utils::{code_of, spawn_app, TestApp};
 
 /// Who may call an operation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -18,7 +19,7 @@ enum Who {
     Anyone,
     /// Any signed-in user, but for a dispatcher of another area the bag (SB77001,
     /// scanned in `akola`) does not exist: this status and code instead.
-    OwnArea(u16, &'static str),
+    OwnArea(u16, ErrorCode),
     /// Billers and dispatchers; admins are refused (promotion requests).
     BelowAdmin,
     /// Billers and admins.
@@ -88,19 +89,19 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         (
             "POST",
             "/api/v1/scans/parent",
-            OwnArea(409, "other_area"),
+            OwnArea(409, ErrorCode::OtherArea),
             Some(json!({"qr_id": "SB77001"})),
         ),
         (
             "POST",
             "/api/v1/scans/child",
-            OwnArea(404, "bag_not_found"),
+            OwnArea(404, ErrorCode::BagNotFound),
             Some(json!({"parent_qr_id": "SB77001", "qr_id": "MX0001"})),
         ),
         (
             "POST",
             "/api/v1/scans/unlink",
-            OwnArea(404, "bag_not_found"),
+            OwnArea(404, ErrorCode::BagNotFound),
             Some(json!({"qr_id": "MX0001"})),
         ),
         ("POST", "/api/v1/scans/undo", Anyone, None),
@@ -108,25 +109,30 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ("GET", "/api/v1/scans", Anyone, None),
         ("GET", "/api/v1/bags", Anyone, None),
         ("POST", "/api/v1/bags", Anyone, Some(json!({"qr_id": "MX0002"}))),
-        ("GET", "/api/v1/bags/{qr_id}", OwnArea(404, "bag_not_found"), None),
+        (
+            "GET",
+            "/api/v1/bags/{qr_id}",
+            OwnArea(404, ErrorCode::BagNotFound),
+            None,
+        ),
         ("DELETE", "/api/v1/bags/{qr_id}", Biller, None),
         ("POST", "/api/v1/bags/{qr_id}/restore", Admin, None),
         (
             "POST",
             "/api/v1/bags/{qr_id}/seal",
-            OwnArea(404, "bag_not_found"),
+            OwnArea(404, ErrorCode::BagNotFound),
             Some(json!({"reason": "matrix"})),
         ),
         (
             "POST",
             "/api/v1/bags/{qr_id}/unseal",
-            OwnArea(404, "bag_not_found"),
+            OwnArea(404, ErrorCode::BagNotFound),
             None,
         ),
         (
             "GET",
             "/api/v1/bags/{qr_id}/events",
-            OwnArea(404, "bag_not_found"),
+            OwnArea(404, ErrorCode::BagNotFound),
             None,
         ),
         ("GET", "/api/v1/bills", Anyone, None),
@@ -267,7 +273,7 @@ async fn call(
     path: &str,
     token: Option<&str>,
     body: &Option<Value>,
-) -> (StatusCode, String) {
+) -> (StatusCode, Option<ErrorCode>) {
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     if path.starts_with("/api/v1/events/stream") {
         // Endless when allowed: judge by the status, drop the stream unread.
@@ -278,13 +284,13 @@ async fn call(
         let res = req.send().await.unwrap();
         let status = res.status();
         if status.is_success() {
-            return (status, String::new());
+            return (status, None);
         }
         let body: Value = res.json().await.unwrap_or_default();
-        return (status, body["code"].as_str().unwrap_or_default().to_string());
+        return (status, Some(code_of(&body)));
     }
     let r = app.call(method, path, token, body.clone()).await;
-    let code = r.problem().map(|c| c.to_string()).unwrap_or_default();
+    let code = (!r.status.is_success()).then(|| r.code());
     (r.status, code)
 }
 
@@ -306,13 +312,13 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             // A public operation may refuse bad credentials (401 invalid_credentials),
             // but never for want of a token.
             assert!(
-                code != "unauthorized" && !anon.is_server_error(),
-                "{method} {path} is public: {anon} {code}"
+                code != Some(ErrorCode::Unauthorized) && !anon.is_server_error(),
+                "{method} {path} is public: {anon} {code:?}"
             );
         } else {
             assert_eq!(
-                (anon, code.as_str()),
-                (StatusCode::UNAUTHORIZED, "unauthorized"),
+                (anon, code),
+                (StatusCode::UNAUTHORIZED, Some(ErrorCode::Unauthorized)),
                 "{method} {path} as anonymous"
             );
         }
@@ -334,8 +340,8 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             let (status, code) = call(&app, method, &url, Some(token), &body).await;
             if let (Who::OwnArea(hidden, hidden_code), true) = (who, token == &elsewhere) {
                 assert_eq!(
-                    (status.as_u16(), code.as_str()),
-                    (hidden, hidden_code),
+                    (status.as_u16(), code),
+                    (hidden, Some(hidden_code)),
                     "{method} {path} as {role}"
                 );
             } else if who == Who::BelowAdmin && rank == 3 {
@@ -344,9 +350,9 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                 // Allowed: any answer but a refusal of the caller (credential checks of
                 // public operations, like a wrong login password, are not refusals).
                 let refused = status == StatusCode::FORBIDDEN
-                    || code == "unauthorized"
-                    || code == "session_expired" && who != Who::Public;
-                assert!(!refused, "{method} {path} as {role}: {status} {code}");
+                    || code == Some(ErrorCode::Unauthorized)
+                    || code == Some(ErrorCode::SessionExpired) && who != Who::Public;
+                assert!(!refused, "{method} {path} as {role}: {status} {code:?}");
                 assert!(!status.is_server_error(), "{method} {path} as {role}: {status}");
             } else {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {role}");

@@ -3,6 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tracetrack_api_types::ErrorCode;
+use tracetrack_test_utils::code_of;
 use tracetrack_test_utils::spawn_app;
 
 #[actix_web::test]
@@ -23,7 +24,7 @@ async fn malformed_wrong_typed_missing_and_oversized_bodies() {
     assert_eq!(malformed.headers()["content-type"], "application/problem+json");
     assert_eq!(malformed.headers()["x-request-id"], "req-123");
     let body: serde_json::Value = malformed.json().await.unwrap();
-    assert_eq!(body["code"], "malformed_json");
+    assert_eq!(code_of(&body), ErrorCode::MalformedJson);
     assert_eq!(body["type"], "/problems/malformed_json");
     assert_eq!(body["instance"], "req-123");
     let typed = app.post("/api/v1/scans/parent", &t, json!({"qr_id": 42})).await;

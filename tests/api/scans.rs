@@ -1,6 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tracetrack_api_types::ErrorCode;
+use tracetrack_test_utils::code_of;
 use tracetrack_test_utils::spawn_app;
 
 #[actix_web::test]
@@ -291,7 +292,7 @@ async fn batch_applies_in_order_and_a_replay_changes_nothing() {
     let statuses: Vec<i64> = results.iter().map(|x| x["status"].as_i64().unwrap()).collect();
     assert_eq!(statuses, [201, 201, 201, 422, 200]);
     assert_eq!(results[0]["body"], single.body, "recognised as the same scan");
-    assert_eq!(results[3]["body"]["code"], "wrong_role");
+    assert_eq!(code_of(&results[3]["body"]), ErrorCode::WrongRole);
     assert_eq!(results[4]["body"]["parent"]["child_count"], 1);
     let events_before = app.count("SELECT count(*) AS n FROM scan_event");
     let replay = app.post("/api/v1/scans/batch", &t, events).await;

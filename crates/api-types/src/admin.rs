@@ -201,13 +201,26 @@ pub struct BillsByStatus {
     pub completed: i64,
 }
 
-/// `GET /stats`: exact counts.
+/// Scans in one hour of today.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HourCount {
+    /// Start of the hour (report time zone), as UTC.
+    pub hour: DateTime<Utc>,
+    /// Scan events in it.
+    pub scans: i64,
+}
+
+/// `GET /stats`: exact counts. Bag and bill counts are the whole warehouse's; scan
+/// counts are a dispatcher's area and the bags of no area (everyone's for billers
+/// and admins), whole minutes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "parents": 1284, "children": 30517, "links": 29870,
     "bills_by_status": {"new": 3, "processing": 5, "completed": 212}, "scans_today": 1432, "scans_last_hour": 187,
-    "active_users_last_hour": 6, "bills": 220})))]
+    "active_users_last_hour": 6, "bills": 220,
+    "scans_by_hour": [{"hour": "2026-12-02T18:30:00Z", "scans": 1245}, {"hour": "2026-12-02T19:30:00Z", "scans": 187}]})))]
 pub struct Stats {
     /// Parent bags (not deleted).
     pub parents: i64,
@@ -225,4 +238,7 @@ pub struct Stats {
     pub active_users_last_hour: i64,
     /// Bills in all.
     pub bills: i64,
+    /// Scans per hour since midnight (report time zone), oldest first; empty hours left out.
+    #[serde(default)]
+    pub scans_by_hour: Vec<HourCount>,
 }

@@ -18,6 +18,9 @@ pub struct LiveScan {
     pub bill_id: Option<i64>,
     /// `created`, `linked`, … or the problem code of a refused scan.
     pub outcome: EventOutcome,
+    /// The scan was refused: `outcome` is a problem code and nothing changed.
+    #[serde(default)]
+    pub refused: bool,
     pub dispatch_area: Option<String>,
     pub user_id: Option<i64>,
     pub recorded_at: DateTime<Utc>,

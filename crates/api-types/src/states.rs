@@ -45,7 +45,7 @@ pub trait TextEnum: Copy + 'static {
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(rename_all = "snake_case")]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[cfg_attr(feature = "diesel", derive(diesel::AsExpression, diesel::FromSqlRow))]
@@ -71,6 +71,15 @@ macro_rules! text_enum {
                     $($text => Some($name::$variant),)*
                     _ => None,
                 }
+            }
+        }
+
+        // Reads the name with surrounding blanks ignored, as the server always has.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                let text = text.trim();
+                $name::parse(text).ok_or_else(|| serde::de::Error::unknown_variant(text, &[$($text,)*]))
             }
         }
 
@@ -542,6 +551,15 @@ mod tests {
             })
         );
         assert!(serde_json::from_str::<Role>("\"root\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<Role>("\" biller \"").unwrap(),
+            Role::Biller,
+            "blanks are ignored"
+        );
+        assert!(
+            serde_json::from_str::<Role>("\"Biller\"").is_err(),
+            "names are exact otherwise"
+        );
         assert!(BagStatus::parse("new").is_none());
     }
 

@@ -163,14 +163,6 @@ pub fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// Bills per status: (status, count).
-pub fn count_by_status(conn: &mut PgConnection) -> QueryResult<Vec<(BillStatus, i64)>> {
-    bill::table
-        .group_by(bill::status)
-        .select((bill::status, diesel::dsl::count_star()))
-        .load(conn)
-}
-
 /// Bills created in `[from, to)` with their creator's username, oldest first
 /// (at most `limit`).
 pub fn created_between(

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
+use tracetrack_api_types::Role;
 
 use crate::schema::{app_user, outbox_mail, password_reset};
 
@@ -120,7 +121,7 @@ pub fn record_attempt(conn: &mut PgConnection, id: i64, error: Option<&str>) -> 
 /// E-mail addresses of active admins and billers (the end-of-day report's readers).
 pub fn report_recipients(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
     app_user::table
-        .filter(app_user::role.eq_any(["admin", "biller"]))
+        .filter(app_user::role.eq_any([Role::Admin, Role::Biller]))
         .filter(app_user::is_active.eq(true))
         .filter(app_user::deleted_at.is_null())
         .filter(app_user::email.is_not_null())

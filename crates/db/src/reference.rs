@@ -2,6 +2,7 @@
 
 use diesel::dsl::now;
 use diesel::prelude::*;
+use tracetrack_api_types::BagRole;
 
 use crate::models::{AreaRow, FormatRow};
 use crate::schema::{app_setting, bag_format, dispatch_area};
@@ -68,7 +69,7 @@ pub fn format(conn: &mut PgConnection, code: &str) -> QueryResult<Option<FormatR
 pub struct NewFormat<'a> {
     pub code: &'a str,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: BagRole,
     pub pattern: &'a str,
     pub capacity: Option<i32>,
     pub child_weight_g: Option<i32>,

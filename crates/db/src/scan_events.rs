@@ -78,15 +78,3 @@ pub fn list(
     }
     q.order(scan_event::id.desc()).limit(limit + 1).load(conn)
 }
-
-/// Events recorded since `since`, and distinct users among them.
-pub fn activity_since(conn: &mut PgConnection, since: DateTime<Utc>) -> QueryResult<(i64, i64)> {
-    use diesel::dsl::count_star;
-    scan_event::table
-        .filter(scan_event::recorded_at.ge(since))
-        .select((
-            count_star(),
-            diesel::dsl::count(scan_event::user_id).aggregate_distinct(),
-        ))
-        .first(conn)
-}

@@ -264,11 +264,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    scan_minute (id) {
+        id -> Int8,
+        minute -> Timestamptz,
+        dispatch_area -> Nullable<Text>,
+        scans -> Int8,
+    }
+}
+
+diesel::table! {
+    scan_tally (id) {
+        id -> Int8,
+        minute -> Timestamptz,
+        dispatch_area -> Nullable<Text>,
+        user_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    scan_user_minute (id) {
+        id -> Int8,
+        minute -> Timestamptz,
+        user_id -> Int8,
+        dispatch_area -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     stat_delta (id) {
         id -> Int8,
         parents -> Int4,
         children -> Int4,
         links -> Int4,
+        bills_new -> Int4,
+        bills_processing -> Int4,
+        bills_completed -> Int4,
     }
 }
 
@@ -278,6 +308,9 @@ diesel::table! {
         parents -> Int8,
         children -> Int8,
         links -> Int8,
+        bills_new -> Int8,
+        bills_processing -> Int8,
+        bills_completed -> Int8,
     }
 }
 
@@ -335,6 +368,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_code,
     refresh_token,
     scan_event,
+    scan_minute,
+    scan_tally,
+    scan_user_minute,
     stat_delta,
     stat_total,
     user_session,

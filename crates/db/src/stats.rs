@@ -1,7 +1,8 @@
 //! Dashboard counters: delta rows appended by writers, folded by one job.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
 
 use crate::schema::stat_delta;
 
@@ -59,17 +60,152 @@ pub fn totals(conn: &mut PgConnection) -> QueryResult<(i64, i64, i64)> {
     Ok((t.parents, t.children, t.links))
 }
 
-/// Folds all deltas into the total row in one statement; returns rows folded.
+/// Folds the counter deltas and the scan tallies (docs/domain.md §8); returns the rows
+/// folded. One instance folds at a time; another that finds the lock taken skips.
 pub fn fold(conn: &mut PgConnection) -> QueryResult<usize> {
-    diesel::sql_query(
-        "WITH moved AS (DELETE FROM stat_delta RETURNING parents, children, links)
-         UPDATE stat_total SET
-             parents = parents + (SELECT COALESCE(SUM(parents), 0) FROM moved),
-             children = children + (SELECT COALESCE(SUM(children), 0) FROM moved),
-             links = links + (SELECT COALESCE(SUM(links), 0) FROM moved)
-         WHERE (SELECT COUNT(*) FROM moved) > 0",
+    conn.transaction(|c| {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            locked: bool,
+        }
+        let lock: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock(7301001) AS locked").get_result(c)?;
+        if !lock.locked {
+            return Ok(0);
+        }
+        let totals = diesel::sql_query(
+            "WITH moved AS (DELETE FROM stat_delta
+                            RETURNING parents, children, links, bills_new, bills_processing, bills_completed)
+             UPDATE stat_total SET
+                 parents = parents + (SELECT COALESCE(SUM(parents), 0) FROM moved),
+                 children = children + (SELECT COALESCE(SUM(children), 0) FROM moved),
+                 links = links + (SELECT COALESCE(SUM(links), 0) FROM moved),
+                 bills_new = bills_new + (SELECT COALESCE(SUM(bills_new), 0) FROM moved),
+                 bills_processing = bills_processing + (SELECT COALESCE(SUM(bills_processing), 0) FROM moved),
+                 bills_completed = bills_completed + (SELECT COALESCE(SUM(bills_completed), 0) FROM moved)
+             WHERE (SELECT COUNT(*) FROM moved) > 0",
+        )
+        .execute(c)?;
+        let scans = diesel::sql_query(
+            "WITH moved AS (DELETE FROM scan_tally RETURNING minute, dispatch_area, user_id),
+             counted AS (
+                 INSERT INTO scan_minute (minute, dispatch_area, scans)
+                 SELECT minute, dispatch_area, count(*) FROM moved GROUP BY 1, 2 ORDER BY 1, 2
+                 ON CONFLICT ON CONSTRAINT scan_minute_key DO UPDATE SET scans = scan_minute.scans + EXCLUDED.scans
+                 RETURNING 1),
+             seen AS (
+                 INSERT INTO scan_user_minute (minute, user_id, dispatch_area)
+                 SELECT DISTINCT minute, user_id, dispatch_area FROM moved WHERE user_id IS NOT NULL ORDER BY 1, 2, 3
+                 ON CONFLICT ON CONSTRAINT scan_user_minute_key DO NOTHING
+                 RETURNING 1)
+             SELECT 1 FROM moved",
+        )
+        .execute(c)?;
+        Ok(totals + scans)
+    })
+}
+
+/// Which scans a count covers: every area, or one area and the bags of no area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanScope {
+    All,
+    /// `None`: only scans of no area.
+    Area(Option<String>),
+}
+
+impl ScanScope {
+    fn binds(&self) -> (bool, Option<String>) {
+        match self {
+            ScanScope::All => (true, None),
+            ScanScope::Area(a) => (false, a.clone()),
+        }
+    }
+}
+
+/// The scope filter of the queries below (`$1`: all areas, `$2`: the area).
+const IN_SCOPE: &str = "($1 OR dispatch_area IS NULL OR dispatch_area = $2)";
+
+#[derive(QueryableByName)]
+struct Activity {
+    #[diesel(sql_type = BigInt)]
+    scans: i64,
+    #[diesel(sql_type = BigInt)]
+    users: i64,
+}
+
+/// Scans since `since` (whole minutes: the minute `since` falls in counts) and the
+/// distinct users who made them: the rollups plus the tallies not folded yet.
+pub fn scans_since(conn: &mut PgConnection, scope: &ScanScope, since: DateTime<Utc>) -> QueryResult<(i64, i64)> {
+    let (all, area) = scope.binds();
+    let a: Activity = diesel::sql_query(format!(
+        "SELECT (SELECT COALESCE(SUM(scans), 0) FROM scan_minute WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE})::BIGINT
+              + (SELECT count(*) FROM scan_tally WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE}) AS scans,
+                (SELECT count(DISTINCT user_id) FROM (
+                    SELECT user_id FROM scan_user_minute WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE}
+                    UNION ALL
+                    SELECT user_id FROM scan_tally
+                    WHERE minute >= date_trunc('minute', $3) AND user_id IS NOT NULL AND {IN_SCOPE}) u) AS users"
+    ))
+    .bind::<Bool, _>(all)
+    .bind::<Nullable<Text>, _>(area)
+    .bind::<Timestamptz, _>(since)
+    .get_result(conn)?;
+    Ok((a.scans, a.users))
+}
+
+#[derive(QueryableByName)]
+struct Hour {
+    #[diesel(sql_type = Timestamptz)]
+    hour: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    scans: i64,
+}
+
+/// Scans per hour of the day that starts at `midnight`, hours in `tz` (an IANA name),
+/// oldest first; hours without scans are left out.
+pub fn scans_by_hour(
+    conn: &mut PgConnection,
+    scope: &ScanScope,
+    midnight: DateTime<Utc>,
+    tz: &str,
+) -> QueryResult<Vec<(DateTime<Utc>, i64)>> {
+    let (all, area) = scope.binds();
+    let rows: Vec<Hour> = diesel::sql_query(format!(
+        "SELECT date_trunc('hour', minute AT TIME ZONE $4) AT TIME ZONE $4 AS hour, SUM(scans)::BIGINT AS scans
+         FROM (SELECT minute, dispatch_area, scans FROM scan_minute
+               UNION ALL SELECT minute, dispatch_area, 1 FROM scan_tally) m
+         WHERE minute >= $3 AND {IN_SCOPE}
+         GROUP BY 1 ORDER BY 1"
+    ))
+    .bind::<Bool, _>(all)
+    .bind::<Nullable<Text>, _>(area)
+    .bind::<Timestamptz, _>(midnight)
+    .bind::<Text, _>(tz)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|h| (h.hour, h.scans)).collect())
+}
+
+#[derive(QueryableByName)]
+struct BillTotals {
+    #[diesel(sql_type = BigInt)]
+    new: i64,
+    #[diesel(sql_type = BigInt)]
+    processing: i64,
+    #[diesel(sql_type = BigInt)]
+    completed: i64,
+}
+
+/// Bills per status (new, processing, completed): the folded totals plus the deltas.
+pub fn bills_by_status(conn: &mut PgConnection) -> QueryResult<(i64, i64, i64)> {
+    let b: BillTotals = diesel::sql_query(
+        "SELECT t.bills_new + COALESCE(d.n, 0) AS new, t.bills_processing + COALESCE(d.p, 0) AS processing,
+                t.bills_completed + COALESCE(d.c, 0) AS completed
+         FROM stat_total t,
+              (SELECT SUM(bills_new)::BIGINT AS n, SUM(bills_processing)::BIGINT AS p,
+                      SUM(bills_completed)::BIGINT AS c FROM stat_delta) d",
     )
-    .execute(conn)
+    .get_result(conn)?;
+    Ok((b.new, b.processing, b.completed))
 }
 
 #[derive(QueryableByName)]

@@ -28,8 +28,8 @@ const LIMIT: i64 = 2_000;
 /// One live event.
 #[derive(Debug, Clone)]
 pub enum Live {
-    /// A scan event, and whether it was refused (which decides who may see it).
-    Scan(LiveScan, bool),
+    /// A scan event (its `refused` flag decides who may see it).
+    Scan(LiveScan),
     Bill(LiveBill),
 }
 
@@ -154,20 +154,18 @@ fn poll(c: &mut PgConnection, cursor: Option<Cursor>) -> ApiResult<(Cursor, Vec<
                     continue;
                 }
             };
-            out.push(Live::Scan(
-                LiveScan {
-                    id: e.id,
-                    kind: e.kind,
-                    qr_id: e.qr_id,
-                    parent_qr_id: e.parent_qr_id,
-                    bill_id: e.bill_id,
-                    outcome,
-                    dispatch_area: e.dispatch_area,
-                    user_id: e.user_id,
-                    recorded_at: e.recorded_at,
-                },
+            out.push(Live::Scan(LiveScan {
+                id: e.id,
+                kind: e.kind,
+                qr_id: e.qr_id,
+                parent_qr_id: e.parent_qr_id,
+                bill_id: e.bill_id,
+                outcome,
                 refused,
-            ));
+                dispatch_area: e.dispatch_area,
+                user_id: e.user_id,
+                recorded_at: e.recorded_at,
+            }));
         }
     }
     for (id, action, entity) in tracetrack_db::live::bill_changes_after(c, cur.bills.floor(), LIMIT)? {

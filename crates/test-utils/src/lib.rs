@@ -62,6 +62,15 @@ impl Reply {
     }
 }
 
+/// The problem code of a JSON document (a problem, or one result of a batch); panics
+/// unless `ErrorCode` names it.
+pub fn code_of(problem: &Value) -> ErrorCode {
+    problem["code"]
+        .as_str()
+        .and_then(ErrorCode::parse)
+        .unwrap_or_else(|| panic!("expected a problem with a known code, got {problem}"))
+}
+
 /// Starts the app with the default test configuration.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -255,6 +264,12 @@ impl TestApp {
         use diesel::{sql_query, RunQueryDsl};
         let mut conn = self.pool.get().expect("conn");
         sql_query(sql).execute(&mut conn).expect(sql)
+    }
+
+    /// Folds the dashboard counters as the upkeep job does.
+    pub fn fold_counters(&self) -> usize {
+        let mut conn = self.pool.get().expect("conn");
+        tracetrack_db::stats::fold(&mut conn).expect("fold")
     }
 
     /// One number from a SQL query on the app's database.

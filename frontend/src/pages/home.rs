@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tracetrack_api_types::admin::Stats;
+use tracetrack_api_types::admin::{HourCount, Stats};
 use tracetrack_api_types::auth::User;
 use tracetrack_api_types::scans::ScanEvent;
 use tracetrack_api_types::Page;
@@ -57,6 +57,10 @@ fn Dashboard() -> impl IntoView {
                     <div class="tile"><b>{s.bills_by_status.processing}</b>{T.bills_open}</div>
                     <div class="tile"><b>{s.bills_by_status.completed}</b>{T.bills_completed}</div>
                 </div>
+                <h2>{T.scans_per_hour}</h2>
+                <ol class="hours" data-testid="hours">
+                    {hour_bars(&s.scans_by_hour)}
+                </ol>
             })}
             <h2>{T.recent_activity}</h2>
             <ul class="recent">
@@ -67,6 +71,21 @@ fn Dashboard() -> impl IntoView {
             </ul>
         </Suspense>
     }
+}
+
+/// Today's scans per hour as bars scaled to the busiest hour.
+fn hour_bars(hours: &[HourCount]) -> impl IntoView {
+    let most = hours.iter().map(|h| h.scans).max().unwrap_or(0).max(1);
+    hours
+        .iter()
+        .map(|h| {
+            let width = format!("width: {}%", h.scans * 100 / most);
+            let hour: String = crate::time::clock(&h.hour).chars().take(5).collect();
+            view! {
+                <li><span>{hour}</span><span class="bar" style=width></span><b>{h.scans}</b></li>
+            }
+        })
+        .collect_view()
 }
 
 /// The dashboard's link to `/api/v1/events/stream`: any scan or bill change marks

@@ -8,7 +8,7 @@ use serde_json::json;
 use tracetrack_api_types::auth::{ForgotPasswordRequest, OutboxMail, RegisterRequest, ResetPasswordRequest, User};
 use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
-use tracetrack_db::{mail, users};
+use tracetrack_db::mail;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -100,29 +100,9 @@ async fn reset(
     password::check_policy(&pw, "", "/new_password")?;
     let for_hash = pw.clone();
     let new_hash = web::block(move || password::hash(&for_hash)).await??;
-    let st = state.get_ref().clone();
+    let audit = Auditor::anonymous(ip, current_request_id(), &state.config);
     let user_id = state
-        .tx(move |c| {
-            let invalid = || {
-                ApiError::bad_request(
-                    ErrorCode::ResetTokenInvalid,
-                    "This reset code is unknown, used or expired.",
-                )
-            };
-            let user_id = mail::use_reset(c, &hash_token(b.token.trim()))
-                .map_err(ApiError::from)?
-                .ok_or_else(invalid)?;
-            let mut user = users::find_for_update(c, user_id)?.ok_or_else(invalid)?;
-            password::check_policy(&pw, &user.username, "/new_password")?;
-            user.password_hash = new_hash;
-            users::save(c, &user)?;
-            users::revoke_user_sessions(c, user_id, None, "password_reset")?;
-            users::clear_failures(c, &user.username)?;
-            Auditor::anonymous(ip, current_request_id(), &st.config)
-                .actor(Some(user_id))
-                .record(c, "user.password_reset", "user", Some(user_id.to_string()), None, None)?;
-            Ok(user_id)
-        })
+        .tx(move |c| accounts::reset_password(c, audit, b.token.trim(), &pw, new_hash))
         .await?;
     state.sessions.changed(user_id).await;
     Ok(HttpResponse::NoContent().finish())

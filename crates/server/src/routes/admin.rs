@@ -1,10 +1,8 @@
 //! Statistics and the audit log.
 
 use actix_web::{get, web};
-use chrono::{Duration, TimeZone, Utc};
 use serde::Deserialize;
-use tracetrack_api_types::admin::{AuditEntry, BillsByStatus, Stats};
-use tracetrack_api_types::BillStatus;
+use tracetrack_api_types::admin::{AuditEntry, Stats};
 use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::audit::{self, AuditFilter};
@@ -15,6 +13,7 @@ use super::common::{decode_id_cursor, id_key, limit, page};
 use super::params::time_range;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
+use crate::services::stats::dashboard;
 use crate::services::views::audit_view;
 use crate::state::AppState;
 
@@ -26,51 +25,14 @@ pub fn configure_audit(cfg: &mut ServiceConfig) {
     cfg.service(audit_log);
 }
 
-/// Exact dashboard counts, cheap to read at millions of bags.
+/// Exact dashboard counts, cheap to read at millions of bags; a dispatcher's scan counts
+/// are their area's and those of bags of no area.
 #[utoipa::path(operation_id = "get_stats", tag = "dashboard", responses((status = 200, body = Stats)), security(("bearer" = [])))]
 #[get("")]
-async fn stats(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult<web::Json<Stats>> {
+async fn stats(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<Stats>> {
     let tz = state.config.report_timezone;
-    let stats = state
-        .db(move |c| {
-            let (parents, children, links) = tracetrack_db::stats::totals(c)?;
-            let mut by = BillsByStatus {
-                new: 0,
-                processing: 0,
-                completed: 0,
-            };
-            for (status, n) in tracetrack_db::bills::count_by_status(c)? {
-                match status {
-                    BillStatus::New => by.new = n,
-                    BillStatus::Processing => by.processing = n,
-                    BillStatus::Completed => by.completed = n,
-                }
-            }
-            let now = Utc::now();
-            let local_midnight = now
-                .with_timezone(&tz)
-                .date_naive()
-                .and_hms_opt(0, 0, 0)
-                .unwrap_or_default();
-            let midnight = tz
-                .from_local_datetime(&local_midnight)
-                .earliest()
-                .map_or(now, |t| t.with_timezone(&Utc));
-            let (scans_today, _) = tracetrack_db::scan_events::activity_since(c, midnight)?;
-            let (scans_last_hour, active_users_last_hour) =
-                tracetrack_db::scan_events::activity_since(c, now - Duration::hours(1))?;
-            Ok(Stats {
-                parents,
-                children,
-                links,
-                bills: by.new + by.processing + by.completed,
-                bills_by_status: by,
-                scans_today,
-                scans_last_hour,
-                active_users_last_hour,
-            })
-        })
-        .await?;
+    let visibility = user.visibility();
+    let stats = state.db(move |c| dashboard(c, &visibility, tz)).await?;
     Ok(web::Json(stats))
 }
 

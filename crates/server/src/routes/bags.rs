@@ -1,35 +1,26 @@
 //! `/api/v1/bags`: search, detail, registration, seal, delete.
 
-use super::params::choice;
 use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use tracetrack_api_types::bags::*;
 use tracetrack_api_types::scans::ScanEvent;
-use tracetrack_api_types::BagStatus;
-use tracetrack_api_types::{BagRole, ChildStatus, ParentStatus, Role};
-use tracetrack_api_types::{Page, Problem};
+use tracetrack_api_types::{BagRole, BagStatus, ErrorCode, Page, Problem, Role};
 use tracetrack_db::bags::{self, BagCursor, BagFilter};
-use tracetrack_db::models::NewBag;
 use tracetrack_db::scan_events::{self, EventFilter};
-use tracetrack_db::stats::{self, Delta};
-use tracetrack_domain::Classification;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::common::{decode_cursor, decode_id_cursor, encode_cursor, id_key, limit, page, try_page};
-use super::params::time_range;
+use super::params::{choice, time_range};
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
-use crate::input::normalize_filter_qr;
-use crate::input::optional_json;
-use crate::input::Json;
+use crate::input::{normalize_filter_qr, optional_json, Json};
 use crate::services::audit::Auditor;
-use crate::services::scan::{normalize, unknown_format, visible};
+use crate::services::bags as bag_service;
+use crate::services::scan::visible;
 use crate::services::seal;
 use crate::services::views::{bag_view, event_view};
 use crate::state::AppState;
-use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_bags)
@@ -147,49 +138,9 @@ async fn create_bag(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateBagRe
     let st = state.get_ref().clone();
     let bag = state
         .tx(move |c| {
-            crate::services::scan::require_area(&ctx.user)?;
             let formats = st.formats.get(c)?;
-            let qr = normalize(&body.qr_id, &formats)?;
-            let (role, spec) = match formats.classify(&qr) {
-                Classification::Parent(s) => (BagRole::Parent, s),
-                Classification::Child(s) => (BagRole::Child, s),
-                Classification::Unknown => return Err(unknown_format(&qr, &formats)),
-            };
-            if body.role.is_some_and(|wanted| wanted != role) {
-                return Err(ApiError::unprocessable(
-                    ErrorCode::WrongRole,
-                    format!("{qr} is a {role} id by the bag formats."),
-                ));
-            }
-            let visibility = ctx.user.visibility();
-            let new = NewBag {
-                qr_id: &qr,
-                role,
-                format_code: &spec.code,
-                status: if role == BagRole::Parent {
-                    ParentStatus::Open.into()
-                } else {
-                    ChildStatus::Unlinked.into()
-                },
-                capacity: spec.capacity,
-                child_weight_g: spec.child_weight_g,
-                dispatch_area: visibility.area(),
-                created_by: Some(ctx.user.id),
-            };
-            let bag = bags::insert(c, &new)?
-                .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bag {qr} exists.")))?;
-            let delta = match role {
-                BagRole::Parent => Delta {
-                    parents: 1,
-                    ..Delta::default()
-                },
-                BagRole::Child => Delta {
-                    children: 1,
-                    ..Delta::default()
-                },
-            };
-            stats::record(c, delta)?;
-            Auditor::new(&ctx, &st.config).record(c, "bag.create", "bag", Some(qr), None, Some(json!(bag)))?;
+            let audit = Auditor::new(&ctx, &st.config);
+            let bag = bag_service::register(c, &audit, &ctx.user, &formats, &body.qr_id, body.role)?;
             Ok(bag_view(&bag, None))
         })
         .await?;
@@ -273,45 +224,9 @@ async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String
     let qr = normalize_filter_qr(&path.into_inner());
     let st = state.get_ref().clone();
     state
-        .tx(move |c| {
-            let bag = bags::find_for_update(c, &qr)?
-                .filter(|b| b.deleted_at.is_none())
-                .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist.")))?;
-            let in_use =
-                bag.child_count > 0 || bags::parent_of(c, bag.id)?.is_some() || bags::bill_of(c, bag.id)?.is_some();
-            if in_use {
-                return Err(ApiError::conflict(
-                    ErrorCode::InUse,
-                    format!("Bag {qr} is linked or on a bill; free it first."),
-                ));
-            }
-            let after = bags::set_deleted(c, bag.id, true)?;
-            stats::record(c, role_delta(&bag, -1))?;
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "bag.delete",
-                "bag",
-                Some(qr),
-                Some(json!(bag)),
-                Some(json!(after)),
-            )
-        })
+        .tx(move |c| bag_service::delete(c, &Auditor::new(&ctx, &st.config), &qr))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn role_delta(bag: &tracetrack_db::models::BagRow, n: i32) -> Delta {
-    if bag.is_parent() {
-        Delta {
-            parents: n,
-            ..Delta::default()
-        }
-    } else {
-        Delta {
-            children: n,
-            ..Delta::default()
-        }
-    }
 }
 
 /// Undo a soft delete (admin).
@@ -336,20 +251,10 @@ async fn restore_bag(
     let st = state.get_ref().clone();
     let bag = state
         .tx(move |c| {
-            let bag = bags::find_for_update(c, &qr)?
-                .filter(|b| b.deleted_at.is_some())
-                .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("No deleted bag {qr}.")))?;
-            let after = bags::set_deleted(c, bag.id, false)?;
-            stats::record(c, role_delta(&bag, 1))?;
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "bag.restore",
-                "bag",
-                Some(qr),
-                Some(json!(bag)),
-                Some(json!(after)),
-            )?;
-            Ok(bag_view(&after, None))
+            Ok(bag_view(
+                &bag_service::restore(c, &Auditor::new(&ctx, &st.config), &qr)?,
+                None,
+            ))
         })
         .await?;
     Ok(web::Json(BagResponse { bag }))

@@ -9,8 +9,6 @@ use tracetrack_api_types::bills::*;
 use tracetrack_api_types::{BillStatus, Role, ScanKind, ScanOutcome};
 use tracetrack_api_types::{Page, Problem};
 use tracetrack_db::bills::{self, BillFilter};
-use tracetrack_db::models::NewBill;
-use tracetrack_db::notifications::{self, Note};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -21,11 +19,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::input::clean_text;
 use crate::input::Json;
 use crate::services::audit::Auditor;
-use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock_bill};
+use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock_bill, NewBillInput};
 use crate::services::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite};
 use crate::services::views::{bill_parent, bill_view};
 use crate::state::AppState;
-use tracetrack_api_types::ErrorCode;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_bills)
@@ -120,25 +117,21 @@ async fn create_bill(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateBill
     let description = clean_text(b.description, "/description", 500)?;
     let destination = clean_text(b.destination, "/destination", 200)?;
     let vehicle = clean_text(b.vehicle_number, "/vehicle_number", 50)?;
+    let new = NewBillInput {
+        bill_number: number,
+        description,
+        destination,
+        vehicle_number: vehicle,
+        capacity: b.capacity,
+    };
     let st = state.get_ref().clone();
     let answer = state
         .tx(move |c| {
             let key = ctx.idempotency_key.clone();
             let write = LoggedWrite::plain(fp);
             logged::run(c, &ctx, key.as_deref(), write, |c| {
-                let new = NewBill {
-                    bill_number: &number,
-                    description: description.as_deref(),
-                    destination: destination.as_deref(),
-                    vehicle_number: vehicle.as_deref(),
-                    capacity: b.capacity,
-                    status: BillStatus::New,
-                    created_by: Some(ctx.user.id),
-                };
-                let bill = bills::insert(c, &new)?
-                    .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bill number {number} exists.")))?;
-                let id = Some(bill.id.to_string());
-                Auditor::new(&ctx, &st.config).record(c, "bill.create", "bill", id, None, Some(json!(bill)))?;
+                let audit = Auditor::new(&ctx, &st.config);
+                let bill = rules::create(c, &audit, ctx.user.id, &new)?;
                 // No scan event: the write has no kind; the audit log records it.
                 Ok((
                     StatusCode::CREATED,
@@ -219,44 +212,10 @@ async fn edit(
     reason: Option<String>,
     change: impl FnOnce(&mut tracetrack_db::models::BillRow) -> ApiResult<bool> + Send + 'static,
 ) -> ApiResult<web::Json<Bill>> {
-    let st = state.get_ref().clone();
+    let audit = Auditor::new(&ctx, &state.config);
+    let actor = ctx.user.clone();
     let bill = state
-        .tx(move |c| {
-            let before = lock_bill(c, id)?;
-            let mut bill = before.clone();
-            if !change(&mut bill)? {
-                return Ok(bill_view(&before));
-            }
-            let after = bills::save(c, &bill)?;
-            let mut snapshot = json!(after);
-            if let Some(reason) = reason {
-                snapshot["reason"] = json!(reason);
-            }
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                action,
-                "bill",
-                Some(id.to_string()),
-                Some(json!(before)),
-                Some(snapshot),
-            )?;
-            // The creator hears when someone else completes their bill.
-            if let Some(creator) = after
-                .created_by
-                .filter(|c| action == "bill.complete" && *c != ctx.user.id)
-            {
-                let message = format!("Bill {} was completed by {}.", after.bill_number, ctx.user.username);
-                let link = format!("/bills/{id}");
-                let note = Note {
-                    level: "success",
-                    title: "Bill completed",
-                    message: &message,
-                    link: Some(&link),
-                };
-                notifications::notify(c, creator, note)?;
-            }
-            Ok(bill_view(&after))
-        })
+        .tx(move |c| Ok(bill_view(&rules::edit(c, &audit, &actor, id, action, reason, change)?)))
         .await?;
     Ok(web::Json(bill))
 }

@@ -102,9 +102,9 @@ impl Subscriber {
 /// The SSE frame of an event, if `user` may see it.
 fn frame(user: &CurrentUser, event: &Live) -> Option<String> {
     let (name, id, data) = match event {
-        Live::Scan(s, refused) => {
+        Live::Scan(s) => {
             let own = s.user_id == Some(user.id);
-            if !user.visibility().sees_event(s.dispatch_area.as_deref(), *refused, own) {
+            if !user.visibility().sees_event(s.dispatch_area.as_deref(), s.refused, own) {
                 return None;
             }
             // A dispatcher sees their own refused scan of another area's bag, but

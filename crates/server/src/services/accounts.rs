@@ -5,10 +5,12 @@ use actix_web::web;
 use tracetrack_api_types::Role;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{NewUser, UserRow};
-use tracetrack_db::users;
+use tracetrack_db::{mail, users};
 
 use crate::auth::password;
 use crate::error::{ApiError, ApiResult};
+use crate::services::audit::Auditor;
+use crate::services::sessions::hash_token;
 use tracetrack_api_types::ErrorCode;
 
 /// A checked account, its password already hashed.
@@ -67,4 +69,31 @@ pub fn insert(c: &mut PgConnection, account: &NewAccount, role: Role, area: Opti
     };
     users::insert(c, &new)?
         .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Username {} is taken.", account.username)))
+}
+
+/// Sets a new password with a reset code from the mail (`new_hash` is `password`
+/// hashed); ends the user's sessions and clears their failed sign-ins. Returns the user.
+pub fn reset_password(
+    c: &mut PgConnection,
+    audit: Auditor,
+    token: &str,
+    password: &str,
+    new_hash: String,
+) -> ApiResult<i64> {
+    let invalid = || {
+        ApiError::bad_request(
+            ErrorCode::ResetTokenInvalid,
+            "This reset code is unknown, used or expired.",
+        )
+    };
+    let user_id = mail::use_reset(c, &hash_token(token))?.ok_or_else(invalid)?;
+    let mut user = users::find_for_update(c, user_id)?.ok_or_else(invalid)?;
+    password::check_policy(password, &user.username, "/new_password")?;
+    user.password_hash = new_hash;
+    users::save(c, &user)?;
+    users::revoke_user_sessions(c, user_id, None, "password_reset")?;
+    users::clear_failures(c, &user.username)?;
+    let audit = audit.actor(Some(user_id));
+    audit.record(c, "user.password_reset", "user", Some(user_id.to_string()), None, None)?;
+    Ok(user_id)
 }

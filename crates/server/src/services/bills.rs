@@ -5,9 +5,11 @@ use chrono::Utc;
 use tracetrack_api_types::bills::PatchBillRequest;
 use tracetrack_db::bills;
 use tracetrack_db::diesel::PgConnection;
-use tracetrack_db::models::{BagRow, BillRow};
+use tracetrack_db::models::{BagRow, BillRow, NewBill};
+use tracetrack_db::notifications::{self, Note};
 
-use tracetrack_api_types::{ParentStatus, ScanOutcome};
+use serde_json::json;
+use tracetrack_api_types::{BillStatus, ParentStatus, ScanOutcome};
 use tracetrack_domain::bill::{self, BillFacts, BillRefusal, MAX_BILL_CAPACITY, MIN_BILL_CAPACITY};
 use tracetrack_domain::parent::{derive_status, weight_g};
 use tracetrack_domain::FormatSet;
@@ -15,9 +17,87 @@ use tracetrack_domain::FormatSet;
 use super::logged::{to_json, EventInfo, Written};
 use super::scan::normalize;
 use super::views::bill_view;
+use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::input::clean_text;
+use crate::services::audit::Auditor;
 use tracetrack_api_types::ErrorCode;
+
+/// A checked new bill.
+pub struct NewBillInput {
+    pub bill_number: String,
+    pub description: Option<String>,
+    pub destination: Option<String>,
+    pub vehicle_number: Option<String>,
+    pub capacity: i32,
+}
+
+/// Creates a bill (status `new`); `409 duplicate` when the number is taken.
+pub fn create(c: &mut PgConnection, audit: &Auditor, by: i64, b: &NewBillInput) -> ApiResult<BillRow> {
+    let new = NewBill {
+        bill_number: &b.bill_number,
+        description: b.description.as_deref(),
+        destination: b.destination.as_deref(),
+        vehicle_number: b.vehicle_number.as_deref(),
+        capacity: b.capacity,
+        status: BillStatus::New,
+        created_by: Some(by),
+    };
+    let bill = bills::insert(c, &new)?
+        .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bill number {} exists.", b.bill_number)))?;
+    audit.record(
+        c,
+        "bill.create",
+        "bill",
+        Some(bill.id.to_string()),
+        None,
+        Some(json!(bill)),
+    )?;
+    Ok(bill)
+}
+
+/// Runs an audited change on a locked bill; `change` says whether anything changed.
+/// The creator hears when someone else completes their bill.
+pub fn edit(
+    c: &mut PgConnection,
+    audit: &Auditor,
+    actor: &CurrentUser,
+    id: i64,
+    action: &'static str,
+    reason: Option<String>,
+    change: impl FnOnce(&mut BillRow) -> ApiResult<bool>,
+) -> ApiResult<BillRow> {
+    let before = lock_bill(c, id)?;
+    let mut bill = before.clone();
+    if !change(&mut bill)? {
+        return Ok(before);
+    }
+    let after = bills::save(c, &bill)?;
+    let mut snapshot = json!(after);
+    if let Some(reason) = reason {
+        snapshot["reason"] = json!(reason);
+    }
+    audit.record(
+        c,
+        action,
+        "bill",
+        Some(id.to_string()),
+        Some(json!(before)),
+        Some(snapshot),
+    )?;
+    if let Some(creator) = after.created_by.filter(|c| action == "bill.complete" && *c != actor.id) {
+        let message = format!("Bill {} was completed by {}.", after.bill_number, actor.username);
+        let link = format!("/bills/{id}");
+        let note = Note {
+            level: "success",
+            title: "Bill completed",
+            message: &message,
+            link: Some(&link),
+        };
+        notifications::notify(c, creator, note)?;
+    }
+    Ok(after)
+}
 
 /// Locks a bill or answers `404 bill_not_found`.
 pub fn lock_bill(c: &mut PgConnection, id: i64) -> ApiResult<BillRow> {

@@ -4,19 +4,17 @@
 //! the count and starts a session. Unknown users and wrong passwords answer alike.
 
 use actix_web::web;
-use chrono::Utc;
 use serde_json::json;
 use tracetrack_api_types::auth::TokenResponse;
 use tracetrack_api_types::ErrorCode;
-use tracetrack_db::diesel::PgConnection;
-use tracetrack_db::models::UserRow;
 use tracetrack_db::users;
 
-use crate::auth::{password, totp};
+use crate::auth::password;
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
 use crate::services::lockout::{self, invalid_credentials};
-use crate::services::sessions::{self, hash_token};
+use crate::services::sessions;
+use crate::services::two_factor;
 use crate::state::AppState;
 
 /// One sign-in attempt, rate limits already passed.
@@ -65,7 +63,7 @@ pub async fn sign_in(state: &AppState, audit: Auditor, a: Attempt) -> ApiResult<
                         "Enter the code from your authenticator app.",
                     )));
                 };
-                if !verify_second_factor(c, &user, &code)? {
+                if !two_factor::verify_second_factor(c, &user, &code)? {
                     return Ok(Err(lockout::totp_failed(c, &st.config, &audit, &username)?));
                 }
             }
@@ -83,16 +81,4 @@ pub async fn sign_in(state: &AppState, audit: Auditor, a: Attempt) -> ApiResult<
             Ok(Ok(tokens))
         })
         .await?
-}
-
-/// Checks a second factor: a TOTP code (each accepted once) or an unused recovery code.
-pub fn verify_second_factor(c: &mut PgConnection, user: &UserRow, code: &str) -> ApiResult<bool> {
-    let Some(secret) = user.totp_secret.as_deref().and_then(totp::base32_decode) else {
-        return Ok(false);
-    };
-    if let Some(step) = totp::matching_step(&secret, code, Utc::now().timestamp()) {
-        return Ok(users::use_totp_step(c, user.id, step)?);
-    }
-    let normalized = code.trim().to_uppercase().replace(['-', ' '], "");
-    Ok(!normalized.is_empty() && users::use_recovery_code(c, user.id, &hash_token(&normalized))?)
 }
