@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: a release server on a scratch database, the load generator against it,
-# and the CPU the server and PostgreSQL used. Usage: scripts/bench.sh [clients] [seconds]
+# Benchmark: a release server on a scratch database, the load generator against it
+# (scan stations plus dashboards reading /stats), and the CPU the server and PostgreSQL
+# used. Usage: [EVENTS=N] [READERS=R] scripts/bench.sh [clients] [seconds]
+# EVENTS=N first writes N scan events of the last day (the log a busy warehouse has),
+# so the dashboard is measured against a long log, not an empty one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-32}
@@ -18,10 +21,22 @@ DATABASE_URL="$server/$db" PORT=$port REDIS_URL="${REDIS_URL-redis://127.0.0.1:6
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
+events=${EVENTS:-0}
+if [ "$events" -gt 0 ]; then
+  psql "$server/$db" -qc "INSERT INTO scan_event (recorded_at, kind, qr_id, outcome, dispatch_area)
+    SELECT now() - (g % 86400) * interval '1 second', 'parent', 'SB' || lpad((g % 100000)::text, 5, '0'),
+           'existing', (ARRAY[NULL, 'akola', 'raipur'])[1 + g % 3]
+    FROM generate_series(1, $events) g"
+  # The upkeep job folds the tallies every few seconds; measure once it has.
+  for _ in $(seq 1 600); do
+    [ "$(psql "$server/$db" -tAc 'SELECT count(*) FROM scan_tally')" = 0 ] && break; sleep 1
+  done
+  echo "scan log: $(psql "$server/$db" -tAc 'SELECT count(*) FROM scan_event') events, $(psql "$server/$db" -tAc 'SELECT count(*) FROM scan_minute') minute rollups"
+fi
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 pg_cpu() { ps -C postgres -o times= | awk '{s += $1} END {print s}'; }
 s0=$(cpu $pid); p0=$(pg_cpu)
-target/release/load --base "http://127.0.0.1:$port" --password bench-admin-password --clients "$clients" --seconds "$seconds"
+target/release/load --base "http://127.0.0.1:$port" --password bench-admin-password --clients "$clients" --readers "${READERS:-2}" --seconds "$seconds"
 s1=$(cpu $pid); p1=$(pg_cpu)
 tick=$(getconf CLK_TCK)
 echo "cpu seconds: server $(( (s1 - s0) / tick )), postgres $(( p1 - p0 )) (of $((seconds * $(nproc)))) available)"

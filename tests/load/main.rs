@@ -1,8 +1,9 @@
 //! Load generator (a benchmark, not a test): concurrent scan stations against a
 //! running server. Each client fills its own parents with new children, as a
-//! warehouse floor does, and the run prints throughput and latency percentiles.
+//! warehouse floor does, while `--readers` dashboards read `GET /stats` in a loop;
+//! the run prints throughput and latency percentiles of both.
 //!
-//! `cargo run --release -p tracetrack-tests --bin load -- --base http://127.0.0.1:8080 --clients 32 --seconds 20`
+//! `cargo run --release -p tracetrack-tests --bin load -- --base http://127.0.0.1:8080 --clients 32 --readers 2 --seconds 20`
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ struct Args {
     user: String,
     password: String,
     clients: usize,
+    readers: usize,
     seconds: u64,
 }
 
@@ -23,6 +25,7 @@ fn args() -> Args {
         user: "admin".into(),
         password: std::env::var("ADMIN_PASSWORD").unwrap_or_default(),
         clients: 32,
+        readers: 2,
         seconds: 20,
     };
     let mut it = std::env::args().skip(1);
@@ -34,6 +37,7 @@ fn args() -> Args {
             "--password" => a.password = value,
             "--clients" => a.clients = value.parse().expect("--clients N"),
             "--seconds" => a.seconds = value.parse().expect("--seconds N"),
+            "--readers" => a.readers = value.parse().expect("--readers N"),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -105,6 +109,22 @@ async fn station(client: reqwest::Client, base: String, token: String, id: usize
     tally
 }
 
+/// A dashboard: reads `GET /stats` back to back; returns each latency (µs) and errors.
+async fn dashboard(client: reqwest::Client, base: String, token: String, until: Instant) -> (Vec<u64>, u64) {
+    let url = format!("{base}/api/v1/stats");
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    while Instant::now() < until {
+        let started = Instant::now();
+        let ok = match client.get(&url).bearer_auth(&token).send().await {
+            Ok(res) => res.status().is_success() && res.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        latencies.push(started.elapsed().as_micros() as u64);
+        errors += u64::from(!ok);
+    }
+    (latencies, errors)
+}
+
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -139,7 +159,16 @@ async fn main() {
     let started = Instant::now();
     let until = started + Duration::from_secs(a.seconds);
     let stations = (0..a.clients).map(|id| station(client.clone(), a.base.clone(), token.clone(), id, run, until));
+    let readers = (0..a.readers).map(|_| dashboard(client.clone(), a.base.clone(), token.clone(), until));
+    let readers = tokio::spawn(join_all(readers.map(tokio::spawn)));
     let tallies = join_all(stations.map(tokio::spawn)).await;
+    let mut reads: Vec<u64> = Vec::new();
+    let mut read_errors = 0;
+    for (latencies, errors) in readers.await.expect("readers").into_iter().flatten() {
+        reads.extend(latencies);
+        read_errors += errors;
+    }
+    reads.sort_unstable();
     let elapsed = started.elapsed().as_secs_f64();
     let mut all = Tally::default();
     for t in tallies.into_iter().flatten() {
@@ -165,4 +194,15 @@ async fn main() {
         percentile(&all.latencies_us, 0.99),
         percentile(&all.latencies_us, 1.0)
     );
+    if !reads.is_empty() {
+        println!(
+            "GET /stats during the scans: {} reads by {} readers, {read_errors} errors; latency ms: p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}",
+            reads.len(),
+            a.readers,
+            percentile(&reads, 0.50),
+            percentile(&reads, 0.95),
+            percentile(&reads, 0.99),
+            percentile(&reads, 1.0)
+        );
+    }
 }

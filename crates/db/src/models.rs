@@ -117,13 +117,20 @@ pub struct NewBag<'a> {
 }
 
 impl<'a> NewBag<'a> {
-    /// A child in no parent yet (its area: the parent's it is about to join, if any).
-    pub fn unlinked_child(qr_id: &'a str, format_code: &'a str, area: Option<&'a str>, by: i64) -> NewBag<'a> {
+    /// A child (its area: the parent's it is about to join, if any). A child created
+    /// by a scan into a parent is inserted `linked`, saving an update of the new row.
+    pub fn child(
+        qr_id: &'a str,
+        format_code: &'a str,
+        status: ChildStatus,
+        area: Option<&'a str>,
+        by: i64,
+    ) -> NewBag<'a> {
         NewBag {
             qr_id,
             role: BagRole::Child,
             format_code,
-            status: ChildStatus::Unlinked.into(),
+            status: status.into(),
             capacity: None,
             child_weight_g: None,
             dispatch_area: area,

@@ -15,11 +15,11 @@ use super::params::{choice, time_range};
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::input::{normalize_filter_qr, optional_json, Json};
-use crate::services::audit::Auditor;
 use crate::services::bags as bag_service;
 use crate::services::scan::visible;
 use crate::services::seal;
 use crate::services::views::{bag_view, event_view};
+use crate::services::Actor;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -139,8 +139,8 @@ async fn create_bag(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateBagRe
     let bag = state
         .tx(move |c| {
             let formats = st.formats.get(c)?;
-            let audit = Auditor::new(&ctx, &st.config);
-            let bag = bag_service::register(c, &audit, &ctx.user, &formats, &body.qr_id, body.role)?;
+            let actor = Actor::new(&ctx, &st.config);
+            let bag = bag_service::register(c, &actor, &formats, &body.qr_id, body.role)?;
             Ok(bag_view(&bag, None))
         })
         .await?;
@@ -224,7 +224,7 @@ async fn delete_bag(state: web::Data<AppState>, ctx: Ctx, path: web::Path<String
     let qr = normalize_filter_qr(&path.into_inner());
     let st = state.get_ref().clone();
     state
-        .tx(move |c| bag_service::delete(c, &Auditor::new(&ctx, &st.config), &qr))
+        .tx(move |c| bag_service::delete(c, &Actor::new(&ctx, &st.config), &qr))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -252,7 +252,7 @@ async fn restore_bag(
     let bag = state
         .tx(move |c| {
             Ok(bag_view(
-                &bag_service::restore(c, &Auditor::new(&ctx, &st.config), &qr)?,
+                &bag_service::restore(c, &Actor::new(&ctx, &st.config), &qr)?,
                 None,
             ))
         })

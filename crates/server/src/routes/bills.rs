@@ -22,6 +22,7 @@ use crate::services::audit::Auditor;
 use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock_bill, NewBillInput};
 use crate::services::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite};
 use crate::services::views::{bill_parent, bill_view};
+use crate::services::Actor;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -130,8 +131,7 @@ async fn create_bill(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateBill
             let key = ctx.idempotency_key.clone();
             let write = LoggedWrite::plain(fp);
             logged::run(c, &ctx, key.as_deref(), write, |c| {
-                let audit = Auditor::new(&ctx, &st.config);
-                let bill = rules::create(c, &audit, ctx.user.id, &new)?;
+                let bill = rules::create(c, &Actor::new(&ctx, &st.config), &new)?;
                 // No scan event: the write has no kind; the audit log records it.
                 Ok((
                     StatusCode::CREATED,
@@ -212,10 +212,9 @@ async fn edit(
     reason: Option<String>,
     change: impl FnOnce(&mut tracetrack_db::models::BillRow) -> ApiResult<bool> + Send + 'static,
 ) -> ApiResult<web::Json<Bill>> {
-    let audit = Auditor::new(&ctx, &state.config);
-    let actor = ctx.user.clone();
+    let actor = Actor::new(&ctx, &state.config);
     let bill = state
-        .tx(move |c| Ok(bill_view(&rules::edit(c, &audit, &actor, id, action, reason, change)?)))
+        .tx(move |c| Ok(bill_view(&rules::edit(c, &actor, id, action, reason, change)?)))
         .await?;
     Ok(web::Json(bill))
 }

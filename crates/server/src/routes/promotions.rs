@@ -15,8 +15,8 @@ use super::params::choice;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::ApiResult;
 use crate::input::{clean_text, optional_json, Json};
-use crate::services::audit::Auditor;
 use crate::services::promotions as promotion;
+use crate::services::Actor;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -101,17 +101,9 @@ async fn request_promotion(
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let reason = promotion::check_request(&ctx.user, b.requested_role, &b.reason)?;
-    let audit = Auditor::new(&ctx, &state.config);
+    let actor = Actor::new(&ctx, &state.config);
     let request = state
-        .tx(move |c| {
-            Ok(view(promotion::request(
-                c,
-                &audit,
-                &ctx.user,
-                b.requested_role,
-                &reason,
-            )?))
-        })
+        .tx(move |c| Ok(view(promotion::request(c, &actor, b.requested_role, &reason)?)))
         .await?;
     Ok(HttpResponse::Created().json(request))
 }
@@ -126,10 +118,9 @@ async fn decide(
     ctx.user.require(Role::Admin)?;
     let b: DecidePromotionRequest = optional_json(&body)?;
     let note = clean_text(b.note, "/note", 500)?;
-    let audit = Auditor::new(&ctx, &state.config);
-    let actor = ctx.user.id;
+    let actor = Actor::new(&ctx, &state.config);
     let decided = state
-        .tx(move |c| promotion::decide(c, &audit, actor, id, approving, note))
+        .tx(move |c| promotion::decide(c, &actor, id, approving, note))
         .await?;
     let requester = decided.user_id;
     let request = view(decided);

@@ -9,9 +9,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::{Ctx, CurrentUser};
 use crate::error::ApiResult;
 use crate::input::Json;
-use crate::services::audit::Auditor;
 use crate::services::reference as rules;
 use crate::services::views::{area_view, format_view};
+use crate::services::Actor;
 use crate::state::AppState;
 
 pub fn configure_areas(cfg: &mut ServiceConfig) {
@@ -47,8 +47,8 @@ async fn list_areas(state: web::Data<AppState>, _user: CurrentUser) -> ApiResult
 #[post("")]
 async fn create_area(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateAreaRequest>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
-    let (b, audit) = (body.into_inner(), Auditor::new(&ctx, &state.config));
-    let area = state.tx(move |c| rules::create_area(c, &audit, b)).await?;
+    let (b, actor) = (body.into_inner(), Actor::new(&ctx, &state.config));
+    let area = state.tx(move |c| rules::create_area(c, &actor, b)).await?;
     Ok(HttpResponse::Created().json(area_view(&area)))
 }
 
@@ -73,8 +73,8 @@ async fn patch_area(
     body: Json<PatchAreaRequest>,
 ) -> ApiResult<web::Json<DispatchArea>> {
     ctx.user.require(Role::Admin)?;
-    let (code, b, audit) = (path.into_inner(), body.into_inner(), Auditor::new(&ctx, &state.config));
-    let area = state.tx(move |c| rules::update_area(c, &audit, &code, b)).await?;
+    let (code, b, actor) = (path.into_inner(), body.into_inner(), Actor::new(&ctx, &state.config));
+    let area = state.tx(move |c| rules::update_area(c, &actor, &code, b)).await?;
     Ok(web::Json(area_view(&area)))
 }
 
@@ -107,8 +107,8 @@ async fn create_format(
     body: Json<CreateFormatRequest>,
 ) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
-    let (b, audit) = (body.into_inner(), Auditor::new(&ctx, &state.config));
-    let format = state.tx(move |c| rules::create_format(c, &audit, b)).await?;
+    let (b, actor) = (body.into_inner(), Actor::new(&ctx, &state.config));
+    let format = state.tx(move |c| rules::create_format(c, &actor, b)).await?;
     state.formats.invalidate();
     Ok(HttpResponse::Created().json(format_view(&format)))
 }
@@ -134,8 +134,8 @@ async fn patch_format(
     body: Json<PatchFormatRequest>,
 ) -> ApiResult<web::Json<BagFormat>> {
     ctx.user.require(Role::Admin)?;
-    let (code, b, audit) = (path.into_inner(), body.into_inner(), Auditor::new(&ctx, &state.config));
-    let format = state.tx(move |c| rules::update_format(c, &audit, &code, b)).await?;
+    let (code, b, actor) = (path.into_inner(), body.into_inner(), Actor::new(&ctx, &state.config));
+    let format = state.tx(move |c| rules::update_format(c, &actor, &code, b)).await?;
     state.formats.invalidate();
     Ok(web::Json(format_view(&format)))
 }

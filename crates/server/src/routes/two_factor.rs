@@ -9,8 +9,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::{password, totp, Ctx};
 use crate::error::{ApiError, ApiResult};
 use crate::input::Json;
-use crate::services::audit::Auditor;
 use crate::services::two_factor;
+use crate::services::Actor;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
@@ -41,8 +41,8 @@ async fn limit(state: &AppState, ctx: &Ctx) -> ApiResult<()> {
 async fn setup(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<web::Json<TotpSetup>> {
     limit(&state, &ctx).await?;
     let username = ctx.user.username.clone();
-    let (user, audit) = (ctx.user.id, Auditor::new(&ctx, &state.config));
-    let secret = state.tx(move |c| two_factor::start_setup(c, &audit, user)).await?;
+    let actor = Actor::new(&ctx, &state.config);
+    let secret = state.tx(move |c| two_factor::start_setup(c, &actor)).await?;
     let otpauth_url = totp::otpauth_url(&secret, &username);
     Ok(web::Json(TotpSetup { secret, otpauth_url }))
 }
@@ -68,8 +68,8 @@ async fn enable(
 ) -> ApiResult<web::Json<RecoveryCodes>> {
     limit(&state, &ctx).await?;
     let code = body.into_inner().code;
-    let (user_id, audit) = (ctx.user.id, Auditor::new(&ctx, &state.config));
-    let codes = state.tx(move |c| two_factor::enable(c, &audit, user_id, &code)).await?;
+    let (user_id, actor) = (ctx.user.id, Actor::new(&ctx, &state.config));
+    let codes = state.tx(move |c| two_factor::enable(c, &actor, &code)).await?;
     // REQUIRE_ADMIN_2FA lets an enrolled admin past the enrolment gate.
     state.sessions.changed(user_id).await;
     Ok(web::Json(RecoveryCodes { recovery_codes: codes }))
@@ -105,8 +105,8 @@ async fn disable(state: web::Data<AppState>, ctx: Ctx, body: Json<PasswordConfir
             "The password is wrong.",
         ));
     }
-    let audit = Auditor::new(&ctx, &state.config);
-    state.tx(move |c| two_factor::disable(c, &audit, id)).await?;
+    let actor = Actor::new(&ctx, &state.config);
+    state.tx(move |c| two_factor::disable(c, &actor)).await?;
     state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }

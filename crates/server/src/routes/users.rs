@@ -20,6 +20,7 @@ use crate::services::accounts::{self, check_email};
 use crate::services::audit::Auditor;
 use crate::services::users::{self as user_service, UserChange};
 use crate::services::views::user_view;
+use crate::services::Actor;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -95,12 +96,12 @@ async fn create_user(state: web::Data<AppState>, ctx: Ctx, body: Json<CreateUser
     let b = body.into_inner();
     let role = b.role;
     let account = accounts::prepare(&b.username, b.email, b.password).await?;
-    let audit = Auditor::new(&ctx, &state.config);
+    let actor = Actor::new(&ctx, &state.config);
     let user = state
         .tx(move |c| {
             Ok(user_view(&user_service::create(
                 c,
-                &audit,
+                &actor,
                 &account,
                 role,
                 b.dispatch_area,
@@ -173,10 +174,9 @@ async fn patch_user(
         is_active: b.is_active,
         password_hash: hash,
     };
-    let audit = Auditor::new(&ctx, &state.config);
-    let actor = ctx.user.id;
+    let actor = Actor::new(&ctx, &state.config);
     let user = state
-        .tx(move |c| Ok(user_view(&user_service::update(c, &audit, actor, id, change)?)))
+        .tx(move |c| Ok(user_view(&user_service::update(c, &actor, id, change)?)))
         .await?;
     // Role, area and activity travel with every cached session.
     state.sessions.changed(id).await;
@@ -199,9 +199,8 @@ async fn patch_user(
 async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
-    let audit = Auditor::new(&ctx, &state.config);
-    let actor = ctx.user.id;
-    state.tx(move |c| user_service::delete(c, &audit, actor, id)).await?;
+    let actor = Actor::new(&ctx, &state.config);
+    state.tx(move |c| user_service::delete(c, &actor, id)).await?;
     state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }

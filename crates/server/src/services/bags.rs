@@ -11,19 +11,18 @@ use tracetrack_db::stats::{self, Delta};
 use tracetrack_domain::{Classification, FormatSet};
 
 use super::scan::{normalize, require_area, unknown_format};
-use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::services::audit::Auditor;
+use crate::services::Actor;
 
 /// Registers a bag without scanning it; `expected` must agree with the formats.
 pub fn register(
     c: &mut PgConnection,
-    audit: &Auditor,
-    user: &CurrentUser,
+    actor: &Actor,
     formats: &FormatSet,
     raw_qr: &str,
     expected: Option<BagRole>,
 ) -> ApiResult<BagRow> {
+    let user = &actor.user;
     require_area(user)?;
     let qr = normalize(raw_qr, formats)?;
     let (role, spec) = match formats.classify(&qr) {
@@ -54,12 +53,14 @@ pub fn register(
     let bag =
         bags::insert(c, &new)?.ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bag {qr} exists.")))?;
     stats::record(c, role_delta(&bag, 1))?;
-    audit.record(c, "bag.create", "bag", Some(qr), None, Some(json!(bag)))?;
+    actor
+        .audit
+        .record(c, "bag.create", "bag", Some(qr), None, Some(json!(bag)))?;
     Ok(bag)
 }
 
 /// Soft-deletes a bag that is not in use.
-pub fn delete(c: &mut PgConnection, audit: &Auditor, qr: &str) -> ApiResult<()> {
+pub fn delete(c: &mut PgConnection, actor: &Actor, qr: &str) -> ApiResult<()> {
     let bag = bags::find_for_update(c, qr)?
         .filter(|b| b.deleted_at.is_none())
         .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist.")))?;
@@ -72,7 +73,7 @@ pub fn delete(c: &mut PgConnection, audit: &Auditor, qr: &str) -> ApiResult<()> 
     }
     let after = bags::set_deleted(c, bag.id, true)?;
     stats::record(c, role_delta(&bag, -1))?;
-    audit.record(
+    actor.audit.record(
         c,
         "bag.delete",
         "bag",
@@ -83,13 +84,13 @@ pub fn delete(c: &mut PgConnection, audit: &Auditor, qr: &str) -> ApiResult<()> 
 }
 
 /// Undoes a soft delete.
-pub fn restore(c: &mut PgConnection, audit: &Auditor, qr: &str) -> ApiResult<BagRow> {
+pub fn restore(c: &mut PgConnection, actor: &Actor, qr: &str) -> ApiResult<BagRow> {
     let bag = bags::find_for_update(c, qr)?
         .filter(|b| b.deleted_at.is_some())
         .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("No deleted bag {qr}.")))?;
     let after = bags::set_deleted(c, bag.id, false)?;
     stats::record(c, role_delta(&bag, 1))?;
-    audit.record(
+    actor.audit.record(
         c,
         "bag.restore",
         "bag",

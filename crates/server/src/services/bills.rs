@@ -17,10 +17,9 @@ use tracetrack_domain::FormatSet;
 use super::logged::{to_json, EventInfo, Written};
 use super::scan::normalize;
 use super::views::bill_view;
-use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::input::clean_text;
-use crate::services::audit::Auditor;
+use crate::services::Actor;
 use tracetrack_api_types::ErrorCode;
 
 /// A checked new bill.
@@ -33,7 +32,7 @@ pub struct NewBillInput {
 }
 
 /// Creates a bill (status `new`); `409 duplicate` when the number is taken.
-pub fn create(c: &mut PgConnection, audit: &Auditor, by: i64, b: &NewBillInput) -> ApiResult<BillRow> {
+pub fn create(c: &mut PgConnection, actor: &Actor, b: &NewBillInput) -> ApiResult<BillRow> {
     let new = NewBill {
         bill_number: &b.bill_number,
         description: b.description.as_deref(),
@@ -41,11 +40,11 @@ pub fn create(c: &mut PgConnection, audit: &Auditor, by: i64, b: &NewBillInput) 
         vehicle_number: b.vehicle_number.as_deref(),
         capacity: b.capacity,
         status: BillStatus::New,
-        created_by: Some(by),
+        created_by: Some(actor.id()),
     };
     let bill = bills::insert(c, &new)?
         .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Bill number {} exists.", b.bill_number)))?;
-    audit.record(
+    actor.audit.record(
         c,
         "bill.create",
         "bill",
@@ -60,8 +59,7 @@ pub fn create(c: &mut PgConnection, audit: &Auditor, by: i64, b: &NewBillInput) 
 /// The creator hears when someone else completes their bill.
 pub fn edit(
     c: &mut PgConnection,
-    audit: &Auditor,
-    actor: &CurrentUser,
+    actor: &Actor,
     id: i64,
     action: &'static str,
     reason: Option<String>,
@@ -77,7 +75,7 @@ pub fn edit(
     if let Some(reason) = reason {
         snapshot["reason"] = json!(reason);
     }
-    audit.record(
+    actor.audit.record(
         c,
         action,
         "bill",
@@ -85,8 +83,11 @@ pub fn edit(
         Some(json!(before)),
         Some(snapshot),
     )?;
-    if let Some(creator) = after.created_by.filter(|c| action == "bill.complete" && *c != actor.id) {
-        let message = format!("Bill {} was completed by {}.", after.bill_number, actor.username);
+    if let Some(creator) = after
+        .created_by
+        .filter(|c| action == "bill.complete" && *c != actor.id())
+    {
+        let message = format!("Bill {} was completed by {}.", after.bill_number, actor.user.username);
         let link = format!("/bills/{id}");
         let note = Note {
             level: "success",

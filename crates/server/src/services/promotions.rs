@@ -12,7 +12,7 @@ use tracetrack_db::users;
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::services::audit::Auditor;
+use crate::services::Actor;
 
 pub fn not_found(id: i64) -> ApiError {
     ApiError::not_found(ErrorCode::NotFound, format!("Promotion request {id} does not exist."))
@@ -43,14 +43,8 @@ pub fn check_request(actor: &CurrentUser, wanted: Role, reason: &str) -> ApiResu
 }
 
 /// Files a checked request and tells the admins.
-pub fn request(
-    c: &mut PgConnection,
-    audit: &Auditor,
-    actor: &CurrentUser,
-    wanted: Role,
-    reason: &str,
-) -> ApiResult<PromotionRow> {
-    let id = promotions::insert(c, actor.id, actor.role, wanted, reason)?.ok_or_else(|| {
+pub fn request(c: &mut PgConnection, actor: &Actor, wanted: Role, reason: &str) -> ApiResult<PromotionRow> {
+    let id = promotions::insert(c, actor.id(), actor.user.role, wanted, reason)?.ok_or_else(|| {
         ApiError::conflict(
             ErrorCode::PromotionPending,
             "You already have a request waiting for an admin.",
@@ -66,7 +60,7 @@ pub fn request(
     };
     notifications::notify_admins(c, note)?;
     let after = json!({"requested_role": row.requested_role, "reason": row.reason});
-    audit.record(
+    actor.audit.record(
         c,
         "promotion.request",
         "promotion_request",
@@ -82,8 +76,7 @@ pub fn request(
 /// their cached sessions after the commit).
 pub fn decide(
     c: &mut PgConnection,
-    audit: &Auditor,
-    actor: i64,
+    actor: &Actor,
     id: i64,
     approving: bool,
     note: Option<String>,
@@ -94,7 +87,7 @@ pub fn decide(
         PromotionStatus::Rejected
     };
     let row = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
-    if !promotions::decide(c, id, status, actor, note.as_deref())? {
+    if !promotions::decide(c, id, status, actor.id(), note.as_deref())? {
         return Err(ApiError::conflict(
             ErrorCode::PromotionDecided,
             format!("Request {id} was already {}.", row.status),
@@ -138,7 +131,7 @@ pub fn decide(
         "promotion.reject"
     };
     let after = json!({"status": status, "note": note, "user": user.audit_snapshot()});
-    audit.record(
+    actor.audit.record(
         c,
         action,
         "promotion_request",

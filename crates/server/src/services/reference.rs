@@ -13,10 +13,10 @@ use tracetrack_domain::format::validate_pattern;
 
 use crate::error::{ApiError, ApiResult};
 use crate::input::clean_text;
-use crate::services::audit::Auditor;
+use crate::services::Actor;
 
 /// Adds a dispatch area.
-pub fn create_area(c: &mut PgConnection, audit: &Auditor, b: CreateAreaRequest) -> ApiResult<AreaRow> {
+pub fn create_area(c: &mut PgConnection, actor: &Actor, b: CreateAreaRequest) -> ApiResult<AreaRow> {
     let code = b.code.trim().to_lowercase();
     if !(2..=40).contains(&code.len())
         || !code
@@ -32,7 +32,7 @@ pub fn create_area(c: &mut PgConnection, audit: &Auditor, b: CreateAreaRequest) 
     let name = required_name(Some(b.name))?;
     let area = reference::insert_area(c, &code, &name)?
         .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Area {code} exists.")))?;
-    audit.record(
+    actor.audit.record(
         c,
         "dispatch_area.create",
         "dispatch_area",
@@ -44,7 +44,7 @@ pub fn create_area(c: &mut PgConnection, audit: &Auditor, b: CreateAreaRequest) 
 }
 
 /// Renames or retires a dispatch area.
-pub fn update_area(c: &mut PgConnection, audit: &Auditor, code: &str, b: PatchAreaRequest) -> ApiResult<AreaRow> {
+pub fn update_area(c: &mut PgConnection, actor: &Actor, code: &str, b: PatchAreaRequest) -> ApiResult<AreaRow> {
     let code = code.to_lowercase();
     let name = b.name.map(|n| required_name(Some(n))).transpose()?;
     let before = reference::area(c, &code)?
@@ -53,7 +53,7 @@ pub fn update_area(c: &mut PgConnection, audit: &Auditor, code: &str, b: PatchAr
     area.name = name.unwrap_or(area.name);
     area.active = b.active.unwrap_or(area.active);
     let after = reference::save_area(c, &area)?;
-    audit.record(
+    actor.audit.record(
         c,
         "dispatch_area.update",
         "dispatch_area",
@@ -65,7 +65,7 @@ pub fn update_area(c: &mut PgConnection, audit: &Auditor, code: &str, b: PatchAr
 }
 
 /// Adds a bag format.
-pub fn create_format(c: &mut PgConnection, audit: &Auditor, b: CreateFormatRequest) -> ApiResult<FormatRow> {
+pub fn create_format(c: &mut PgConnection, actor: &Actor, b: CreateFormatRequest) -> ApiResult<FormatRow> {
     let code = b.code.trim().to_uppercase();
     if !(2..=20).contains(&code.len())
         || !code
@@ -102,12 +102,14 @@ pub fn create_format(c: &mut PgConnection, audit: &Auditor, b: CreateFormatReque
     };
     let row = reference::insert_format(c, &new)?
         .ok_or_else(|| ApiError::conflict(ErrorCode::Duplicate, format!("Format {code} exists.")))?;
-    audit.record(c, "bag_format.create", "bag_format", Some(code), None, Some(json!(row)))?;
+    actor
+        .audit
+        .record(c, "bag_format.create", "bag_format", Some(code), None, Some(json!(row)))?;
     Ok(row)
 }
 
 /// Edits or retires a bag format.
-pub fn update_format(c: &mut PgConnection, audit: &Auditor, code: &str, b: PatchFormatRequest) -> ApiResult<FormatRow> {
+pub fn update_format(c: &mut PgConnection, actor: &Actor, code: &str, b: PatchFormatRequest) -> ApiResult<FormatRow> {
     let code = code.to_uppercase();
     let name = b.name.map(|n| required_name(Some(n))).transpose()?;
     if let Some(p) = &b.pattern {
@@ -131,7 +133,7 @@ pub fn update_format(c: &mut PgConnection, audit: &Auditor, code: &str, b: Patch
     row.child_weight_g = weight.or(row.child_weight_g);
     row.active = b.active.unwrap_or(row.active);
     let after = reference::save_format(c, &row)?;
-    audit.record(
+    actor.audit.record(
         c,
         "bag_format.update",
         "bag_format",

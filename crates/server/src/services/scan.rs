@@ -238,16 +238,19 @@ pub fn scan_child(
         links: 1,
         ..Delta::default()
     };
-    let child = match existing {
-        Some(child) => child,
+    // A child new to the database is inserted already linked: no other transaction
+    // can see (and so link) it before this one commits.
+    let (child, fresh) = match existing {
+        Some(child) => (child, false),
         None => {
-            let new = NewBag::unlinked_child(&qr, &spec.code, parent.dispatch_area.as_deref(), user.id);
+            let area = parent.dispatch_area.as_deref();
+            let new = NewBag::child(&qr, &spec.code, ChildStatus::Linked, area, user.id);
             match bags::insert(conn, &new)? {
                 Some(created) => {
                     delta.children = 1;
-                    created
+                    (created, true)
                 }
-                None => bags::find(conn, &qr)?.ok_or_else(|| not_found(&qr))?,
+                None => (bags::find(conn, &qr)?.ok_or_else(|| not_found(&qr))?, false),
             }
         }
     };
@@ -256,7 +259,10 @@ pub fn scan_child(
         return linked_answer(conn, user, &child, &parent)?
             .unwrap_or_else(|| Err(ApiError::unavailable("The bag changed meanwhile; retry.")));
     }
-    let child = bags::set_status(conn, child.id, ChildStatus::Linked)?;
+    let child = match fresh {
+        true => child,
+        false => bags::set_status(conn, child.id, ChildStatus::Linked)?,
+    };
     let count = parent.child_count + 1;
     let status = derive_status(count, parent.capacity_or_zero(), false, false);
     let parent = bags::set_count_and_status(conn, parent.id, count, status)?;

@@ -11,12 +11,12 @@ use tracetrack_db::users;
 
 use crate::auth::totp;
 use crate::error::{ApiError, ApiResult};
-use crate::services::audit::Auditor;
 use crate::services::sessions::{hash_token, random_token};
+use crate::services::Actor;
 
 /// Stores a new secret, not active until `enable`; returns it (base32).
-pub fn start_setup(c: &mut PgConnection, audit: &Auditor, user_id: i64) -> ApiResult<String> {
-    let user = load(c, user_id)?;
+pub fn start_setup(c: &mut PgConnection, actor: &Actor) -> ApiResult<String> {
+    let user = load(c, actor.id())?;
     if user.totp_enabled {
         return Err(ApiError::conflict(
             ErrorCode::TotpAlreadyEnabled,
@@ -28,7 +28,7 @@ pub fn start_setup(c: &mut PgConnection, audit: &Auditor, user_id: i64) -> ApiRe
     let secret = totp::base32(&raw);
     users::set_totp(c, user.id, Some(&secret), false, None)?;
     let after = json!({"two_factor_pending": true});
-    audit.record(
+    actor.audit.record(
         c,
         "user.2fa_setup",
         "user",
@@ -40,8 +40,8 @@ pub fn start_setup(c: &mut PgConnection, audit: &Auditor, user_id: i64) -> ApiRe
 }
 
 /// Turns two-factor sign-in on with a first code; returns the recovery codes.
-pub fn enable(c: &mut PgConnection, audit: &Auditor, user_id: i64, code: &str) -> ApiResult<Vec<String>> {
-    let user = load(c, user_id)?;
+pub fn enable(c: &mut PgConnection, actor: &Actor, code: &str) -> ApiResult<Vec<String>> {
+    let user = load(c, actor.id())?;
     if user.totp_enabled {
         return Err(ApiError::conflict(
             ErrorCode::TotpAlreadyEnabled,
@@ -69,7 +69,7 @@ pub fn enable(c: &mut PgConnection, audit: &Auditor, user_id: i64, code: &str) -
     let hashes: Vec<String> = codes.iter().map(|c| hash_token(c)).collect();
     users::replace_recovery_codes(c, user.id, &hashes)?;
     let after = json!({"two_factor_enabled": true});
-    audit.record(
+    actor.audit.record(
         c,
         "user.2fa_enable",
         "user",
@@ -81,11 +81,12 @@ pub fn enable(c: &mut PgConnection, audit: &Auditor, user_id: i64, code: &str) -
 }
 
 /// Turns two-factor sign-in off (the caller has checked the password).
-pub fn disable(c: &mut PgConnection, audit: &Auditor, user_id: i64) -> ApiResult<()> {
+pub fn disable(c: &mut PgConnection, actor: &Actor) -> ApiResult<()> {
+    let user_id = actor.id();
     users::set_totp(c, user_id, None, false, None)?;
     users::replace_recovery_codes(c, user_id, &[])?;
     let after = json!({"two_factor_enabled": false});
-    audit.record(
+    actor.audit.record(
         c,
         "user.2fa_disable",
         "user",

@@ -9,7 +9,7 @@ use tracetrack_db::users;
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::accounts::{self, NewAccount};
-use crate::services::audit::Auditor;
+use crate::services::Actor;
 
 /// What a `PATCH /users/{id}` changes; `None` leaves a field alone.
 #[derive(Debug, Default)]
@@ -31,14 +31,14 @@ pub fn not_found(id: i64) -> ApiError {
 /// Creates a user with `role` and, for dispatchers, an area.
 pub fn create(
     c: &mut PgConnection,
-    audit: &Auditor,
+    actor: &Actor,
     account: &NewAccount,
     role: Role,
     area: Option<String>,
 ) -> ApiResult<UserRow> {
     let area = check_area(c, role, area)?;
     let user = accounts::insert(c, account, role, area.as_deref())?;
-    audit.record(
+    actor.audit.record(
         c,
         "user.create",
         "user",
@@ -50,11 +50,11 @@ pub fn create(
 }
 
 /// Applies `change` to user `id` on behalf of the admin `actor`.
-pub fn update(c: &mut PgConnection, audit: &Auditor, actor: i64, id: i64, change: UserChange) -> ApiResult<UserRow> {
-    let (before, admins) = lock_for_admin_change(c, actor, id)?;
+pub fn update(c: &mut PgConnection, actor: &Actor, id: i64, change: UserChange) -> ApiResult<UserRow> {
+    let (before, admins) = lock_for_admin_change(c, actor.id(), id)?;
     let new_role = change.role.unwrap_or(before.role);
     let deactivating = change.is_active == Some(false);
-    if id == actor && (new_role != before.role || deactivating) {
+    if id == actor.id() && (new_role != before.role || deactivating) {
         return Err(ApiError::conflict(
             ErrorCode::SelfChange,
             "You cannot change your own role or deactivate yourself.",
@@ -86,7 +86,7 @@ pub fn update(c: &mut PgConnection, audit: &Auditor, actor: i64, id: i64, change
     if ends_sessions {
         users::revoke_user_sessions(c, id, None, "account_changed")?;
     }
-    audit.record(
+    actor.audit.record(
         c,
         "user.update",
         "user",
@@ -98,11 +98,11 @@ pub fn update(c: &mut PgConnection, audit: &Auditor, actor: i64, id: i64, change
 }
 
 /// Soft-deletes user `id` on behalf of the admin `actor`; their history stays attributable.
-pub fn delete(c: &mut PgConnection, audit: &Auditor, actor: i64, id: i64) -> ApiResult<()> {
-    if id == actor {
+pub fn delete(c: &mut PgConnection, actor: &Actor, id: i64) -> ApiResult<()> {
+    if id == actor.id() {
         return Err(ApiError::conflict(ErrorCode::SelfChange, "You cannot delete yourself."));
     }
-    let (before, admins) = lock_for_admin_change(c, actor, id)?;
+    let (before, admins) = lock_for_admin_change(c, actor.id(), id)?;
     if before.role == Role::Admin {
         keep_last_admin(&admins, &before)?;
     }
@@ -111,7 +111,7 @@ pub fn delete(c: &mut PgConnection, audit: &Auditor, actor: i64, id: i64) -> Api
     user.deleted_at = Some(chrono::Utc::now());
     let saved = users::save(c, &user)?;
     users::revoke_user_sessions(c, id, None, "user_deleted")?;
-    audit.record(
+    actor.audit.record(
         c,
         "user.delete",
         "user",

@@ -1,6 +1,6 @@
 //! Applying rows of each layout, each in its own savepoint.
 
-use tracetrack_api_types::BagRole;
+use tracetrack_api_types::{BagRole, ChildStatus};
 use tracetrack_api_types::{BillStatus, ScanKind};
 use tracetrack_db::bags;
 use tracetrack_db::diesel::{Connection, PgConnection};
@@ -165,7 +165,7 @@ impl<'a> Applier<'a> {
             }
             Classification::Unknown => return Err(unknown_format(&qr, self.formats)),
         };
-        let new = NewBag::unlinked_child(&qr, &spec.code, None, self.user.id);
+        let new = NewBag::child(&qr, &spec.code, ChildStatus::Unlinked, None, self.user.id);
         if bags::insert(c, &new)?.is_some() {
             stats::record(
                 c,
