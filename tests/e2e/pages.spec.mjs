@@ -14,9 +14,16 @@ async function noHorizontalScroll(page) {
 }
 
 await suite('pages', [
-  ['dashboard shows counts and recent activity', async (page) => {
+  ['dashboard shows counts, scans per hour and recent activity', async (page) => {
     await signIn(page, 'admin', adminPassword);
+    await api(page.request, await token(page.request), 'POST', '/api/v1/scans/parent', { qr_id: parentId() });
+    await page.reload();
     await page.getByTestId('stats').waitFor();
+    const hours = page.getByTestId('hours').locator('li b');
+    await hours.first().waitFor();
+    const perHour = (await hours.allTextContents()).reduce((sum, n) => sum + Number(n), 0);
+    const today = Number(await page.getByTestId('stats').locator('.tile b').nth(2).textContent());
+    expect(perHour === today && today > 0, `the hours add up to today's scans (${perHour} vs ${today})`);
     await noHorizontalScroll(page);
   }],
   ['the bill station fills a bill and completes it', async (page) => {
