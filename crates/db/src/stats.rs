@@ -36,28 +36,39 @@ pub fn record(conn: &mut PgConnection, d: Delta) -> QueryResult<()> {
         .map(|_| ())
 }
 
-#[derive(QueryableByName)]
-struct Totals {
+/// The bag and bill counters: the folded row plus the deltas not folded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct Totals {
     #[diesel(sql_type = BigInt)]
-    parents: i64,
+    pub parents: i64,
     #[diesel(sql_type = BigInt)]
-    children: i64,
+    pub children: i64,
     #[diesel(sql_type = BigInt)]
-    links: i64,
+    pub links: i64,
+    #[diesel(sql_type = BigInt)]
+    pub bills_new: i64,
+    #[diesel(sql_type = BigInt)]
+    pub bills_processing: i64,
+    #[diesel(sql_type = BigInt)]
+    pub bills_completed: i64,
 }
 
-/// Exact totals: the folded row plus the deltas not folded yet, in one snapshot.
-pub fn totals(conn: &mut PgConnection) -> QueryResult<(i64, i64, i64)> {
-    let t: Totals = diesel::sql_query(
+/// Exact totals, in one snapshot.
+pub fn totals(conn: &mut PgConnection) -> QueryResult<Totals> {
+    diesel::sql_query(
         "SELECT t.parents + COALESCE(d.parents, 0) AS parents,
                 t.children + COALESCE(d.children, 0) AS children,
-                t.links + COALESCE(d.links, 0) AS links
+                t.links + COALESCE(d.links, 0) AS links,
+                t.bills_new + COALESCE(d.bills_new, 0) AS bills_new,
+                t.bills_processing + COALESCE(d.bills_processing, 0) AS bills_processing,
+                t.bills_completed + COALESCE(d.bills_completed, 0) AS bills_completed
          FROM stat_total t,
               (SELECT SUM(parents)::BIGINT AS parents, SUM(children)::BIGINT AS children,
-                      SUM(links)::BIGINT AS links FROM stat_delta) d",
+                      SUM(links)::BIGINT AS links, SUM(bills_new)::BIGINT AS bills_new,
+                      SUM(bills_processing)::BIGINT AS bills_processing,
+                      SUM(bills_completed)::BIGINT AS bills_completed FROM stat_delta) d",
     )
-    .get_result(conn)?;
-    Ok((t.parents, t.children, t.links))
+    .get_result(conn)
 }
 
 /// Folds the counter deltas and the scan tallies (docs/domain.md §8); returns the rows
@@ -105,6 +116,14 @@ pub fn fold(conn: &mut PgConnection) -> QueryResult<usize> {
     })
 }
 
+/// Reclaims the rows `fold` deleted (outside any transaction), so that a reader adding
+/// up the unfolded tail reads a few pages, not every row folded since autovacuum last ran.
+pub fn vacuum_tallies(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("VACUUM (ANALYZE) scan_tally, stat_delta")
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Which scans a count covers: every area, or one area and the bags of no area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScanScope {
@@ -125,32 +144,46 @@ impl ScanScope {
 /// The scope filter of the queries below (`$1`: all areas, `$2`: the area).
 const IN_SCOPE: &str = "($1 OR dispatch_area IS NULL OR dispatch_area = $2)";
 
-#[derive(QueryableByName)]
-struct Activity {
+/// Scan activity of today and of the last hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct Activity {
     #[diesel(sql_type = BigInt)]
-    scans: i64,
+    pub today: i64,
     #[diesel(sql_type = BigInt)]
-    users: i64,
+    pub last_hour: i64,
+    /// Distinct users who scanned in the last hour.
+    #[diesel(sql_type = BigInt)]
+    pub users_last_hour: i64,
 }
 
-/// Scans since `since` (whole minutes: the minute `since` falls in counts) and the
-/// distinct users who made them: the rollups plus the tallies not folded yet.
-pub fn scans_since(conn: &mut PgConnection, scope: &ScanScope, since: DateTime<Utc>) -> QueryResult<(i64, i64)> {
+/// Scans since `midnight` and since `hour_ago`, and the users of the latter, in whole
+/// minutes (the minute a window starts in counts): rollups plus unfolded tallies.
+pub fn activity(
+    conn: &mut PgConnection,
+    scope: &ScanScope,
+    midnight: DateTime<Utc>,
+    hour_ago: DateTime<Utc>,
+) -> QueryResult<Activity> {
     let (all, area) = scope.binds();
-    let a: Activity = diesel::sql_query(format!(
-        "SELECT (SELECT COALESCE(SUM(scans), 0) FROM scan_minute WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE})::BIGINT
-              + (SELECT count(*) FROM scan_tally WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE}) AS scans,
+    diesel::sql_query(format!(
+        "WITH m AS (SELECT minute, scans FROM scan_minute
+                    WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE}
+                    UNION ALL
+                    SELECT minute, 1 FROM scan_tally WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE})
+         SELECT COALESCE(SUM(scans), 0)::BIGINT AS today,
+                COALESCE(SUM(scans) FILTER (WHERE minute >= date_trunc('minute', $4)), 0)::BIGINT AS last_hour,
                 (SELECT count(DISTINCT user_id) FROM (
-                    SELECT user_id FROM scan_user_minute WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE}
+                    SELECT user_id FROM scan_user_minute WHERE minute >= date_trunc('minute', $4) AND {IN_SCOPE}
                     UNION ALL
                     SELECT user_id FROM scan_tally
-                    WHERE minute >= date_trunc('minute', $3) AND user_id IS NOT NULL AND {IN_SCOPE}) u) AS users"
+                    WHERE minute >= date_trunc('minute', $4) AND user_id IS NOT NULL AND {IN_SCOPE}) u) AS users_last_hour
+         FROM m"
     ))
     .bind::<Bool, _>(all)
     .bind::<Nullable<Text>, _>(area)
-    .bind::<Timestamptz, _>(since)
-    .get_result(conn)?;
-    Ok((a.scans, a.users))
+    .bind::<Timestamptz, _>(midnight)
+    .bind::<Timestamptz, _>(hour_ago)
+    .get_result(conn)
 }
 
 #[derive(QueryableByName)]
@@ -161,17 +194,16 @@ struct Hour {
     scans: i64,
 }
 
-/// Scans per hour of the day that starts at `midnight`, hours in `tz` (an IANA name),
-/// oldest first; hours without scans are left out.
+/// Scans per hour since `midnight` (hours counted from it, so they are the local
+/// hours of the report time zone), oldest first; hours without scans are left out.
 pub fn scans_by_hour(
     conn: &mut PgConnection,
     scope: &ScanScope,
     midnight: DateTime<Utc>,
-    tz: &str,
 ) -> QueryResult<Vec<(DateTime<Utc>, i64)>> {
     let (all, area) = scope.binds();
     let rows: Vec<Hour> = diesel::sql_query(format!(
-        "SELECT date_trunc('hour', minute AT TIME ZONE $4) AT TIME ZONE $4 AS hour, SUM(scans)::BIGINT AS scans
+        "SELECT date_bin('1 hour', minute, $3) AS hour, SUM(scans)::BIGINT AS scans
          FROM (SELECT minute, dispatch_area, scans FROM scan_minute
                UNION ALL SELECT minute, dispatch_area, 1 FROM scan_tally) m
          WHERE minute >= $3 AND {IN_SCOPE}
@@ -180,32 +212,8 @@ pub fn scans_by_hour(
     .bind::<Bool, _>(all)
     .bind::<Nullable<Text>, _>(area)
     .bind::<Timestamptz, _>(midnight)
-    .bind::<Text, _>(tz)
     .load(conn)?;
     Ok(rows.into_iter().map(|h| (h.hour, h.scans)).collect())
-}
-
-#[derive(QueryableByName)]
-struct BillTotals {
-    #[diesel(sql_type = BigInt)]
-    new: i64,
-    #[diesel(sql_type = BigInt)]
-    processing: i64,
-    #[diesel(sql_type = BigInt)]
-    completed: i64,
-}
-
-/// Bills per status (new, processing, completed): the folded totals plus the deltas.
-pub fn bills_by_status(conn: &mut PgConnection) -> QueryResult<(i64, i64, i64)> {
-    let b: BillTotals = diesel::sql_query(
-        "SELECT t.bills_new + COALESCE(d.n, 0) AS new, t.bills_processing + COALESCE(d.p, 0) AS processing,
-                t.bills_completed + COALESCE(d.c, 0) AS completed
-         FROM stat_total t,
-              (SELECT SUM(bills_new)::BIGINT AS n, SUM(bills_processing)::BIGINT AS p,
-                      SUM(bills_completed)::BIGINT AS c FROM stat_delta) d",
-    )
-    .get_result(conn)?;
-    Ok((b.new, b.processing, b.completed))
 }
 
 #[derive(QueryableByName)]

@@ -20,7 +20,7 @@ pub async fn run(state: AppState) {
         tick.tick().await;
         folds += 1;
         if folds % FOLDS_PER_ROUND != 1 {
-            if let Err(e) = state.db(|c| Ok(tracetrack_db::stats::fold(c)?)).await {
+            if let Err(e) = state.db(fold).await {
                 tracing::warn!(error = %e, "folding the counters failed");
             }
             continue;
@@ -31,7 +31,7 @@ pub async fn run(state: AppState) {
         let (clear_days, delete_days) = (state.config.audit_clear_days, state.config.audit_delete_days);
         let result = state
             .db(move |c| {
-                let folded = tracetrack_db::stats::fold(c)?;
+                let folded = fold(c)?;
                 // A running import reports at least every few seconds; silence
                 // this long means its instance stopped.
                 tracetrack_db::imports::fail_stale(c, Utc::now() - chrono::Duration::minutes(10))?;
@@ -58,4 +58,13 @@ pub async fn run(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "upkeep failed"),
         }
     }
+}
+
+/// Folds the dashboard counters; after a fold, vacuums the tallies it emptied.
+fn fold(c: &mut tracetrack_db::diesel::PgConnection) -> crate::error::ApiResult<usize> {
+    let folded = tracetrack_db::stats::fold(c)?;
+    if folded > 0 {
+        tracetrack_db::stats::vacuum_tallies(c)?;
+    }
+    Ok(folded)
 }

@@ -266,10 +266,12 @@ impl TestApp {
         sql_query(sql).execute(&mut conn).expect(sql)
     }
 
-    /// Folds the dashboard counters as the upkeep job does.
+    /// Folds the dashboard counters and vacuums the tallies, as the upkeep job does.
     pub fn fold_counters(&self) -> usize {
         let mut conn = self.pool.get().expect("conn");
-        tracetrack_db::stats::fold(&mut conn).expect("fold")
+        let folded = tracetrack_db::stats::fold(&mut conn).expect("fold");
+        tracetrack_db::stats::vacuum_tallies(&mut conn).expect("vacuum");
+        folded
     }
 
     /// One number from a SQL query on the app's database.

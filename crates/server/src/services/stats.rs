@@ -18,27 +18,25 @@ pub fn dashboard(c: &mut PgConnection, visibility: &Visibility, tz: chrono_tz::T
     };
     let now = Utc::now();
     let midnight = midnight(now, tz);
-    let (parents, children, links) = stats::totals(c)?;
-    let (new, processing, completed) = stats::bills_by_status(c)?;
-    let (scans_today, _) = stats::scans_since(c, &scope, midnight)?;
-    let (scans_last_hour, active_users_last_hour) = stats::scans_since(c, &scope, now - Duration::hours(1))?;
-    let scans_by_hour = stats::scans_by_hour(c, &scope, midnight, tz.name())?
+    let t = stats::totals(c)?;
+    let a = stats::activity(c, &scope, midnight, now - Duration::hours(1))?;
+    let scans_by_hour = stats::scans_by_hour(c, &scope, midnight)?
         .into_iter()
         .map(|(hour, scans)| HourCount { hour, scans })
         .collect();
     Ok(Stats {
-        parents,
-        children,
-        links,
-        bills: new + processing + completed,
+        parents: t.parents,
+        children: t.children,
+        links: t.links,
+        bills: t.bills_new + t.bills_processing + t.bills_completed,
         bills_by_status: BillsByStatus {
-            new,
-            processing,
-            completed,
+            new: t.bills_new,
+            processing: t.bills_processing,
+            completed: t.bills_completed,
         },
-        scans_today,
-        scans_last_hour,
-        active_users_last_hour,
+        scans_today: a.today,
+        scans_last_hour: a.last_hour,
+        active_users_last_hour: a.users_last_hour,
         scans_by_hour,
     })
 }
