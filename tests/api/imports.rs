@@ -2,11 +2,12 @@
 //! row errors, and the same invariants as scanning.
 
 use std::time::Duration;
+use tracetrack_api_types::ErrorCode;
 
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::Value;
-use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp};
+use tracetrack_test_utils::{code_of, spawn_app, spawn_app_with, TestApp};
 
 use crate::concurrency::assert_counters_match_rows;
 
@@ -49,12 +50,12 @@ async fn import(app: &TestApp, token: &str, filename: &str, bytes: Vec<u8>, fiel
     panic!("import {id} did not finish");
 }
 
-fn row_errors(detail: &Value) -> Vec<(i64, String)> {
+fn row_errors(detail: &Value) -> Vec<(i64, ErrorCode)> {
     detail["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["row"].as_i64().unwrap(), e["code"].as_str().unwrap().to_string()))
+        .map(|e| (e["row"].as_i64().unwrap(), code_of(e)))
         .collect()
 }
 
@@ -152,9 +153,9 @@ async fn all_or_nothing_rolls_every_row_back_and_lists_each_error() {
         vec![4, 5, 6, 7],
         "spreadsheet row numbers, header = row 1: {errors:?}"
     );
-    assert_eq!(errors[0].1, "bag_not_found");
-    assert_eq!(errors[1].1, "wrong_role");
-    assert_eq!(errors[2].1, "invalid_row");
+    assert_eq!(errors[0].1, ErrorCode::BagNotFound);
+    assert_eq!(errors[1].1, ErrorCode::WrongRole);
+    assert_eq!(errors[2].1, ErrorCode::InvalidRow);
     assert_eq!(app.count("SELECT count(*) AS n FROM bag"), 0, "nothing was kept");
     assert!(d["message"].as_str().unwrap().contains("nothing was imported"));
     assert_counters_match_rows(&app, &admin).await;
@@ -208,7 +209,7 @@ async fn an_xlsx_bills_file_creates_bills_and_reports_duplicates() {
         (d["applied_rows"].as_i64(), d["error_rows"].as_i64()),
         (Some(2), Some(1))
     );
-    assert_eq!(row_errors(&d), vec![(4, "duplicate".to_string())]);
+    assert_eq!(row_errors(&d), vec![(4, ErrorCode::Duplicate)]);
     let bills = app.get("/api/v1/bills?q=B-90", &admin).await.body;
     let mut got: Vec<(String, i64)> = bills["items"]
         .as_array()
@@ -245,7 +246,7 @@ async fn a_batch_sheet_packs_each_batch_into_the_parent_below_and_bills_them() {
     assert_eq!(d["total_rows"], 7, "rows after the header");
     assert_eq!(
         row_errors(&d),
-        vec![(9, "no_parent".to_string())],
+        vec![(9, ErrorCode::NoParent)],
         "the last child has no parent row below it"
     );
     let first = app.get("/api/v1/bags/SB80201", &admin).await.body;
@@ -273,64 +274,60 @@ async fn bad_uploads_are_refused_before_any_job_runs() {
     let (_, biller) = app.user(&admin, "bina", "biller", None).await;
     let (status, _) = upload(&app, &biller, "bags.csv", BAGS.into(), &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    type Case = (Vec<u8>, Vec<(&'static str, &'static str)>, StatusCode, &'static str);
+    type Case = (Vec<u8>, Vec<(&'static str, &'static str)>, StatusCode, ErrorCode);
     let cases: Vec<Case> = vec![
         (
             b"a,b\n1,2\n".to_vec(),
             vec![],
             StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_file",
+            ErrorCode::BadFile,
         ),
         (
             vec![0xff, 0xfe, 0x41],
             vec![],
             StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_file",
+            ErrorCode::BadFile,
         ),
         (
             b"PK\x03\x04broken".to_vec(),
             vec![],
             StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_file",
+            ErrorCode::BadFile,
         ),
         (
             b"qr_id,role\n".to_vec(),
             vec![],
             StatusCode::UNPROCESSABLE_ENTITY,
-            "empty_file",
+            ErrorCode::EmptyFile,
         ),
         (
             BAGS.into(),
             vec![("mode", "sometimes")],
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
         ),
         (
             BAGS.into(),
             vec![("kind", "users")],
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
         ),
         (
             BAGS.into(),
             vec![("kind", "bills")],
             StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_file",
+            ErrorCode::BadFile,
         ),
         (
             vec![b'x'; 3_000],
             vec![],
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
         ),
     ];
     for (bytes, fields, want, code) in cases {
         let (status, body) = upload(&app, &admin, "f.csv", bytes, &fields).await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (want, Some(code)),
-            "{fields:?}: {body:?}"
-        );
+        assert_eq!((status, code_of(&body)), (want, code), "{fields:?}: {body:?}");
     }
     let r = app
         .post("/api/v1/imports", &admin, serde_json::json!({"file": "x"}))

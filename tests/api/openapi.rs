@@ -233,4 +233,21 @@ fn every_state_enum_lists_its_values() {
     assert_eq!(listed("ImportState"), values::<ImportState>());
     assert_eq!(listed("PromotionStatus"), values::<PromotionStatus>());
     assert_eq!(listed("BatchKind"), values::<BatchKind>());
+    assert_eq!(listed("NotificationLevel"), values::<NotificationLevel>());
+    assert_eq!(listed("ExportFormat"), values::<ExportFormat>());
+    assert_eq!(listed("ReportFormat"), values::<ReportFormat>());
+}
+
+#[test]
+fn every_reference_names_a_schema_of_the_document() {
+    let doc: Value = serde_json::from_str(COMMITTED).unwrap();
+    let text = doc.to_string();
+    for part in text.split("\"$ref\":\"").skip(1) {
+        let target = part.split('"').next().unwrap();
+        let pointer = target.trim_start_matches('#');
+        assert!(
+            doc.pointer(pointer).is_some(),
+            "{target} is referenced but not in the document"
+        );
+    }
 }

@@ -47,7 +47,9 @@ pub struct ImportJob {
 pub struct ImportRowError {
     /// The row in the file, 1-based, header included (as a spreadsheet numbers it).
     pub row: i32,
-    /// The problem code the same change would get from the API (`duplicate`, `wrong_role`, …).
+    /// The problem code the same change would get from the API (`duplicate`, `wrong_role`, …);
+    /// text in Rust, like `Problem.code`, so an older client still reads a newer code.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::ErrorCode))]
     pub code: String,
     pub message: String,
 }

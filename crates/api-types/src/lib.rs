@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod bags;
 pub mod bills;
+pub mod choices;
 pub mod error_code;
 pub mod events;
 #[cfg(all(test, feature = "openapi"))]
@@ -18,6 +19,7 @@ pub mod scans;
 pub mod states;
 pub mod system;
 
+pub use choices::{ExportFormat, NotificationLevel, ReportFormat};
 pub use error_code::ErrorCode;
 pub use problem::{FieldError, Problem};
 pub use states::{

@@ -1,5 +1,6 @@
 //! Notifications and promotion requests (docs/domain.md §5, §8).
 
+use crate::NotificationLevel;
 use crate::{PromotionStatus, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ pub struct Notification {
     /// Row id.
     pub id: i64,
     /// `info`, `success`, `warning` or `error`.
-    pub level: String,
+    pub level: NotificationLevel,
     /// One line.
     pub title: String,
     /// The details.

@@ -99,6 +99,8 @@ macro_rules! text_enum {
     };
 }
 
+pub(crate) use text_enum;
+
 /// `Display`, `FromStr` and the diesel mapping, for any type with `as_str` and `parse`.
 macro_rules! text_traits {
     ($name:ident) => {
@@ -139,6 +141,8 @@ macro_rules! text_traits {
         }
     };
 }
+
+pub(crate) use text_traits;
 
 text_enum! {
     /// A user's role; each role includes the powers of those below it.
@@ -524,6 +528,9 @@ mod tests {
         round_trips(ImportMode::ALL);
         round_trips(PromotionStatus::ALL);
         round_trips(BatchKind::ALL);
+        round_trips(crate::ExportFormat::ALL);
+        round_trips(crate::NotificationLevel::ALL);
+        round_trips(crate::ReportFormat::ALL);
         let bag: Vec<BagStatus> = ParentStatus::ALL
             .iter()
             .map(|&s| s.into())

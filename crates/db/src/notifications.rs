@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
+use tracetrack_api_types::NotificationLevel;
 use tracetrack_api_types::Role;
 
 use crate::schema::{app_user, notification};
@@ -13,7 +14,7 @@ use crate::schema::{app_user, notification};
 pub struct NotificationRow {
     pub id: i64,
     pub user_id: i64,
-    pub level: String,
+    pub level: NotificationLevel,
     pub title: String,
     pub message: String,
     pub link: Option<String>,
@@ -24,7 +25,7 @@ pub struct NotificationRow {
 /// What to tell someone.
 #[derive(Debug, Clone, Copy)]
 pub struct Note<'a> {
-    pub level: &'a str,
+    pub level: NotificationLevel,
     pub title: &'a str,
     pub message: &'a str,
     pub link: Option<&'a str>,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamptz};
+use tracetrack_domain::visibility::Visibility;
 
 use crate::schema::stat_delta;
 
@@ -124,25 +125,10 @@ pub fn vacuum_tallies(conn: &mut PgConnection) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Which scans a count covers: every area, or one area and the bags of no area.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScanScope {
-    All,
-    /// `None`: only scans of no area.
-    Area(Option<String>),
-}
+use crate::visibility::{area_binds, IN_AREA};
 
-impl ScanScope {
-    fn binds(&self) -> (bool, Option<String>) {
-        match self {
-            ScanScope::All => (true, None),
-            ScanScope::Area(a) => (false, a.clone()),
-        }
-    }
-}
-
-/// The scope filter of the queries below (`$1`: all areas, `$2`: the area).
-const IN_SCOPE: &str = "($1 OR dispatch_area IS NULL OR dispatch_area = $2)";
+/// The scope filter of the queries below (`$1`, `$2`: `area_binds`).
+const IN_SCOPE: &str = IN_AREA;
 
 /// Scan activity of today and of the last hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
@@ -160,11 +146,11 @@ pub struct Activity {
 /// minutes (the minute a window starts in counts): rollups plus unfolded tallies.
 pub fn activity(
     conn: &mut PgConnection,
-    scope: &ScanScope,
+    scope: &Visibility,
     midnight: DateTime<Utc>,
     hour_ago: DateTime<Utc>,
 ) -> QueryResult<Activity> {
-    let (all, area) = scope.binds();
+    let (all, area) = area_binds(scope);
     diesel::sql_query(format!(
         "WITH m AS (SELECT minute, scans FROM scan_minute
                     WHERE minute >= date_trunc('minute', $3) AND {IN_SCOPE}
@@ -198,10 +184,10 @@ struct Hour {
 /// hours of the report time zone), oldest first; hours without scans are left out.
 pub fn scans_by_hour(
     conn: &mut PgConnection,
-    scope: &ScanScope,
+    scope: &Visibility,
     midnight: DateTime<Utc>,
 ) -> QueryResult<Vec<(DateTime<Utc>, i64)>> {
-    let (all, area) = scope.binds();
+    let (all, area) = area_binds(scope);
     let rows: Vec<Hour> = diesel::sql_query(format!(
         "SELECT date_bin('1 hour', minute, $3) AS hour, SUM(scans)::BIGINT AS scans
          FROM (SELECT minute, dispatch_area, scans FROM scan_minute

@@ -9,6 +9,20 @@ use tracetrack_domain::visibility::Visibility;
 
 use crate::schema::{bag, scan_event};
 
+/// The same rule for bags and rollups of an area, as raw SQL over a `dispatch_area`
+/// column, with `$1` (sees every area) and `$2` (the area) bound from [`area_binds`]:
+/// every area, or one area and what belongs to no area.
+pub const IN_AREA: &str = "($1 OR dispatch_area IS NULL OR dispatch_area = $2)";
+
+/// The binds of [`IN_AREA`] for `v`.
+pub fn area_binds(v: &Visibility) -> (bool, Option<String>) {
+    match v {
+        Visibility::All => (true, None),
+        Visibility::Area(a) => (false, Some(a.clone())),
+        Visibility::Nothing => (false, None),
+    }
+}
+
 /// A boxed `WHERE` predicate on `T`.
 pub type Predicate<T> = Box<dyn BoxableExpression<T, Pg, SqlType = Nullable<Bool>>>;
 

@@ -20,7 +20,12 @@ use utoipa_actix_web::AppExt;
                        answer); rate limits answer 429 with `Retry-After` and `RateLimit-*` headers; a busy or \
                        unreachable database answers 503 with `Retry-After`."
     ),
-    components(schemas(tracetrack_api_types::Problem, tracetrack_api_types::FieldError)),
+    components(schemas(
+        tracetrack_api_types::Problem,
+        tracetrack_api_types::FieldError,
+        tracetrack_api_types::ExportFormat,
+        tracetrack_api_types::ReportFormat
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-in, tokens, password"),

@@ -2,9 +2,7 @@
 //! optional self-registration, and the outbox for admins.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use tracetrack_api_types::auth::{ForgotPasswordRequest, OutboxMail, RegisterRequest, ResetPasswordRequest, User};
 use tracetrack_api_types::Role;
 use tracetrack_api_types::{Page, Problem};
@@ -19,7 +17,6 @@ use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::input::Json;
 use crate::services::accounts;
 use crate::services::audit::Auditor;
-use crate::services::sessions::{hash_token, random_token};
 use crate::services::views::user_view;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
@@ -54,22 +51,8 @@ async fn forgot(
     let (ip, key) = client(&req)?;
     state.limiter.hit("forgot", &key, state.config.rate_forgot).await?;
     let email = body.into_inner().email.trim().to_string();
-    let st = state.get_ref().clone();
-    let token = random_token()?;
-    state
-        .tx(move |c| {
-            let audit = Auditor::anonymous(ip, current_request_id(), &st.config);
-            let Some((user, username)) = mail::active_user_by_email(c, &email)? else {
-                return audit.record(c, "auth.password_reset_requested", "user", None, None, Some(json!({"email": email, "known": false})));
-            };
-            mail::create_reset(c, user, &hash_token(&token), Utc::now() + Duration::hours(1))?;
-            let text = format!(
-                "Hello {username},\n\nsomeone asked to reset your TraceTrack password. Use this code within one hour:\n\n{token}\n\nIf it was not you, ignore this mail."
-            );
-            mail::queue_mail(c, &email, "TraceTrack password reset", &text)?;
-            audit.actor(Some(user)).record(c, "auth.password_reset_requested", "user", Some(user.to_string()), None, Some(json!({"email": email})))
-        })
-        .await?;
+    let audit = Auditor::anonymous(ip, current_request_id(), &state.config);
+    state.tx(move |c| accounts::request_reset(c, audit, &email)).await?;
     crate::services::mailer::deliver_soon(&state);
     Ok(HttpResponse::Accepted().finish())
 }
@@ -144,16 +127,9 @@ async fn register(
         ));
     }
     let account = accounts::prepare(&b.username, Some(b.email), b.password).await?;
-    let st = state.get_ref().clone();
+    let audit = Auditor::anonymous(ip, current_request_id(), &state.config);
     let user = state
-        .tx(move |c| {
-            let user = accounts::insert(c, &account, Role::Dispatcher, None)?;
-            let id = Some(user.id.to_string());
-            Auditor::anonymous(ip, current_request_id(), &st.config)
-                .actor(Some(user.id))
-                .record(c, "user.register", "user", id, None, Some(user.audit_snapshot()))?;
-            Ok(user_view(&user))
-        })
+        .tx(move |c| Ok(user_view(&accounts::register(c, audit, &account)?)))
         .await?;
     Ok(HttpResponse::Created().json(user))
 }

@@ -1,7 +1,6 @@
 //! `/api/v1/auth`: sign-in, tokens, password.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use serde_json::json;
 use tracetrack_api_types::auth::*;
 use tracetrack_api_types::Problem;
 use tracetrack_db::users;
@@ -11,10 +10,12 @@ use crate::auth::extract::request_meta;
 use crate::auth::{password, Ctx, CurrentUser};
 use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::input::Json;
+use crate::services::accounts;
 use crate::services::audit::Auditor;
 use crate::services::sessions::{self, Refreshed, REFRESH_COOKIE};
 use crate::services::sign_in::{sign_in, Attempt};
 use crate::services::views::user_view;
+use crate::services::Actor;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
@@ -125,14 +126,8 @@ async fn refresh(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
 #[post("/logout")]
 async fn logout(state: web::Data<AppState>, ctx: Ctx) -> ApiResult<HttpResponse> {
     let user = ctx.user.id;
-    let st = state.get_ref().clone();
-    state
-        .tx(move |c| {
-            users::revoke_session(c, ctx.user.session_id, "logout")?;
-            let id = Some(ctx.user.session_id.to_string());
-            Auditor::new(&ctx, &st.config).record(c, "auth.logout", "session", id, None, None)
-        })
-        .await?;
+    let actor = Actor::new(&ctx, &state.config);
+    state.tx(move |c| accounts::sign_out(c, &actor)).await?;
     state.sessions.changed(user).await;
     Ok(HttpResponse::NoContent()
         .cookie(sessions::cookie(&state, None))
@@ -192,25 +187,8 @@ async fn change_password(
         password::hash(&body.new_password)
     })
     .await??;
-    let st = state.get_ref().clone();
-    state
-        .tx(move |c| {
-            let mut user = users::find_for_update(c, id)?
-                .ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "Sign in again."))?;
-            user.password_hash = new_hash;
-            users::save(c, &user)?;
-            let ended = users::revoke_user_sessions(c, id, Some(ctx.user.session_id), "password_changed")?;
-            let after = json!({"other_sessions_ended": ended});
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "user.password_change",
-                "user",
-                Some(id.to_string()),
-                None,
-                Some(after),
-            )
-        })
-        .await?;
+    let actor = Actor::new(&ctx, &state.config);
+    state.tx(move |c| accounts::set_password(c, &actor, new_hash)).await?;
     state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }

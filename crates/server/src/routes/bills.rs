@@ -18,8 +18,7 @@ use crate::auth::{Ctx, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::input::clean_text;
 use crate::input::Json;
-use crate::services::audit::Auditor;
-use crate::services::bills::{self as rules, bill_not_found, check_capacity, lock_bill, NewBillInput};
+use crate::services::bills::{self as rules, bill_not_found, check_capacity, NewBillInput};
 use crate::services::logged::{self, fingerprint, to_json, EventInfo, LoggedWrite};
 use crate::services::views::{bill_parent, bill_view};
 use crate::services::Actor;
@@ -234,23 +233,8 @@ async fn edit(
 async fn delete_bill(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
-    let st = state.get_ref().clone();
-    state
-        .tx(move |c| {
-            let bill = lock_bill(c, id)?;
-            let freed = rules::free_parents(c, id)?;
-            bills::delete(c, id)?;
-            let after = json!({"deleted": true, "parents_freed": freed});
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "bill.delete",
-                "bill",
-                Some(id.to_string()),
-                Some(json!(bill)),
-                Some(after),
-            )
-        })
-        .await?;
+    let actor = Actor::new(&ctx, &state.config);
+    state.tx(move |c| rules::delete(c, &actor, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

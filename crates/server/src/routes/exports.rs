@@ -6,17 +6,16 @@ use actix_web::{get, web, HttpResponse};
 use chrono::Utc;
 use futures_util::stream;
 use serde::Deserialize;
-use serde_json::json;
-use tracetrack_api_types::Role;
+use tracetrack_api_types::{ExportFormat, Role};
 use tracetrack_db::exports::Window;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::params::time_range;
-use crate::services::audit::Auditor;
-use crate::services::exports::{csv_line, csv_rows, Kind, XlsxSheet};
+use crate::routes::params::{choice, time_range};
+use crate::services::exports::{csv_line, csv_rows, record_export, Kind, XlsxSheet};
+use crate::services::Actor;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
@@ -32,7 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// `csv` (default) or `xlsx`.
+    /// `csv` when absent.
+    #[param(value_type = Option<ExportFormat>)]
     format: Option<String>,
     /// Rows created (scans: recorded) at or after this instant (RFC 3339).
     #[param(format = DateTime)]
@@ -69,27 +69,13 @@ async fn export(
     let kind = Kind::parse(&kind)
         .ok_or_else(|| ApiError::not_found(ErrorCode::NotFound, "Exports are bags, bills, scans and user-activity."))?;
     let q = q.into_inner();
-    let xlsx = match q.format.as_deref().unwrap_or("csv") {
-        "csv" | "" => false,
-        "xlsx" => true,
-        _ => return Err(ApiError::invalid_param("format", "format must be csv or xlsx.")),
-    };
+    let format = choice::<ExportFormat>(q.format.as_deref(), "format")?.unwrap_or(ExportFormat::Csv);
+    let xlsx = format == ExportFormat::Xlsx;
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), ("from", "to"))?;
     let window = Window { from, to };
-    let format = if xlsx { "xlsx" } else { "csv" };
-    let st = state.get_ref().clone();
+    let actor = Actor::new(&ctx, &state.config);
     state
-        .tx(move |c| {
-            let after = json!({"kind": kind.as_str(), "format": format, "from": from, "to": to});
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "export.create",
-                "export",
-                Some(kind.as_str().into()),
-                None,
-                Some(after),
-            )
-        })
+        .tx(move |c| record_export(c, &actor, kind, format, window))
         .await?;
     let filename = format!(
         "attachment; filename=\"{}-{}.{format}\"",

@@ -3,19 +3,19 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use tracetrack_api_types::reports::{EodReport, EodSent};
 use tracetrack_api_types::Problem;
-use tracetrack_api_types::Role;
+use tracetrack_api_types::{ReportFormat, Role};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::extract::{authenticate, request_meta};
 use crate::auth::CurrentUser;
 use crate::error::{current_request_id, ApiError, ApiResult};
+use crate::routes::params::choice;
 use crate::services::audit::Auditor;
-use crate::services::reports::{day_bounds, summarise, to_csv};
+use crate::services::reports::{day_bounds, queue_eod, summarise, to_csv};
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
@@ -33,7 +33,8 @@ pub struct EodQuery {
     /// The day (`YYYY-MM-DD`) in `REPORT_TIMEZONE`; today when absent.
     #[param(format = Date)]
     date: Option<String>,
-    /// `json` (default) or `csv`.
+    /// `json` when absent.
+    #[param(value_type = Option<ReportFormat>)]
     format: Option<String>,
 }
 
@@ -50,11 +51,7 @@ pub struct EodQuery {
 async fn eod(state: web::Data<AppState>, user: CurrentUser, q: web::Query<EodQuery>) -> ApiResult<HttpResponse> {
     user.require(Role::Admin)?;
     let q = q.into_inner();
-    let csv = match q.format.as_deref().unwrap_or("json") {
-        "json" | "" => false,
-        "csv" => true,
-        _ => return Err(ApiError::invalid_param("format", "format must be json or csv.")),
-    };
+    let csv = choice::<ReportFormat>(q.format.as_deref(), "format")? == Some(ReportFormat::Csv);
     let report = build(&state, q.date.as_deref()).await?;
     let date = report.date;
     if csv {
@@ -140,33 +137,9 @@ async fn send_eod(state: web::Data<AppState>, req: HttpRequest, q: web::Query<Se
         }
     };
     let report = build(&state, q.date.as_deref()).await?;
-    let (date, csv) = (report.date, to_csv(&report));
-    let summary = format!(
-        "End-of-day report for {date} ({}):\n{} bills, {} parents, {} children, {:.1} kg actual, {:.1} kg expected.\n\n{csv}",
-        report.timezone, report.bills, report.parents, report.children, report.actual_weight_kg, report.expected_weight_kg
-    );
-    let st = state.get_ref().clone();
-    let recipients = state
-        .tx(move |c| {
-            let to = tracetrack_db::mail::report_recipients(c)?;
-            let subject = format!("TraceTrack end-of-day report {date}");
-            for address in &to {
-                tracetrack_db::mail::queue_mail(c, address, &subject, &summary)?;
-            }
-            let after = json!({"date": date, "recipients": to.len(), "by_cron": actor.is_none()});
-            Auditor::anonymous(ip, current_request_id(), &st.config)
-                .actor(actor)
-                .record(
-                    c,
-                    "report.eod_sent",
-                    "report",
-                    Some(date.to_string()),
-                    None,
-                    Some(after),
-                )?;
-            Ok(to.len())
-        })
-        .await?;
+    let date = report.date;
+    let audit = Auditor::anonymous(ip, current_request_id(), &state.config).actor(actor);
+    let recipients = state.tx(move |c| queue_eod(c, &audit, &report)).await?;
     crate::services::mailer::deliver_soon(&state);
     Ok(HttpResponse::Accepted().json(EodSent { date, recipients }))
 }

@@ -3,7 +3,6 @@
 use super::params::choice;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use tracetrack_api_types::admin::{CreateUserRequest, PatchUserRequest};
 use tracetrack_api_types::auth::User;
 use tracetrack_api_types::Role;
@@ -17,7 +16,6 @@ use crate::auth::{password, Ctx, CurrentUser};
 use crate::error::ApiResult;
 use crate::input::Json;
 use crate::services::accounts::{self, check_email};
-use crate::services::audit::Auditor;
 use crate::services::users::{self as user_service, UserChange};
 use crate::services::views::user_view;
 use crate::services::Actor;
@@ -216,23 +214,8 @@ async fn delete_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
 async fn unlock_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
-    let st = state.get_ref().clone();
-    state
-        .tx(move |c| {
-            let user = users::find(c, id)?.ok_or_else(|| user_service::not_found(id))?;
-            let before = users::failures(c, &user.username)?;
-            users::clear_failures(c, &user.username)?;
-            let before = before.map(|(failures, until)| json!({"failures": failures, "locked_until": until}));
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "user.unlock",
-                "user",
-                Some(id.to_string()),
-                before,
-                Some(json!({"failures": 0})),
-            )
-        })
-        .await?;
+    let actor = Actor::new(&ctx, &state.config);
+    state.tx(move |c| user_service::unlock(c, &actor, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -248,21 +231,8 @@ async fn unlock_user(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>)
 async fn end_sessions(state: web::Data<AppState>, ctx: Ctx, path: web::Path<i64>) -> ApiResult<HttpResponse> {
     ctx.user.require(Role::Admin)?;
     let id = path.into_inner();
-    let st = state.get_ref().clone();
-    state
-        .tx(move |c| {
-            users::find(c, id)?.ok_or_else(|| user_service::not_found(id))?;
-            let ended = users::revoke_user_sessions(c, id, None, "ended_by_admin")?;
-            Auditor::new(&ctx, &st.config).record(
-                c,
-                "user.sessions_end",
-                "user",
-                Some(id.to_string()),
-                None,
-                Some(json!({"sessions_ended": ended})),
-            )
-        })
-        .await?;
+    let actor = Actor::new(&ctx, &state.config);
+    state.tx(move |c| user_service::end_sessions(c, &actor, id)).await?;
     state.sessions.changed(id).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,8 @@
 //! the same username, e-mail and password rules, one insert and one audit row.
 
 use actix_web::web;
+use chrono::{Duration, Utc};
+use serde_json::json;
 use tracetrack_api_types::Role;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{NewUser, UserRow};
@@ -10,7 +12,8 @@ use tracetrack_db::{mail, users};
 use crate::auth::password;
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
-use crate::services::sessions::hash_token;
+use crate::services::sessions::{hash_token, random_token};
+use crate::services::Actor;
 use tracetrack_api_types::ErrorCode;
 
 /// A checked account, its password already hashed.
@@ -96,4 +99,71 @@ pub fn reset_password(
     let audit = audit.actor(Some(user_id));
     audit.record(c, "user.password_reset", "user", Some(user_id.to_string()), None, None)?;
     Ok(user_id)
+}
+
+/// Ends the caller's session (sign-out).
+pub fn sign_out(c: &mut PgConnection, actor: &Actor) -> ApiResult<()> {
+    users::revoke_session(c, actor.user.session_id, "logout")?;
+    let id = Some(actor.user.session_id.to_string());
+    actor.audit.record(c, "auth.logout", "session", id, None, None)
+}
+
+/// Sets the caller's new password (`new_hash`, the current one already checked); ends
+/// their other sessions.
+pub fn set_password(c: &mut PgConnection, actor: &Actor, new_hash: String) -> ApiResult<()> {
+    let id = actor.id();
+    let mut user = users::find_for_update(c, id)?
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::SessionExpired, "Sign in again."))?;
+    user.password_hash = new_hash;
+    users::save(c, &user)?;
+    let ended = users::revoke_user_sessions(c, id, Some(actor.user.session_id), "password_changed")?;
+    let after = json!({"other_sessions_ended": ended});
+    actor.audit.record(
+        c,
+        "user.password_change",
+        "user",
+        Some(id.to_string()),
+        None,
+        Some(after),
+    )
+}
+
+/// Mails a one-hour reset code to the active user with this address, if any; the
+/// request is audited either way (the answer to the caller is the same).
+pub fn request_reset(c: &mut PgConnection, audit: Auditor, email: &str) -> ApiResult<()> {
+    let Some((user, username)) = mail::active_user_by_email(c, email)? else {
+        let after = json!({"email": email, "known": false});
+        return audit.record(c, "auth.password_reset_requested", "user", None, None, Some(after));
+    };
+    let token = random_token()?;
+    mail::create_reset(c, user, &hash_token(&token), Utc::now() + Duration::hours(1))?;
+    let text = format!(
+        "Hello {username},\n\nsomeone asked to reset your TraceTrack password. Use this code within one hour:\n\n{token}\n\nIf it was not you, ignore this mail."
+    );
+    mail::queue_mail(c, email, "TraceTrack password reset", &text)?;
+    let after = json!({"email": email});
+    let audit = audit.actor(Some(user));
+    audit.record(
+        c,
+        "auth.password_reset_requested",
+        "user",
+        Some(user.to_string()),
+        None,
+        Some(after),
+    )
+}
+
+/// Self-registration: a dispatcher without an area (an admin assigns one).
+pub fn register(c: &mut PgConnection, audit: Auditor, account: &NewAccount) -> ApiResult<UserRow> {
+    let user = insert(c, account, Role::Dispatcher, None)?;
+    let audit = audit.actor(Some(user.id));
+    audit.record(
+        c,
+        "user.register",
+        "user",
+        Some(user.id.to_string()),
+        None,
+        Some(user.audit_snapshot()),
+    )?;
+    Ok(user)
 }

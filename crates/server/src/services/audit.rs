@@ -18,6 +18,11 @@ pub struct Auditor {
 }
 
 impl Auditor {
+    /// Who acts (`None`: nobody signed in, e.g. the end-of-day cron).
+    pub fn actor_id(&self) -> Option<i64> {
+        self.actor_id
+    }
+
     /// For a signed-in caller.
     pub fn new(ctx: &Ctx, config: &Config) -> Auditor {
         Auditor::anonymous(ctx.ip.clone(), ctx.request_id.clone(), config).actor(Some(ctx.user.id))

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use chrono::Utc;
 use tracetrack_api_types::bills::PatchBillRequest;
+use tracetrack_api_types::NotificationLevel;
 use tracetrack_db::bills;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::{BagRow, BillRow, NewBill};
@@ -90,7 +91,7 @@ pub fn edit(
         let message = format!("Bill {} was completed by {}.", after.bill_number, actor.user.username);
         let link = format!("/bills/{id}");
         let note = Note {
-            level: "success",
+            level: NotificationLevel::Success,
             title: "Bill completed",
             message: &message,
             link: Some(&link),
@@ -98,6 +99,22 @@ pub fn edit(
         notifications::notify(c, creator, note)?;
     }
     Ok(after)
+}
+
+/// Deletes a bill; its parents go back to what they were before billing.
+pub fn delete(c: &mut PgConnection, actor: &Actor, id: i64) -> ApiResult<()> {
+    let bill = lock_bill(c, id)?;
+    let freed = free_parents(c, id)?;
+    bills::delete(c, id)?;
+    let after = json!({"deleted": true, "parents_freed": freed});
+    actor.audit.record(
+        c,
+        "bill.delete",
+        "bill",
+        Some(id.to_string()),
+        Some(json!(bill)),
+        Some(after),
+    )
 }
 
 /// Locks a bill or answers `404 bill_not_found`.

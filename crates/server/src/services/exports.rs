@@ -6,7 +6,10 @@ use tracetrack_db::diesel::{PgConnection, QueryResult};
 use tracetrack_db::exports::{self, Window};
 use tracetrack_domain::bill::kg;
 
+use crate::error::ApiResult;
 use crate::services::reports::field;
+use crate::services::Actor;
+use tracetrack_api_types::ExportFormat;
 
 /// What is exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,6 +319,25 @@ impl XlsxSheet {
     pub fn finish(mut self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         self.book.save_to_buffer()
     }
+}
+
+/// Audits an export before its rows are streamed.
+pub fn record_export(
+    c: &mut PgConnection,
+    actor: &Actor,
+    kind: Kind,
+    format: ExportFormat,
+    window: Window,
+) -> ApiResult<()> {
+    let after = serde_json::json!({"kind": kind.as_str(), "format": format, "from": window.from, "to": window.to});
+    actor.audit.record(
+        c,
+        "export.create",
+        "export",
+        Some(kind.as_str().into()),
+        None,
+        Some(after),
+    )
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
+use tracetrack_api_types::NotificationLevel;
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::notifications::{self, Note};
 use tracetrack_db::users;
@@ -91,7 +92,7 @@ fn lock(
     if known {
         let message = format!("Too many failed sign-ins for {username}; locked until {until}.");
         let note = Note {
-            level: "warning",
+            level: NotificationLevel::Warning,
             title: "Account locked",
             message: &message,
             link: Some("/admin/users"),

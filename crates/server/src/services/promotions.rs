@@ -4,6 +4,7 @@
 //! notified and every step is audited.
 
 use serde_json::json;
+use tracetrack_api_types::NotificationLevel;
 use tracetrack_api_types::{ErrorCode, PromotionStatus, Role};
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::notifications::{self, Note};
@@ -53,7 +54,7 @@ pub fn request(c: &mut PgConnection, actor: &Actor, wanted: Role, reason: &str) 
     let row = promotions::find(c, id)?.ok_or_else(|| not_found(id))?;
     let message = format!("{} asks to become {}: {}", row.username, row.requested_role, row.reason);
     let note = Note {
-        level: "info",
+        level: NotificationLevel::Info,
         title: "Promotion request",
         message: &message,
         link: Some("/admin/promotions"),
@@ -110,13 +111,13 @@ pub fn decide(
         users::save(c, &user)?;
         users::revoke_user_sessions(c, user.id, None, "promoted")?;
         let message = format!("You are now {}. Sign in again to use it.", row.requested_role);
-        ("success", "Promotion approved", message)
+        (NotificationLevel::Success, "Promotion approved", message)
     } else {
         let message = match &note {
             Some(n) => format!("Your request to become {} was declined: {n}", row.requested_role),
             None => format!("Your request to become {} was declined.", row.requested_role),
         };
-        ("warning", "Promotion request declined", message)
+        (NotificationLevel::Warning, "Promotion request declined", message)
     };
     let told = Note {
         level,

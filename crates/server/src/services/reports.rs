@@ -1,9 +1,14 @@
 //! The end-of-day report: a day's bills summed up, as JSON or CSV.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use serde_json::json;
 use tracetrack_api_types::reports::{EodBill, EodReport};
+use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::BillRow;
 use tracetrack_domain::bill::kg;
+
+use crate::error::ApiResult;
+use crate::services::audit::Auditor;
 
 /// The UTC bounds `[start, end)` of a local day.
 pub fn day_bounds(date: NaiveDate, tz: chrono_tz::Tz) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
@@ -94,6 +99,38 @@ pub fn to_csv(r: &EodReport) -> String {
         r.date, r.timezone, r.bills, r.parents, r.children, r.actual_weight_kg, r.expected_weight_kg
     ));
     out
+}
+
+/// Queues the report for every active admin and biller (the mailer sends it after
+/// the commit); `audit.actor` is `None` when the cron secret asked. Returns the
+/// number of recipients.
+pub fn queue_eod(c: &mut PgConnection, audit: &Auditor, report: &EodReport) -> ApiResult<usize> {
+    let date = report.date;
+    let summary = format!(
+        "End-of-day report for {date} ({}):\n{} bills, {} parents, {} children, {:.1} kg actual, {:.1} kg expected.\n\n{}",
+        report.timezone,
+        report.bills,
+        report.parents,
+        report.children,
+        report.actual_weight_kg,
+        report.expected_weight_kg,
+        to_csv(report)
+    );
+    let to = tracetrack_db::mail::report_recipients(c)?;
+    let subject = format!("TraceTrack end-of-day report {date}");
+    for address in &to {
+        tracetrack_db::mail::queue_mail(c, address, &subject, &summary)?;
+    }
+    let after = json!({"date": date, "recipients": to.len(), "by_cron": audit.actor_id().is_none()});
+    audit.record(
+        c,
+        "report.eod_sent",
+        "report",
+        Some(date.to_string()),
+        None,
+        Some(after),
+    )?;
+    Ok(to.len())
 }
 
 #[cfg(test)]

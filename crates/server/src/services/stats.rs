@@ -4,23 +4,19 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tracetrack_api_types::admin::{BillsByStatus, HourCount, Stats};
 use tracetrack_db::diesel::PgConnection;
-use tracetrack_db::stats::{self, ScanScope};
+use tracetrack_db::stats;
 use tracetrack_domain::visibility::Visibility;
 
 use crate::error::ApiResult;
 
 /// The counts `visibility` may see, "today" starting at midnight in `tz`.
 pub fn dashboard(c: &mut PgConnection, visibility: &Visibility, tz: chrono_tz::Tz) -> ApiResult<Stats> {
-    let scope = match visibility {
-        Visibility::All => ScanScope::All,
-        Visibility::Area(a) => ScanScope::Area(Some(a.clone())),
-        Visibility::Nothing => ScanScope::Area(None),
-    };
+    let scope = visibility;
     let now = Utc::now();
     let midnight = midnight(now, tz);
     let t = stats::totals(c)?;
-    let a = stats::activity(c, &scope, midnight, now - Duration::hours(1))?;
-    let scans_by_hour = stats::scans_by_hour(c, &scope, midnight)?
+    let a = stats::activity(c, scope, midnight, now - Duration::hours(1))?;
+    let scans_by_hour = stats::scans_by_hour(c, scope, midnight)?
         .into_iter()
         .map(|(hour, scans)| HourCount { hour, scans })
         .collect();

@@ -2,6 +2,7 @@
 //! deactivate or delete themselves, and the last active admin stays an admin.
 //! A role change, a deactivation and a new password end the user's sessions.
 
+use serde_json::json;
 use tracetrack_api_types::{ErrorCode, Role};
 use tracetrack_db::diesel::PgConnection;
 use tracetrack_db::models::UserRow;
@@ -119,6 +120,28 @@ pub fn delete(c: &mut PgConnection, actor: &Actor, id: i64) -> ApiResult<()> {
         Some(before.audit_snapshot()),
         Some(saved.audit_snapshot()),
     )
+}
+
+/// Clears a user's failed sign-ins and lock.
+pub fn unlock(c: &mut PgConnection, actor: &Actor, id: i64) -> ApiResult<()> {
+    let user = users::find(c, id)?.ok_or_else(|| not_found(id))?;
+    let before = users::failures(c, &user.username)?;
+    users::clear_failures(c, &user.username)?;
+    let before = before.map(|(failures, until)| json!({"failures": failures, "locked_until": until}));
+    let after = Some(json!({"failures": 0}));
+    actor
+        .audit
+        .record(c, "user.unlock", "user", Some(id.to_string()), before, after)
+}
+
+/// Ends every session of a user (the caller drops their cached sessions after the commit).
+pub fn end_sessions(c: &mut PgConnection, actor: &Actor, id: i64) -> ApiResult<()> {
+    users::find(c, id)?.ok_or_else(|| not_found(id))?;
+    let ended = users::revoke_user_sessions(c, id, None, "ended_by_admin")?;
+    let after = Some(json!({"sessions_ended": ended}));
+    actor
+        .audit
+        .record(c, "user.sessions_end", "user", Some(id.to_string()), None, after)
 }
 
 /// Checks the area for a role: dispatchers may have one (it must exist and be active), others none.

@@ -9,6 +9,7 @@ mod rows;
 pub mod upload;
 
 use std::sync::Arc;
+use tracetrack_api_types::NotificationLevel;
 
 use serde_json::json;
 use tracetrack_api_types::ImportState;
@@ -141,7 +142,7 @@ fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job
     let (status, level, message) = match outcome {
         Ok(()) if p.errors == 0 => (
             ImportState::Succeeded,
-            "success",
+            NotificationLevel::Success,
             format!("{} imported.", rows(p.applied)),
         ),
         Ok(()) => (
@@ -150,14 +151,14 @@ fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job
             } else {
                 ImportState::Failed
             },
-            "warning",
+            NotificationLevel::Warning,
             format!("{} imported, {} with errors.", rows(p.applied), rows(p.errors)),
         ),
         Err(Stop::RowsFailed) => {
             p.applied = 0;
             (
                 ImportState::Failed,
-                "error",
+                NotificationLevel::Error,
                 format!("{} with errors; nothing was imported (all or nothing).", rows(p.errors)),
             )
         }
@@ -168,7 +169,7 @@ fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job
             }
             (
                 ImportState::Failed,
-                "error",
+                NotificationLevel::Error,
                 format!(
                     "The import stopped at row {} because of a server error{}.",
                     first + p.processed as usize,
