@@ -19,6 +19,8 @@ pub struct Config {
     pub port: u16,
     pub pool_size: u32,
     pub pool_min_idle: u32,
+    /// Connections of the dashboard's own pool (`DASHBOARD_POOL_SIZE`).
+    pub dashboard_pool_size: u32,
     pub pool_timeout: Duration,
     pub lockout_threshold: i32,
     pub lockout_minutes: i64,
@@ -131,6 +133,7 @@ impl Config {
             port: parse("PORT", 8080)?,
             pool_size: parse("POOL_SIZE", 2 * cores)?,
             pool_min_idle: parse("POOL_MIN_IDLE", 1)?,
+            dashboard_pool_size: parse("DASHBOARD_POOL_SIZE", 2)?,
             pool_timeout: Duration::from_millis(parse("POOL_TIMEOUT_MS", 5000)?),
             lockout_threshold: parse("LOCKOUT_THRESHOLD", 5)?,
             lockout_minutes: parse("LOCKOUT_MINUTES", 30)?,
@@ -188,6 +191,9 @@ impl Config {
         if self.pool_size == 0 || self.pool_min_idle > self.pool_size {
             bail!("POOL_SIZE must be at least 1 and at least POOL_MIN_IDLE");
         }
+        if self.dashboard_pool_size == 0 {
+            bail!("DASHBOARD_POOL_SIZE must be at least 1");
+        }
         if self.event_heartbeat.is_zero() {
             bail!("EVENT_STREAM_HEARTBEAT_SECS must be at least 1");
         }
@@ -229,6 +235,7 @@ impl Config {
             port: 0,
             pool_size: 8,
             pool_min_idle: 1,
+            dashboard_pool_size: 2,
             pool_timeout: Duration::from_secs(5),
             lockout_threshold: 5,
             lockout_minutes: 30,

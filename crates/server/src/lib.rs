@@ -41,6 +41,13 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     };
     let pool = tracetrack_db::build_pool(&bootstrap::with_timeout(&config.database_url), &pool_cfg)
         .context("cannot open the database pool")?;
+    let dashboard_cfg = PoolConfig {
+        max_size: config.dashboard_pool_size,
+        min_idle: 0,
+        ..pool_cfg
+    };
+    let dashboard_pool = tracetrack_db::build_pool(&bootstrap::with_timeout(&config.database_url), &dashboard_cfg)
+        .context("cannot open the dashboard's database pool")?;
     let mut conn = pool.get().context("cannot get a database connection")?;
     let applied = tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
     if !applied.is_empty() {
@@ -68,6 +75,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         monitor: Arc::new(monitor::Monitor::new(config.slow_query_ms)),
         mailer,
         pool,
+        dashboard_pool,
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
         config: Arc::new(config),
         formats: Arc::new(FormatCache::default()),

@@ -21,6 +21,9 @@ const FORMAT_CACHE_TTL: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// A few connections of their own for dashboard reads, so that a dashboard does
+    /// not queue behind the scans for `pool` (`DASHBOARD_POOL_SIZE`).
+    pub dashboard_pool: PgPool,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
     pub formats: Arc<FormatCache>,
@@ -46,7 +49,23 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        self.run_on(self.pool.clone(), f).await
+    }
+
+    /// Like [`AppState::db`], on the dashboard's own connections.
+    pub async fn dashboard_db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_on(self.dashboard_pool.clone(), f).await
+    }
+
+    async fn run_on<T, F>(&self, pool: PgPool, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let started = Instant::now();
         let result = web::block(move || {
             let mut conn = pool.get()?;

@@ -32,7 +32,7 @@ pub fn configure_audit(cfg: &mut ServiceConfig) {
 async fn stats(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<Stats>> {
     let tz = state.config.report_timezone;
     let visibility = user.visibility();
-    let stats = state.db(move |c| dashboard(c, &visibility, tz)).await?;
+    let stats = state.dashboard_db(move |c| dashboard(c, &visibility, tz)).await?;
     Ok(web::Json(stats))
 }
 
