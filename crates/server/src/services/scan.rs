@@ -388,7 +388,13 @@ pub fn unlink(conn: &mut PgConnection, user: &CurrentUser, formats: &FormatSet, 
 /// `POST /scans/undo`: unlinks the caller's most recent link within the window.
 pub fn undo(conn: &mut PgConnection, user: &CurrentUser, window: Duration) -> ApiResult<Written> {
     require_area(user)?;
-    let nothing = || ApiError::not_found(ErrorCode::NothingToUndo, "You have no link to undo from the last hour.");
+    let minutes = window.num_minutes();
+    let nothing = || {
+        ApiError::not_found(
+            ErrorCode::NothingToUndo,
+            format!("You have no link to undo from the last {minutes} minutes."),
+        )
+    };
     let (child_id, parent_id) = bags::last_link_by(conn, user.id, Utc::now() - window)?.ok_or_else(nothing)?;
     let child = bags::find_by_id(conn, child_id)?;
     let parent_qr = bags::find_by_id(conn, parent_id)?.qr_id;

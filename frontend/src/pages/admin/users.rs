@@ -111,10 +111,7 @@ fn Users() -> impl IntoView {
                                 </select>
                                 <button on:click=move |_| patch(PatchUserRequest { is_active: Some(!active), ..Default::default() })>{if active { T.deactivate } else { T.activate }}</button>
                                 <button on:click=move |_| run(session, message, reload, async move {
-                                    session.post_empty::<Value>(&format!("/api/v1/users/{id}/unlock")).await.or_else(|e| match e {
-                                        ApiError::Network => Ok(Value::Null),
-                                        e => Err(e),
-                                    })
+                                    session.post_empty::<Value>(&format!("/api/v1/users/{id}/unlock")).await
                                 })>{T.unlock}</button>
                                 <button on:click=move |_| run(session, message, reload, async move {
                                     session.delete(&format!("/api/v1/users/{id}/sessions")).await
