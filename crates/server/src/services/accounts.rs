@@ -156,14 +156,18 @@ pub fn request_reset(c: &mut PgConnection, audit: Auditor, email: &str) -> ApiRe
 /// Self-registration: a dispatcher without an area (an admin assigns one).
 pub fn register(c: &mut PgConnection, audit: Auditor, account: &NewAccount) -> ApiResult<UserRow> {
     let user = insert(c, account, Role::Dispatcher, None)?;
-    let audit = audit.actor(Some(user.id));
+    record_created(c, &audit.actor(Some(user.id)), "user.register", &user)?;
+    Ok(user)
+}
+
+/// Audits a new account (`action`) with the row as it was created.
+pub fn record_created(c: &mut PgConnection, audit: &Auditor, action: &str, user: &UserRow) -> ApiResult<()> {
     audit.record(
         c,
-        "user.register",
+        action,
         "user",
         Some(user.id.to_string()),
         None,
         Some(user.audit_snapshot()),
-    )?;
-    Ok(user)
+    )
 }

@@ -39,14 +39,7 @@ pub fn create(
 ) -> ApiResult<UserRow> {
     let area = check_area(c, role, area)?;
     let user = accounts::insert(c, account, role, area.as_deref())?;
-    actor.audit.record(
-        c,
-        "user.create",
-        "user",
-        Some(user.id.to_string()),
-        None,
-        Some(user.audit_snapshot()),
-    )?;
+    accounts::record_created(c, &actor.audit, "user.create", &user)?;
     Ok(user)
 }
 
