@@ -17,15 +17,23 @@ async fn login(app: &TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Re
 
 #[actix_web::test]
 async fn login_is_limited_per_address_and_username_with_headers() {
-    let app = spawn_app().await;
-    for _ in 0..10 {
-        assert_eq!(login(&app, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
-    }
-    let limited = login(&app, "admin", ADMIN_PASSWORD).await;
+    let app = spawn_app_with(|c| c.rate_login = 3).await;
+    // The limit counts per minute: a run that crosses a minute boundary may see up to
+    // twice the limit pass, never more (slow hashing on a busy machine can do that).
+    let mut passed = 0;
+    let limited = loop {
+        let r = login(&app, "admin", ADMIN_PASSWORD).await;
+        if r.status != StatusCode::OK {
+            break r;
+        }
+        passed += 1;
+        assert!(passed <= 6, "more than twice the limit passed");
+    };
+    assert!(passed >= 3, "the limit let {passed} of 3 through");
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(limited.code(), ErrorCode::RateLimited);
     assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
-    assert_eq!(limited.header("ratelimit-limit"), Some("10"));
+    assert_eq!(limited.header("ratelimit-limit"), Some("3"));
     assert_eq!(limited.header("ratelimit-remaining"), Some("0"));
     assert!(limited.header("ratelimit-reset").is_some());
     // Another username from the same address is not limited (one NAT, many workers).
