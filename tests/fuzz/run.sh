@@ -49,6 +49,14 @@ print(f"schemathesis: {cases} generated requests over {run['operations']['tested
       f"{failures} failures, {len(run['errors'])} errors (seed {run['seed']})")
 if cases < minimum:
     sys.exit(f"fewer than {minimum} generated requests")
-if status != 0 or failures or run["errors"]:
+# A CPython 3.11 bug inside hypothesis (it parses its own source to describe a lambda)
+# can end one operation with "AST constructor recursion depth mismatch": the fuzzer
+# failing, not the server. Such errors are reported; every other error fails the run.
+output = open(f"{report_dir}/output.txt").read()
+tool_bug = output.count("SystemError: AST constructor recursion depth mismatch")
+errors = sum(e.get("count", 1) for e in run["errors"])
+if errors and errors == tool_bug and not failures:
+    print(f"ignored {errors} fuzzer-internal error(s) (CPython AST recursion bug); no server failures")
+elif status != 0 or failures or run["errors"]:
     sys.exit(f"schemathesis found problems: see {report_dir}/output.txt")
 PY
