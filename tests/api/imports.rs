@@ -36,7 +36,13 @@ pub(crate) async fn upload(
 }
 
 /// Uploads and waits for the job to finish; returns its detail.
-async fn import(app: &TestApp, token: &str, filename: &str, bytes: Vec<u8>, fields: &[(&str, &str)]) -> Value {
+pub(crate) async fn import(
+    app: &TestApp,
+    token: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+    fields: &[(&str, &str)],
+) -> Value {
     let (status, job) = upload(app, token, filename, bytes, fields).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{job:?}");
     let id = job["id"].as_i64().unwrap();
@@ -50,7 +56,7 @@ async fn import(app: &TestApp, token: &str, filename: &str, bytes: Vec<u8>, fiel
     panic!("import {id} did not finish");
 }
 
-fn row_errors(detail: &Value) -> Vec<(i64, ErrorCode)> {
+pub(crate) fn row_errors(detail: &Value) -> Vec<(i64, ErrorCode)> {
     detail["errors"]
         .as_array()
         .unwrap()

@@ -11,6 +11,7 @@ mod concurrency;
 mod events;
 mod exports;
 mod import_floor;
+mod import_station;
 mod imports;
 mod limits;
 mod lists;

@@ -227,9 +227,9 @@ impl ScanEventRow {
     }
 }
 
-/// A new scan event.
+/// A new scan event (`None` is NULL, so the same value serves `COPY`).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = scan_event)]
+#[diesel(table_name = scan_event, treat_none_as_default_value = false)]
 pub struct NewScanEvent {
     pub occurred_at: Option<DateTime<Utc>>,
     pub user_id: Option<i64>,

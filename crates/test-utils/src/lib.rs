@@ -274,6 +274,24 @@ impl TestApp {
         folded
     }
 
+    /// One text (column `t`, empty when NULL) from a SQL query on the app's database:
+    /// `string_agg` turns a table into one comparable value.
+    pub fn text(&self, sql: &str) -> String {
+        use diesel::sql_types::{Nullable, Text};
+        use diesel::{sql_query, QueryableByName, RunQueryDsl};
+        #[derive(QueryableByName)]
+        struct T {
+            #[diesel(sql_type = Nullable<Text>)]
+            t: Option<String>,
+        }
+        let mut conn = self.pool.get().expect("conn");
+        sql_query(sql)
+            .get_result::<T>(&mut conn)
+            .expect(sql)
+            .t
+            .unwrap_or_default()
+    }
+
     /// One number from a SQL query on the app's database.
     pub fn count(&self, sql: &str) -> i64 {
         use diesel::sql_types::BigInt;

@@ -35,25 +35,79 @@ pub fn unknown_format(qr: &str, formats: &FormatSet) -> ApiError {
 
 /// 403 for a dispatcher without an area.
 pub fn require_area(user: &CurrentUser) -> ApiResult<()> {
-    if !user.visibility().may_scan() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::NoDispatchArea,
-            "Your account has no dispatch area yet; ask an admin to assign one.",
-        ));
+    match user.visibility().may_scan() {
+        true => Ok(()),
+        false => Err(no_area()),
     }
-    Ok(())
 }
 
-fn deleted(qr: &str) -> ApiError {
+/// `403 no_dispatch_area`.
+pub fn no_area() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::NoDispatchArea,
+        "Your account has no dispatch area yet; ask an admin to assign one.",
+    )
+}
+
+pub fn deleted(qr: &str) -> ApiError {
     ApiError::conflict(
         ErrorCode::BagDeleted,
         format!("Bag {qr} was deleted; an admin can restore it."),
     )
 }
 
-fn not_found(qr: &str) -> ApiError {
+pub fn not_found(qr: &str) -> ApiError {
     ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist."))
+}
+
+/// `422 wrong_role` for a child id where a parent is needed.
+pub fn not_a_parent(qr: &str) -> ApiError {
+    ApiError::unprocessable(ErrorCode::WrongRole, format!("{qr} is a child bag, not a parent."))
+}
+
+/// `422 wrong_role` for a parent id where a child is needed.
+pub fn not_a_child(qr: &str) -> ApiError {
+    ApiError::unprocessable(ErrorCode::WrongRole, format!("{qr} is a parent bag, not a child."))
+}
+
+/// `409 other_area`.
+pub fn other_area(qr: &str) -> ApiError {
+    ApiError::conflict(ErrorCode::OtherArea, format!("{qr} belongs to another dispatch area."))
+}
+
+/// `422 wrong_role` for a parent scanned into itself.
+pub fn into_itself(qr: &str) -> ApiError {
+    ApiError::unprocessable(ErrorCode::WrongRole, format!("{qr} cannot go into itself."))
+}
+
+/// `409 linked_elsewhere`; `shown` is the other parent when the caller may see it.
+pub fn linked_elsewhere(qr: &str, shown: Option<String>) -> ApiError {
+    let detail = match &shown {
+        Some(q) => format!("Bag {qr} already belongs to {q}."),
+        None => format!("Bag {qr} already belongs to another parent."),
+    };
+    ApiError::conflict(ErrorCode::LinkedElsewhere, detail).with_parent(shown)
+}
+
+/// The 409 for a parent that takes no more children, given its bill number when
+/// it is on one.
+pub fn room_error(qr: &str, why: NoRoom, count: i32, capacity: i32, bill: Option<String>) -> ApiError {
+    match why {
+        NoRoom::Billed => {
+            let number = bill.unwrap_or_default();
+            ApiError::conflict(
+                ErrorCode::ParentBilled,
+                format!("{qr} is on bill {number}; take it off the bill first."),
+            )
+            .with_bill(number)
+        }
+        NoRoom::Sealed => ApiError::conflict(ErrorCode::ParentSealed, format!("{qr} is sealed; unseal it first.")),
+        NoRoom::Full => ApiError::conflict(
+            ErrorCode::ParentFull,
+            format!("{qr} is full: it holds {count} of {capacity} bags."),
+        ),
+    }
 }
 
 /// The bag of another area is invisible to a dispatcher.
@@ -66,12 +120,7 @@ pub fn scan_parent(conn: &mut PgConnection, user: &CurrentUser, formats: &Format
     let qr = normalize(raw, formats)?;
     let spec = match formats.classify(&qr) {
         Classification::Parent(spec) => spec,
-        Classification::Child(_) => {
-            return Err(ApiError::unprocessable(
-                ErrorCode::WrongRole,
-                format!("{qr} is a child bag, not a parent."),
-            ))
-        }
+        Classification::Child(_) => return Err(not_a_parent(&qr)),
         Classification::Unknown => return Err(unknown_format(&qr, formats)),
     };
     require_area(user)?;
@@ -130,16 +179,10 @@ fn check_existing_parent(user: &CurrentUser, bag: BagRow) -> ApiResult<BagRow> {
         return Err(deleted(&bag.qr_id));
     }
     if !bag.is_parent() {
-        return Err(ApiError::unprocessable(
-            ErrorCode::WrongRole,
-            format!("{} is a child bag, not a parent.", bag.qr_id),
-        ));
+        return Err(not_a_parent(&bag.qr_id));
     }
     if !user.sees_bag(bag.dispatch_area.as_deref()) {
-        return Err(ApiError::conflict(
-            ErrorCode::OtherArea,
-            format!("{} belongs to another dispatch area.", bag.qr_id),
-        ));
+        return Err(other_area(&bag.qr_id));
     }
     Ok(bag)
 }
@@ -150,36 +193,24 @@ pub fn lock_parent(conn: &mut PgConnection, user: &CurrentUser, qr: &str) -> Api
         .filter(|b| b.deleted_at.is_none())
         .ok_or_else(|| not_found(qr))?;
     if !parent.is_parent() {
-        return Err(ApiError::unprocessable(
-            ErrorCode::WrongRole,
-            format!("{qr} is a child bag, not a parent."),
-        ));
+        return Err(not_a_parent(qr));
     }
     Ok(parent)
 }
 
 /// The 409 for a parent that takes no more children.
 pub fn no_room(conn: &mut PgConnection, parent: &BagRow, why: NoRoom) -> ApiResult<ApiError> {
-    let qr = &parent.qr_id;
-    Ok(match why {
-        NoRoom::Billed => {
-            let number = bags::bill_of(conn, parent.id)?.map(|(_, n, _)| n).unwrap_or_default();
-            ApiError::conflict(
-                ErrorCode::ParentBilled,
-                format!("{qr} is on bill {number}; take it off the bill first."),
-            )
-            .with_bill(number)
-        }
-        NoRoom::Sealed => ApiError::conflict(ErrorCode::ParentSealed, format!("{qr} is sealed; unseal it first.")),
-        NoRoom::Full => ApiError::conflict(
-            ErrorCode::ParentFull,
-            format!(
-                "{qr} is full: it holds {} of {} bags.",
-                parent.child_count,
-                parent.capacity_or_zero()
-            ),
-        ),
-    })
+    let bill = match why {
+        NoRoom::Billed => bags::bill_of(conn, parent.id)?.map(|(_, n, _)| n),
+        _ => None,
+    };
+    Ok(room_error(
+        &parent.qr_id,
+        why,
+        parent.child_count,
+        parent.capacity_or_zero(),
+        bill,
+    ))
 }
 
 /// `POST /scans/child`.
@@ -195,19 +226,11 @@ pub fn scan_child(
     require_area(user)?;
     let parent = lock_parent(conn, user, &parent_qr)?;
     if qr == parent_qr {
-        return Err(ApiError::unprocessable(
-            ErrorCode::WrongRole,
-            format!("{qr} cannot go into itself."),
-        ));
+        return Err(into_itself(&qr));
     }
     let spec = match formats.classify(&qr) {
         Classification::Child(spec) => spec,
-        Classification::Parent(_) => {
-            return Err(ApiError::unprocessable(
-                ErrorCode::WrongRole,
-                format!("{qr} is a parent bag, not a child."),
-            ))
-        }
+        Classification::Parent(_) => return Err(not_a_child(&qr)),
         Classification::Unknown => return Err(unknown_format(&qr, formats)),
     };
     let existing = bags::find(conn, &qr)?;
@@ -216,19 +239,13 @@ pub fn scan_child(
             return Err(deleted(&qr));
         }
         if child.is_parent() {
-            return Err(ApiError::unprocessable(
-                ErrorCode::WrongRole,
-                format!("{qr} is a parent bag, not a child."),
-            ));
+            return Err(not_a_child(&qr));
         }
         if let Some(answer) = linked_answer(conn, user, child, &parent)? {
             return answer;
         }
         if !user.sees_bag(child.dispatch_area.as_deref()) {
-            return Err(ApiError::conflict(
-                ErrorCode::OtherArea,
-                format!("{qr} belongs to another dispatch area."),
-            ));
+            return Err(other_area(&qr));
         }
     }
     if let Err(why) = check_room(parent_status(&parent)?, parent.child_count, parent.capacity_or_zero()) {
@@ -308,13 +325,7 @@ fn linked_answer(
     let shown = user
         .sees_bag(current.dispatch_area.as_deref())
         .then(|| current.qr_id.clone());
-    let detail = match &shown {
-        Some(q) => format!("Bag {} already belongs to {q}.", child.qr_id),
-        None => format!("Bag {} already belongs to another parent.", child.qr_id),
-    };
-    Ok(Some(Err(
-        ApiError::conflict(ErrorCode::LinkedElsewhere, detail).with_parent(shown)
-    )))
+    Ok(Some(Err(linked_elsewhere(&child.qr_id, shown))))
 }
 
 /// Takes a child out of its parent; the caller checked that the link exists.

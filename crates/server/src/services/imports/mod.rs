@@ -1,10 +1,13 @@
-//! Import jobs (docs/domain.md §9): rows of an uploaded file applied through the same
-//! operations as scans and bills, so every invariant (one parent per child,
-//! capacity, counters) holds exactly as for a worker. Each row runs in a
-//! savepoint; `all_or_nothing` keeps one transaction and rolls it back when any
-//! row failed, `best_effort` commits every [`CHUNK`] rows.
+//! Import jobs (docs/domain.md §9): rows of an uploaded file applied by the same
+//! rules as scans and bills, so every invariant (one parent per child, capacity,
+//! counters) holds exactly as for a worker. A bags file is planned and written
+//! set-wise (`bulk`, `plan`); bills files and batch sheets run row by row, each row
+//! in a savepoint (`rows`). `all_or_nothing` writes nothing when any row failed;
+//! `best_effort` commits chunk by chunk.
 
+mod bulk;
 pub mod file;
+mod plan;
 mod rows;
 pub mod upload;
 
@@ -20,14 +23,15 @@ use tracetrack_db::notifications::Note;
 use tracetrack_db::PgPool;
 use tracetrack_domain::FormatSet;
 
-use self::file::{Layout, Rows};
+use self::file::{ImportKind, Layout, Rows};
 use self::rows::Applier;
 use crate::auth::CurrentUser;
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use crate::services::audit::Auditor;
 
-/// Rows per progress report (and per transaction in `best_effort`).
+/// Rows per progress report of a bills file or batch sheet (and per transaction in
+/// `best_effort`).
 pub const CHUNK: usize = 500;
 
 pub fn not_found(id: i64) -> ApiError {
@@ -90,6 +94,32 @@ pub fn run(pool: &PgPool, config: &Config, formats: Arc<FormatSet>, job: Job) ->
     outcome
 }
 
+/// Rows applied by a bags import past which the planner's statistics are refreshed
+/// at once rather than by autovacuum later.
+const ANALYZE_AFTER: i32 = 10_000;
+
+/// Applies bills and batch sheets row by row, each row in a savepoint (these files
+/// are short and each row depends on the bills and parents of the rows above it).
+fn by_rows(
+    c: &mut PgConnection,
+    job: &Job,
+    formats: &FormatSet,
+    p: &mut Progress,
+    report: &mut dyn FnMut(Progress, &mut Vec<RowError>) -> ApiResult<()>,
+) -> Result<(), Stop> {
+    let mut applier = Applier::new(job.id, &job.user, formats, &job.layout);
+    let first = job.layout.first_row;
+    let data = job.rows.get(first..).unwrap_or_default();
+    let mut errors = Vec::new();
+    for (i, chunk) in data.chunks(CHUNK).enumerate() {
+        applier.chunk(c, first + i * CHUNK, chunk, p, &mut errors)?;
+        report(*p, &mut errors)?;
+    }
+    applier.finish(p, &mut errors);
+    report(*p, &mut errors)?;
+    Ok(())
+}
+
 /// How long an import waits for one row lock.
 const IMPORT_LOCK_TIMEOUT_MS: u64 = 30_000;
 
@@ -101,11 +131,9 @@ fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job
         tracing::warn!(error = %e, "import: cannot open its progress connection");
         ApiError::unavailable("The database is unavailable; retry the import shortly.")
     })?;
-    let mut applier = Applier::new(job.id, &job.user, &formats, &job.layout);
     let first = job.layout.first_row;
-    let data = job.rows.get(first..).unwrap_or_default();
     let mut p = Progress::default();
-    let report = |side: &mut PgConnection, p: Progress, errors: &mut Vec<RowError>| -> ApiResult<()> {
+    let mut report = |p: Progress, errors: &mut Vec<RowError>| -> ApiResult<()> {
         let stored: Vec<_> = errors
             .drain(..)
             .map(|(row, e)| (row, e.code.to_string(), e.detail.clone()))
@@ -116,29 +144,24 @@ fn run_on(work: &mut PgConnection, config: &Config, formats: Arc<FormatSet>, job
         })?;
         Ok(())
     };
-    let mut errors = Vec::new();
-    let mut pass = |c: &mut PgConnection, p: &mut Progress, side: &mut PgConnection| -> Result<(), Stop> {
-        for (i, chunk) in data.chunks(CHUNK).enumerate() {
-            applier.chunk(c, first + i * CHUNK, chunk, p, &mut errors)?;
-            report(side, *p, &mut errors)?;
-        }
-        applier.finish(p, &mut errors);
-        report(side, *p, &mut errors)?;
-        Ok(())
-    };
-    let outcome = if job.all_or_nothing {
-        work.transaction(|c| {
-            pass(c, &mut p, &mut side)?;
-            if p.errors > 0 {
-                return Err(Stop::RowsFailed);
+    let outcome = match job.layout.kind {
+        ImportKind::Bags => bulk::run(work, &job, &formats, &mut p, &mut report),
+        _ if job.all_or_nothing => work.transaction(|c| {
+            by_rows(c, &job, &formats, &mut p, &mut report)?;
+            match p.errors {
+                0 => Ok(()),
+                _ => Err(Stop::RowsFailed),
             }
-            Ok(())
-        })
-    } else {
+        }),
         // Each chunk commits on its own: `chunk` opens savepoints, the
         // connection autocommits between them.
-        pass(work, &mut p, &mut side)
+        _ => by_rows(work, &job, &formats, &mut p, &mut report),
     };
+    if job.layout.kind == ImportKind::Bags && p.applied >= ANALYZE_AFTER {
+        if let Err(e) = tracetrack_db::bulk::analyze(work) {
+            tracing::warn!(import = job.id, error = %e, "import: ANALYZE failed");
+        }
+    }
     let (status, level, message) = match outcome {
         Ok(()) if p.errors == 0 => (
             ImportState::Succeeded,

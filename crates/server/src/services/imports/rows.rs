@@ -1,12 +1,9 @@
-//! Applying rows of each layout, each in its own savepoint.
+//! Applying the rows of bills files and batch sheets, each in its own savepoint.
 
-use tracetrack_api_types::{BagRole, ChildStatus};
 use tracetrack_api_types::{BillStatus, ScanKind};
-use tracetrack_db::bags;
 use tracetrack_db::diesel::{Connection, PgConnection};
 use tracetrack_db::imports::Progress;
-use tracetrack_db::models::{NewBag, NewBill, NewScanEvent};
-use tracetrack_db::stats::{self, Delta};
+use tracetrack_db::models::{NewBill, NewScanEvent};
 use tracetrack_domain::{Classification, FormatSet};
 
 use super::file::{ImportKind, Layout};
@@ -73,7 +70,8 @@ impl<'a> Applier<'a> {
                     .to_string()
             };
             let result = match layout.kind {
-                ImportKind::Bags => savepoint(c, |c| self.bag(c, &cell(0), &cell(1), &cell(2))),
+                // A bags file never comes here (`super::run_on` sends it to `bulk`).
+                ImportKind::Bags => unreachable!("bags files are applied set-wise"),
                 ImportKind::Bills => savepoint(c, |c| self.bill(c, &cell(0), &cell(1), &cell(2))),
                 ImportKind::BatchSheet => self.sheet_row(c, n, &cell(0), &cell(1), p, errors),
             };
@@ -120,26 +118,6 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    /// `qr_id,role,parent_qr_id`.
-    fn bag(&self, c: &mut PgConnection, qr: &str, role: &str, parent: &str) -> ApiResult<Done> {
-        if qr.is_empty() && role.is_empty() && parent.is_empty() {
-            return Ok(Done::Skipped);
-        }
-        match BagRole::parse(&role.trim().to_ascii_lowercase()) {
-            Some(BagRole::Parent) if !parent.is_empty() => Err(ApiError::unprocessable(
-                ErrorCode::InvalidRow,
-                "A parent bag has no parent_qr_id.",
-            )),
-            Some(BagRole::Parent) => self.parent(c, qr),
-            Some(BagRole::Child) if parent.is_empty() => self.loose_child(c, qr),
-            Some(BagRole::Child) => self.link(c, parent, qr),
-            None => Err(ApiError::unprocessable(
-                ErrorCode::InvalidRow,
-                "role must be parent or child.",
-            )),
-        }
-    }
-
     fn parent(&self, c: &mut PgConnection, qr: &str) -> ApiResult<Done> {
         let (_, _, info) = scan_parent(c, self.user, self.formats, qr)?;
         self.event(c, ScanKind::Parent, info)?;
@@ -149,37 +127,6 @@ impl<'a> Applier<'a> {
     fn link(&self, c: &mut PgConnection, parent: &str, child: &str) -> ApiResult<Done> {
         let (_, _, info) = scan_child(c, self.user, self.formats, parent, child)?;
         self.event(c, ScanKind::Child, info)?;
-        Ok(Done::Applied)
-    }
-
-    /// A child in no parent yet.
-    fn loose_child(&self, c: &mut PgConnection, raw: &str) -> ApiResult<Done> {
-        let qr = normalize(raw, self.formats)?;
-        let spec = match self.formats.classify(&qr) {
-            Classification::Child(spec) => spec,
-            Classification::Parent(_) => {
-                return Err(ApiError::unprocessable(
-                    ErrorCode::WrongRole,
-                    format!("{qr} is a parent bag, not a child."),
-                ))
-            }
-            Classification::Unknown => return Err(unknown_format(&qr, self.formats)),
-        };
-        let new = NewBag::child(&qr, &spec.code, ChildStatus::Unlinked, None, self.user.id);
-        if bags::insert(c, &new)?.is_some() {
-            stats::record(
-                c,
-                Delta {
-                    children: 1,
-                    ..Delta::default()
-                },
-            )?;
-        } else if bags::find(c, &qr)?.is_some_and(|b| b.is_parent()) {
-            return Err(ApiError::unprocessable(
-                ErrorCode::WrongRole,
-                format!("{qr} is a parent bag."),
-            ));
-        }
         Ok(Done::Applied)
     }
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Import benchmark: a release server on a scratch database, a bags CSV of N rows
+# (parents of 30 children each, both parent formats) uploaded once into an empty
+# database and once more on top (every row then already so), timed from upload to
+# the job's end. Usage: scripts/bench-import.sh [rows] [mode]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-200000}
+mode=${2:-best_effort}
+port=18283
+db="tracetrack_bench_import_$$"
+server="${TEST_DATABASE_SERVER:-postgres://postgres@127.0.0.1:5432}"
+cargo build --release --quiet --bin tracetrack -p tracetrack-server
+mkdir -p artifacts
+file=artifacts/bench-import.csv
+awk -v n="$rows" 'BEGIN {
+  print "qr_id,role,parent_qr_id"
+  for (i = 0; i < n; i++) {
+    p = int(i / 31); k = i % 31
+    parent = (p % 2 == 0) ? sprintf("SB%05d", p / 2) : sprintf("M444-%05d", p / 2)
+    if (k == 0) print parent ",parent,"
+    else print sprintf("C%07d%02d", p, k) ",child," parent
+  }
+}' > "$file"
+DATABASE_URL="$server/$db" PORT=$port REDIS_URL= ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
+  target/release/tracetrack serve > artifacts/bench-import-server.log 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1' EXIT
+for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
+token=$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+run() {
+  local start end id body
+  start=$(date +%s.%N)
+  id=$(curl -sf "http://127.0.0.1:$port/api/v1/imports" -H "authorization: Bearer $token" \
+    -F "file=@$file" -F "mode=$mode" | sed -E 's/.*"id":([0-9]+).*/\1/')
+  while :; do
+    body=$(curl -sf "http://127.0.0.1:$port/api/v1/imports/$id" -H "authorization: Bearer $token")
+    case "$body" in *'"finished_at":null'*) sleep 0.1 ;; *) break ;; esac
+  done
+  end=$(date +%s.%N)
+  echo "$1: $(echo "$body" | sed -E 's/.*"status":"([a-z_]+)".*/\1/'), $(echo "$body" | grep -o '"applied_rows":[0-9]*'), \
+$(echo "$body" | grep -o '"error_rows":[0-9]*'), $(awk -v r="$rows" -v s="$start" -v e="$end" 'BEGIN {printf "%.1f s, %.0f rows/s", e - s, r / (e - s)}')"
+}
+echo "import of $rows rows ($mode):"
+run "into an empty database"
+run "the same file again "
+echo "bags: $(psql "$server/$db" -tAc 'SELECT count(*) FROM bag'), links: $(psql "$server/$db" -tAc 'SELECT count(*) FROM bag_link'), events: $(psql "$server/$db" -tAc 'SELECT count(*) FROM scan_event')"
