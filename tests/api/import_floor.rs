@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tracetrack_db::diesel::connection::SimpleConnection;
 use tracetrack_db::diesel::{Connection, PgConnection};
-use tracetrack_test_utils::spawn_app_with;
+use tracetrack_test_utils::{spawn_app, spawn_app_with};
 
 use crate::concurrency::assert_counters_match_rows;
 use crate::imports::upload;
@@ -93,6 +93,101 @@ async fn an_import_waiting_for_a_parent_leaves_the_floor_a_connection_and_its_lo
     assert_eq!(
         app.count("SELECT child_count::bigint AS n FROM bag WHERE qr_id = 'SB81000'"),
         2
+    );
+    assert_counters_match_rows(&app, &admin).await;
+}
+
+#[actix_web::test]
+async fn stations_packing_the_same_children_as_a_running_import_never_break_an_invariant() {
+    let app = spawn_app().await;
+    let admin = app.admin_token_unlimited().await;
+    // The file: 60 new parents of 30 children each.
+    let mut csv = String::from("qr_id,role,parent_qr_id\n");
+    let mut children = Vec::new();
+    for p in 0..60 {
+        let _ = writeln!(csv, "SB83{p:03},parent,");
+        for c in 0..30 {
+            let child = format!("MX83{p:03}{c:02}");
+            let _ = writeln!(csv, "{child},child,SB83{p:03}");
+            children.push(child);
+        }
+    }
+    // The floor packs every other child of the file into parents of its own, from
+    // the end of the file, while the import runs.
+    let floor: Vec<String> = children.iter().rev().step_by(2).cloned().collect();
+    for p in 0..floor.len().div_ceil(30) {
+        app.scan_parent(&admin, &format!("SB84{p:03}")).await;
+    }
+    // Half the children exist already, unlinked (registered by an earlier file), so
+    // the race meets both new bags and links to bags that exist.
+    let loose: String = children
+        .iter()
+        .filter(|c| c[c.len() - 2..] < *"15")
+        .map(|c| format!("{c},child,\n"))
+        .collect();
+    let (status, _) = upload(
+        &app,
+        &admin,
+        "loose.csv",
+        format!("qr_id,role,parent_qr_id\n{loose}").into_bytes(),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    for _ in 0..200 {
+        if app.count("SELECT count(*) AS n FROM bag WHERE role = 'child'") == children.len() as i64 / 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let (status, job) = upload(&app, &admin, "race.csv", csv.into_bytes(), &[("mode", "best_effort")]).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job:?}");
+    let stations = floor.chunks(floor.len().div_ceil(6)).enumerate().map(|(s, part)| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            for (i, child) in part.iter().enumerate() {
+                let parent = format!("SB84{:03}", (s * part.len() + i) / 30);
+                let r = app.scan_child(admin, &parent, child).await;
+                assert!(
+                    r.status == StatusCode::CREATED
+                        || r.problem() == Some(tracetrack_api_types::ErrorCode::LinkedElsewhere),
+                    "{child}: {:?}",
+                    r.body
+                );
+            }
+        }
+    });
+    futures_util::future::join_all(stations).await;
+    let mut finished = json!(null);
+    for _ in 0..600 {
+        let r = app.get(&format!("/api/v1/imports/{}", job["id"]), &admin).await;
+        if !r.body["finished_at"].is_null() {
+            finished = r.body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(finished["status"], "succeeded", "{finished:?}");
+    let errors = crate::imports::row_errors(&finished);
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.1 == tracetrack_api_types::ErrorCode::LinkedElsewhere),
+        "{errors:?}"
+    );
+    // Every child is in exactly one parent: the import's or the floor's.
+    assert_eq!(app.count("SELECT count(*) AS n FROM bag_link"), children.len() as i64);
+    let in_file_parents =
+        app.count("SELECT count(*) AS n FROM bag_link l JOIN bag p ON p.id = l.parent_id WHERE p.qr_id LIKE 'SB83%'");
+    assert_eq!(
+        in_file_parents + errors.len() as i64,
+        children.len() as i64,
+        "each child row of the file is linked or refused"
+    );
+    assert_eq!(
+        finished["applied_rows"].as_i64(),
+        Some(60 + in_file_parents),
+        "parents and the children the file linked"
     );
     assert_counters_match_rows(&app, &admin).await;
 }

@@ -104,12 +104,15 @@ pub(super) fn run(
     let mut failed = false;
     for (i, chunk) in data.chunks(size).enumerate() {
         let (ops, mut errors) = ops(formats, &job.layout, first + i * size, chunk);
-        let plan = match apply(work, job, formats, &ops, !errors.is_empty()) {
-            Ok(plan) => plan,
+        let done = match job.all_or_nothing {
+            true => apply_whole(work, job, formats, &ops, !errors.is_empty()),
+            false => apply_split(work, job, formats, &ops),
+        };
+        let (applied, row_errors) = match done {
+            Ok(done) => done,
             Err(Failure::RowsFailed(plan)) => {
-                let plan = *plan;
                 failed = true;
-                plan
+                (0, plan.errors)
             }
             Err(Failure::Changed) => {
                 return Err(Stop::Fatal(ApiError::unavailable(
@@ -118,10 +121,10 @@ pub(super) fn run(
             }
             Err(Failure::Fatal(e)) => return Err(Stop::Fatal(e)),
         };
-        errors.extend(plan.errors);
+        errors.extend(row_errors);
         errors.sort_by_key(|(n, _)| *n);
         p.processed += chunk.len() as i32;
-        p.applied += plan.applied;
+        p.applied += applied;
         p.errors += errors.len() as i32;
         report(*p, &mut errors)?;
     }
@@ -131,22 +134,49 @@ pub(super) fn run(
     }
 }
 
-/// Plans and writes one chunk, planning again when the database changed meanwhile.
-fn apply(
+/// Rows applied and rows refused.
+type Done = (i32, Vec<RowError>);
+
+/// Plans and writes all of `ops` in one transaction, planning again (after a short
+/// pause) when the database changed meanwhile.
+fn apply_whole(
     work: &mut PgConnection,
     job: &Job,
     formats: &FormatSet,
     ops: &[(i32, Op)],
     unread: bool,
-) -> Result<Plan, Failure> {
-    let mut last = Failure::Changed;
-    for _ in 0..ATTEMPTS {
+) -> Result<Done, Failure> {
+    for attempt in 0..ATTEMPTS {
         match work.transaction(|c| plan_and_write(c, job, formats, ops, unread)) {
-            Err(Failure::Changed) => last = Failure::Changed,
-            done => return done,
+            Err(Failure::Changed) if attempt + 1 == ATTEMPTS => break,
+            Err(Failure::Changed) => std::thread::sleep(std::time::Duration::from_millis(20 << attempt)),
+            done => return done.map(|plan| (plan.applied, plan.errors)),
         }
     }
-    Err(last)
+    Err(Failure::Changed)
+}
+
+/// `best_effort`: as [`apply_whole`], but a chunk the floor keeps changing is split
+/// in two halves applied one after the other (in file order), down to single rows,
+/// so a busy station narrows the window instead of failing the import.
+fn apply_split(work: &mut PgConnection, job: &Job, formats: &FormatSet, ops: &[(i32, Op)]) -> Result<Done, Failure> {
+    match work.transaction(|c| plan_and_write(c, job, formats, ops, false)) {
+        Ok(plan) => Ok((plan.applied, plan.errors)),
+        Err(Failure::Changed) if ops.len() > 1 => {
+            tracing::info!(
+                import = job.id,
+                rows = ops.len(),
+                "import: the floor changed bags of a chunk; applying it in halves"
+            );
+            let (head, tail) = ops.split_at(ops.len() / 2);
+            let (a, mut errors) = apply_split(work, job, formats, head)?;
+            let (b, more) = apply_split(work, job, formats, tail)?;
+            errors.extend(more);
+            Ok((a + b, errors))
+        }
+        Err(Failure::Changed) => apply_whole(work, job, formats, ops, false),
+        Err(other) => Err(other),
+    }
 }
 
 fn plan_and_write(
