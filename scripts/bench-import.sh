@@ -15,11 +15,11 @@ mkdir -p artifacts
 file=artifacts/bench-import.csv
 awk -v n="$rows" 'BEGIN {
   print "qr_id,role,parent_qr_id"
-  for (i = 0; i < n; i++) {
-    p = int(i / 31); k = i % 31
+  # Mustard parents (SB, 30 children) and moong parents (M444, 15) alternate.
+  for (i = 0; i < n; p++) {
     parent = (p % 2 == 0) ? sprintf("SB%05d", p / 2) : sprintf("M444-%05d", p / 2)
-    if (k == 0) print parent ",parent,"
-    else print sprintf("C%07d%02d", p, k) ",child," parent
+    print parent ",parent,"; i++
+    for (k = 1; k <= (p % 2 == 0 ? 30 : 15) && i < n; k++) { printf "C%07d%02d,child,%s\n", p, k, parent; i++ }
   }
 }' > "$file"
 DATABASE_URL="$server/$db" PORT=$port REDIS_URL= ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
