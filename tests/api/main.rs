@@ -25,6 +25,7 @@ mod promotions;
 mod reports;
 mod scans;
 mod schema_drift;
+mod seed;
 mod sessions;
 mod system;
 mod tokens;

@@ -17,6 +17,7 @@ pub mod promotions;
 pub mod reference;
 pub mod scan_events;
 pub mod schema;
+pub mod seed;
 pub mod stats;
 pub mod users;
 pub mod visibility;

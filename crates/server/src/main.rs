@@ -1,4 +1,4 @@
-//! `tracetrack [serve|migrate|create-admin USERNAME|openapi]`.
+//! `tracetrack [serve|migrate|create-admin USERNAME|seed --bags N|openapi]`.
 
 use std::net::TcpListener;
 
@@ -39,13 +39,11 @@ fn run() -> anyhow::Result<()> {
     match command {
         "serve" => serve(config),
         "migrate" => {
-            tracetrack_server::bootstrap::ensure_database(&config.database_url)?;
-            let url = tracetrack_server::bootstrap::with_timeout(&config.database_url);
-            let mut conn = <tracetrack_db::diesel::PgConnection as tracetrack_db::diesel::Connection>::establish(&url)?;
-            let applied = tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let applied = tracetrack_db::run_migrations(&mut migrated(&config)?).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("applied {} migration(s)", applied.len());
             Ok(())
         }
+        "seed" => seed(&config, &args[1..]),
         "create-admin" => {
             let username = args
                 .get(1)
@@ -61,9 +59,49 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         other => anyhow::bail!(
-            "unknown command {other:?}; use serve, migrate, create-admin USERNAME, openapi or healthcheck"
+            "unknown command {other:?}; use serve, migrate, create-admin USERNAME, seed --bags N, openapi or healthcheck"
         ),
     }
+}
+
+/// A connection to the configured database, created if absent.
+fn migrated(config: &Config) -> anyhow::Result<tracetrack_db::diesel::PgConnection> {
+    tracetrack_server::bootstrap::ensure_database(&config.database_url)?;
+    let url = tracetrack_server::bootstrap::with_timeout(&config.database_url);
+    Ok(<tracetrack_db::diesel::PgConnection as tracetrack_db::diesel::Connection>::establish(&url)?)
+}
+
+/// Password of the users `seed` creates (`seed-001` … `seed-200`).
+const SEED_PASSWORD: &str = "seed-floor-password";
+
+/// `seed --bags N`: fills an empty database with a realistic warehouse.
+fn seed(config: &Config, args: &[String]) -> anyhow::Result<()> {
+    let usage = "usage: tracetrack seed --bags N (an empty database; N up to 50,000,000)";
+    let bags: i64 = match args {
+        [flag, n] if flag == "--bags" => n.replace(['_', ','], "").parse().context(usage)?,
+        _ => anyhow::bail!(usage),
+    };
+    anyhow::ensure!((1_000..=50_000_000).contains(&bags), usage);
+    let mut conn = migrated(config)?;
+    tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Statements here run for minutes; the pool's per-statement limits do not apply.
+    tracetrack_db::diesel::connection::SimpleConnection::batch_execute(&mut conn, "SET statement_timeout = 0")?;
+    anyhow::ensure!(
+        tracetrack_db::seed::check_empty(&mut conn)?,
+        "the database already holds bags; seed an empty one"
+    );
+    let hash = tracetrack_server::auth::password::hash(SEED_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = std::time::Instant::now();
+    let size = tracetrack_db::seed::Size { bags };
+    tracetrack_db::seed::generate(&mut conn, size, &hash, &mut |step| {
+        println!("{:>7.1} s  {step}", started.elapsed().as_secs_f64());
+    })?;
+    tracetrack_db::stats::fold(&mut conn)?;
+    println!(
+        "{:>7.1} s  done: {bags} bags; users seed-001 … seed-200, password {SEED_PASSWORD}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
