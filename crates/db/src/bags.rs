@@ -211,7 +211,12 @@ pub fn list(
         q = q.filter(bag::role.eq(*role));
     }
     if let Some(status) = &f.status {
-        q = q.filter(bag::status.eq(*status));
+        // A status names its role: said outright, the parents' partial indexes serve it.
+        let role = match status {
+            BagStatus::Parent(_) => BagRole::Parent,
+            BagStatus::Child(_) => BagRole::Child,
+        };
+        q = q.filter(bag::status.eq(*status)).filter(bag::role.eq(role));
     }
     if let Some(area) = &f.dispatch_area {
         q = q.filter(bag::dispatch_area.eq(area.clone()));

@@ -97,7 +97,8 @@ pub fn delete_item(conn: &mut PgConnection, bill_id: i64, bag_id: i64) -> QueryR
     .execute(conn)
 }
 
-/// The parents on a bill, in the order they were added, locked for update.
+/// The parents on a bill, locked for update in id order (as every writer that locks
+/// several parents does, so two of them never wait for each other).
 pub fn parents_for_update(conn: &mut PgConnection, bill_id: i64) -> QueryResult<Vec<BagRow>> {
     bag::table
         .filter(
@@ -108,6 +109,7 @@ pub fn parents_for_update(conn: &mut PgConnection, bill_id: i64) -> QueryResult<
             ),
         )
         .select(BagRow::as_select())
+        .order(bag::id)
         .for_update()
         .load(conn)
 }

@@ -25,16 +25,18 @@ pub struct BagCopy {
     pub created_by: Option<i64>,
 }
 
-/// The parents among `qrs`, row-locked in id order (two bulk writers lock in the
-/// same order; a station locks one parent at a time), deleted or not.
-pub fn lock_parents(conn: &mut PgConnection, qrs: &[String]) -> QueryResult<Vec<BagRow>> {
-    bag::table
+/// The parents among `qrs`, deleted or not; when `lock`, row-locked in id order (as
+/// every writer that locks several parents does; a station locks one at a time).
+pub fn parents(conn: &mut PgConnection, qrs: &[String], lock: bool) -> QueryResult<Vec<BagRow>> {
+    let q = bag::table
         .filter(bag::qr_id.eq_any(qrs))
         .filter(bag::role.eq(BagRole::Parent))
         .order(bag::id)
-        .select(BagRow::as_select())
-        .for_update()
-        .load(conn)
+        .select(BagRow::as_select());
+    match lock {
+        true => q.for_update().load(conn),
+        false => q.load(conn),
+    }
 }
 
 /// The children among `qrs` (not locked: a child changes only under its parent's
@@ -93,14 +95,15 @@ pub fn insert_links(conn: &mut PgConnection, links: &[(String, String)], by: i64
     .execute(conn)
 }
 
-/// Marks unlinked children linked; returns how many were still unlinked.
+/// Marks unlinked children linked; returns how many were still unlinked (and not
+/// deleted meanwhile).
 pub fn mark_linked(conn: &mut PgConnection, qrs: &[String]) -> QueryResult<usize> {
     if qrs.is_empty() {
         return Ok(0);
     }
     diesel::sql_query(
         "UPDATE bag SET status = 'linked', updated_at = now() \
-         WHERE qr_id = ANY($1::text[]) AND role = 'child' AND status = 'unlinked'",
+         WHERE qr_id = ANY($1::text[]) AND role = 'child' AND status = 'unlinked' AND deleted_at IS NULL",
     )
     .bind::<Array<Text>, _>(qrs)
     .execute(conn)

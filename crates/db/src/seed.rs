@@ -42,11 +42,18 @@ const BATCH: i64 = 27_000;
 /// Users the generator creates (`seed-…`), all with the given password hash.
 const USERS: i64 = 200;
 
-/// Refuses a database that already holds bags (the generator numbers its own ids).
+/// Whether the database is one the generator may fill: no bags, no bills and no
+/// `seed-…` users (it numbers its own ids and names).
 pub fn check_empty(conn: &mut PgConnection) -> QueryResult<bool> {
-    use crate::schema::bag;
-    let any: Option<i64> = bag::table.select(bag::id).first(conn).optional()?;
-    Ok(any.is_none())
+    use crate::schema::{app_user, bag, bill};
+    let bags: Option<i64> = bag::table.select(bag::id).first(conn).optional()?;
+    let bills: Option<i64> = bill::table.select(bill::id).first(conn).optional()?;
+    let users: Option<i64> = app_user::table
+        .filter(app_user::username.like("seed-%"))
+        .select(app_user::id)
+        .first(conn)
+        .optional()?;
+    Ok(bags.is_none() && bills.is_none() && users.is_none())
 }
 
 /// Tables the generator fills; their secondary indexes and foreign keys are dropped

@@ -88,7 +88,7 @@ fn seed(config: &Config, args: &[String]) -> anyhow::Result<()> {
     tracetrack_db::diesel::connection::SimpleConnection::batch_execute(&mut conn, "SET statement_timeout = 0")?;
     anyhow::ensure!(
         tracetrack_db::seed::check_empty(&mut conn)?,
-        "the database already holds bags; seed an empty one"
+        "the database already holds bags, bills or seed users; seed an empty one"
     );
     let hash = tracetrack_server::auth::password::hash(SEED_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
     let started = std::time::Instant::now();

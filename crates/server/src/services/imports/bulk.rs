@@ -85,6 +85,12 @@ impl From<DbError> for Failure {
     fn from(e: DbError) -> Failure {
         match e {
             DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Failure::Changed,
+            // Another writer held what the chunk needs: plan again once it is done.
+            DbError::DatabaseError(_, ref info)
+                if info.message().contains("deadlock") || info.message().contains("lock timeout") =>
+            {
+                Failure::Changed
+            }
             other => Failure::Fatal(other.into()),
         }
     }
@@ -146,6 +152,15 @@ fn apply_whole(
     ops: &[(i32, Op)],
     unread: bool,
 ) -> Result<Done, Failure> {
+    if job.all_or_nothing {
+        // Validate first without locking anything: a file with a bad row fails
+        // without making a station wait.
+        let known = work.transaction(|c| stored(c, ops, false))?;
+        let plan = Plan::make(formats, &job.user.visibility(), known, ops);
+        if unread || !plan.errors.is_empty() {
+            return Err(Failure::RowsFailed(Box::new(plan)));
+        }
+    }
     for attempt in 0..ATTEMPTS {
         match work.transaction(|c| plan_and_write(c, job, formats, ops, unread)) {
             Err(Failure::Changed) if attempt + 1 == ATTEMPTS => break,
@@ -186,7 +201,7 @@ fn plan_and_write(
     ops: &[(i32, Op)],
     unread: bool,
 ) -> Result<Plan, Failure> {
-    let plan = Plan::make(formats, &job.user.visibility(), stored(c, ops)?, ops);
+    let plan = Plan::make(formats, &job.user.visibility(), stored(c, ops, true)?, ops);
     if job.all_or_nothing && (unread || !plan.errors.is_empty()) {
         return Err(Failure::RowsFailed(Box::new(plan)));
     }
@@ -194,11 +209,11 @@ fn plan_and_write(
     Ok(plan)
 }
 
-/// Every bag the operations name, as stored, parents locked.
-fn stored(c: &mut PgConnection, ops: &[(i32, Op)]) -> Result<HashMap<String, Known>, DbError> {
+/// Every bag the operations name, as stored, parents locked when `lock`.
+fn stored(c: &mut PgConnection, ops: &[(i32, Op)], lock: bool) -> Result<HashMap<String, Known>, DbError> {
     let ids: HashSet<&str> = ops.iter().flat_map(|(_, op)| op.ids()).collect();
     let ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
-    let parents = bulk::lock_parents(c, &ids)?;
+    let parents = bulk::parents(c, &ids, lock)?;
     let children = bulk::children(c, &ids)?;
     let child_ids: Vec<i64> = children.iter().map(|b| b.id).collect();
     let mut links: HashMap<i64, (String, Option<String>)> = bulk::parents_of(c, &child_ids)?
@@ -218,9 +233,12 @@ fn stored(c: &mut PgConnection, ops: &[(i32, Op)]) -> Result<HashMap<String, Kno
 /// Writes a plan; `Changed` when a write finds fewer rows than the plan expects.
 fn write(c: &mut PgConnection, job: &Job, plan: &Plan) -> Result<(), Failure> {
     let by = job.user.id;
-    let created = plan
-        .created
-        .iter()
+    // Rows in id order: two imports writing the same new bags or links take them in
+    // the same order, so one waits for the other instead of deadlocking.
+    let mut order: Vec<&String> = plan.created.iter().collect();
+    order.sort();
+    let created = order
+        .into_iter()
         .map(|qr| {
             let b = &plan.known[qr];
             BagCopy {
@@ -241,7 +259,9 @@ fn write(c: &mut PgConnection, job: &Job, plan: &Plan) -> Result<(), Failure> {
         true => Ok(()),
         false => Err(Failure::Changed),
     };
-    expect(bulk::insert_links(c, &plan.links, by)?, plan.links.len())?;
+    let mut links = plan.links.clone();
+    links.sort();
+    expect(bulk::insert_links(c, &links, by)?, links.len())?;
     expect(bulk::mark_linked(c, &plan.relinked)?, plan.relinked.len())?;
     let counts: Vec<(&str, i32, ParentStatus)> = plan
         .refilled_parents()
