@@ -105,6 +105,17 @@ pub fn generate(
     Ok(())
 }
 
+/// After [`generate`] commits: folds the generated scans into the dashboard's rollups,
+/// reclaims the folded tallies and gives the planner the rollups' statistics, so the
+/// first dashboard read is as fast as any (without it, a fresh 10M-bag database read
+/// `/stats` in 1 s instead of 7 ms).
+pub fn finish(conn: &mut PgConnection) -> QueryResult<()> {
+    crate::stats::fold(conn)?;
+    crate::stats::vacuum_tallies(conn)?;
+    sql_query("ANALYZE scan_minute, scan_user_minute").execute(conn)?;
+    Ok(())
+}
+
 fn fill(conn: &mut PgConnection, size: Size, password_hash: &str, progress: &mut dyn FnMut(&str)) -> QueryResult<()> {
     let parents = size.parents();
     sql_query(

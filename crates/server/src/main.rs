@@ -96,7 +96,7 @@ fn seed(config: &Config, args: &[String]) -> anyhow::Result<()> {
     tracetrack_db::seed::generate(&mut conn, size, &hash, &mut |step| {
         println!("{:>7.1} s  {step}", started.elapsed().as_secs_f64());
     })?;
-    tracetrack_db::stats::fold(&mut conn)?;
+    tracetrack_db::seed::finish(&mut conn)?;
     println!(
         "{:>7.1} s  done: {bags} bags; users seed-001 … seed-200, password {SEED_PASSWORD}",
         started.elapsed().as_secs_f64()
