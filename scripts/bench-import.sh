@@ -45,4 +45,5 @@ $(echo "$body" | grep -o '"error_rows":[0-9]*'), $(awk -v r="$rows" -v s="$start
 echo "import of $rows rows ($mode):"
 run "into an empty database"
 run "the same file again "
+echo "server RSS: $(awk '/VmRSS/ {print $2 / 1024 " MB"}' /proc/$pid/status) now, $(awk '/VmHWM/ {print $2 / 1024 " MB"}' /proc/$pid/status) at most (file: $(($(stat -c %s "$file") / 1048576)) MB)"
 echo "bags: $(psql "$server/$db" -tAc 'SELECT count(*) FROM bag'), links: $(psql "$server/$db" -tAc 'SELECT count(*) FROM bag_link'), events: $(psql "$server/$db" -tAc 'SELECT count(*) FROM scan_event')"

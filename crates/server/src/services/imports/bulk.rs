@@ -24,7 +24,7 @@ use super::{Job, RowError, Stop};
 use crate::error::{ApiError, ApiResult};
 use crate::services::scan::normalize;
 
-/// Rows per transaction in `best_effort`.
+/// Rows per transaction in `best_effort` (and rows read at a time).
 pub const CHUNK: usize = 20_000;
 
 /// Plans of a chunk made again after the database changed under them, at most.
@@ -104,36 +104,57 @@ pub(super) fn run(
     p: &mut Progress,
     report: &mut dyn FnMut(Progress, &mut Vec<RowError>) -> ApiResult<()>,
 ) -> Result<(), Stop> {
-    let first = job.layout.first_row;
-    let data = job.rows.get(first..).unwrap_or_default();
-    let size = if job.all_or_nothing { data.len().max(1) } else { CHUNK };
-    let mut failed = false;
-    for (i, chunk) in data.chunks(size).enumerate() {
-        let (ops, mut errors) = ops(formats, &job.layout, first + i * size, chunk);
-        let done = match job.all_or_nothing {
-            true => apply_whole(work, job, formats, &ops, !errors.is_empty()),
-            false => apply_split(work, job, formats, &ops),
-        };
-        let (applied, row_errors) = match done {
-            Ok(done) => done,
-            Err(Failure::RowsFailed(plan)) => {
-                failed = true;
-                (0, plan.errors)
-            }
-            Err(Failure::Changed) => {
-                return Err(Stop::Fatal(ApiError::unavailable(
-                    "The bags kept changing while the import ran; start it again.",
-                )))
-            }
-            Err(Failure::Fatal(e)) => return Err(Stop::Fatal(e)),
-        };
-        errors.extend(row_errors);
-        errors.sort_by_key(|(n, _)| *n);
-        p.processed += chunk.len() as i32;
-        p.applied += applied;
-        p.errors += errors.len() as i32;
-        report(*p, &mut errors)?;
+    if job.all_or_nothing {
+        // Every row is read into operations first (far smaller than the rows as
+        // text), then planned and written at once.
+        let (mut all, mut errors, mut rows) = (Vec::new(), Vec::new(), 0);
+        for chunk in super::chunks(job, CHUNK) {
+            let (start, chunk) = chunk?;
+            let (ops, unread) = ops(formats, &job.layout, start, &chunk);
+            all.extend(ops);
+            errors.extend(unread);
+            rows += chunk.len();
+        }
+        let done = apply_whole(work, job, formats, &all, !errors.is_empty());
+        return finish_chunk(done, errors, rows, p, report);
     }
+    for chunk in super::chunks(job, CHUNK) {
+        let (start, chunk) = chunk?;
+        let (ops, errors) = ops(formats, &job.layout, start, &chunk);
+        let done = apply_split(work, job, formats, &ops);
+        finish_chunk(done, errors, chunk.len(), p, report)?;
+    }
+    Ok(())
+}
+
+/// Counts and reports what a chunk of `rows` rows did.
+fn finish_chunk(
+    done: Result<Done, Failure>,
+    mut errors: Vec<RowError>,
+    rows: usize,
+    p: &mut Progress,
+    report: &mut dyn FnMut(Progress, &mut Vec<RowError>) -> ApiResult<()>,
+) -> Result<(), Stop> {
+    let mut failed = false;
+    let (applied, row_errors) = match done {
+        Ok(done) => done,
+        Err(Failure::RowsFailed(plan)) => {
+            failed = true;
+            (0, plan.errors)
+        }
+        Err(Failure::Changed) => {
+            return Err(Stop::Fatal(ApiError::unavailable(
+                "The bags kept changing while the import ran; start it again.",
+            )))
+        }
+        Err(Failure::Fatal(e)) => return Err(Stop::Fatal(e)),
+    };
+    errors.extend(row_errors);
+    errors.sort_by_key(|(n, _)| *n);
+    p.processed += rows as i32;
+    p.applied += applied;
+    p.errors += errors.len() as i32;
+    report(*p, &mut errors)?;
     match failed {
         true => Err(Stop::RowsFailed),
         false => Ok(()),

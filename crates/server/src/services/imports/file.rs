@@ -27,24 +27,64 @@ fn bad_file(detail: impl Into<String>) -> ApiError {
     ApiError::unprocessable(ErrorCode::BadFile, detail)
 }
 
-/// Reads a file: XLSX (first sheet) when it is a zip archive, else UTF-8 CSV.
-pub fn read(bytes: &[u8]) -> ApiResult<Rows> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes);
+/// An uploaded file, its rows read as they are needed: a CSV is kept as uploaded and
+/// parsed chunk by chunk (its rows are never all in memory as text); an XLSX sheet is
+/// read whole by the spreadsheet reader.
+pub enum Source {
+    /// UTF-8 text without its byte-order mark.
+    Csv(Vec<u8>),
+    Xlsx(Rows),
+}
+
+/// Rows of a [`Source`], each a row of cells or the reason it cannot be read.
+pub type RowIter<'a> = Box<dyn Iterator<Item = ApiResult<Vec<String>>> + 'a>;
+
+impl Source {
+    /// Opens a file: XLSX (first sheet) when it is a zip archive, else UTF-8 CSV.
+    pub fn open(mut bytes: Vec<u8>) -> ApiResult<Source> {
+        if bytes.starts_with(b"PK\x03\x04") {
+            return read_xlsx(&bytes).map(Source::Xlsx);
+        }
+        std::str::from_utf8(&bytes).map_err(|_| bad_file("The file is neither XLSX nor UTF-8 CSV."))?;
+        if bytes.starts_with("\u{feff}".as_bytes()) {
+            bytes.drain(..3);
+        }
+        Ok(Source::Csv(bytes))
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| bad_file("The file is neither XLSX nor UTF-8 CSV."))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|r| {
-            r.map(|rec| rec.iter().map(|c| c.trim().to_string()).collect())
-                .map_err(|e| bad_file(format!("The CSV cannot be read: {e}")))
-        })
-        .collect()
+
+    /// The rows from the first.
+    pub fn rows(&self) -> RowIter<'_> {
+        match self {
+            Source::Csv(bytes) => {
+                let reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(bytes.as_slice());
+                Box::new(reader.into_records().map(|r| {
+                    r.map(|rec| rec.iter().map(|c| c.trim().to_string()).collect())
+                        .map_err(|e| bad_file(format!("The CSV cannot be read: {e}")))
+                }))
+            }
+            Source::Xlsx(rows) => Box::new(rows.iter().cloned().map(Ok)),
+        }
+    }
+
+    /// Reads every row once, keeping none: the number of rows, or the first reason a
+    /// row cannot be read (so a broken file is refused before any row is applied).
+    pub fn count(&self) -> ApiResult<usize> {
+        self.rows().try_fold(0, |n, row| row.map(|_| n + 1))
+    }
+
+    /// The first `n` rows (where the layout is found).
+    pub fn head(&self, n: usize) -> ApiResult<Rows> {
+        self.rows().take(n).collect()
+    }
+}
+
+/// Reads a whole file into rows (tests and small files).
+#[cfg(test)]
+pub fn read(bytes: &[u8]) -> ApiResult<Rows> {
+    Source::open(bytes.to_vec())?.rows().collect()
 }
 
 fn read_xlsx(bytes: &[u8]) -> ApiResult<Rows> {
@@ -79,7 +119,7 @@ fn column(header: &[String], name: &str) -> Option<usize> {
 }
 
 /// Rows searched for the batch sheet's header (title rows may come first).
-const BATCH_HEADER_SEARCH: usize = 20;
+pub const BATCH_HEADER_SEARCH: usize = 20;
 
 /// Works out the layout: from the header when `requested` is absent, else checks
 /// the header fits the requested kind.

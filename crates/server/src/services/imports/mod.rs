@@ -23,7 +23,7 @@ use tracetrack_db::notifications::Note;
 use tracetrack_db::PgPool;
 use tracetrack_domain::FormatSet;
 
-use self::file::{ImportKind, Layout, Rows};
+use self::file::{ImportKind, Layout, Rows, Source};
 use self::rows::Applier;
 use crate::auth::CurrentUser;
 use crate::config::Config;
@@ -48,7 +48,7 @@ pub struct Job {
     pub all_or_nothing: bool,
     /// The admin who started it; rows are applied as this user.
     pub user: CurrentUser,
-    pub rows: Rows,
+    pub source: Source,
     /// Request id of the upload, for the audit row of the end.
     pub request_id: String,
 }
@@ -108,16 +108,38 @@ fn by_rows(
     report: &mut dyn FnMut(Progress, &mut Vec<RowError>) -> ApiResult<()>,
 ) -> Result<(), Stop> {
     let mut applier = Applier::new(job.id, &job.user, formats, &job.layout);
-    let first = job.layout.first_row;
-    let data = job.rows.get(first..).unwrap_or_default();
     let mut errors = Vec::new();
-    for (i, chunk) in data.chunks(CHUNK).enumerate() {
-        applier.chunk(c, first + i * CHUNK, chunk, p, &mut errors)?;
+    for chunk in chunks(job, CHUNK) {
+        let (start, chunk) = chunk?;
+        applier.chunk(c, start, &chunk, p, &mut errors)?;
         report(*p, &mut errors)?;
     }
     applier.finish(p, &mut errors);
     report(*p, &mut errors)?;
     Ok(())
+}
+
+/// The job's data rows, read `size` at a time: (index in the file of the chunk's
+/// first row, its rows).
+fn chunks(job: &Job, size: usize) -> impl Iterator<Item = ApiResult<(usize, Rows)>> + '_ {
+    let first = job.layout.first_row;
+    let mut rows = job.source.rows().skip(first);
+    let mut start = first;
+    std::iter::from_fn(move || {
+        let mut chunk = Vec::new();
+        for row in rows.by_ref().take(size) {
+            match row {
+                Ok(row) => chunk.push(row),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        if chunk.is_empty() {
+            return None;
+        }
+        let at = start;
+        start += chunk.len();
+        Some(Ok((at, chunk)))
+    })
 }
 
 /// How long an import waits for one row lock.

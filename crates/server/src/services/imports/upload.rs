@@ -7,7 +7,7 @@ use serde_json::json;
 use tracetrack_api_types::{ErrorCode, ImportMode, ImportState};
 use tracetrack_db::imports::ImportRow;
 
-use super::file::{self, ImportKind};
+use super::file::{self, ImportKind, Source};
 use super::Job;
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult};
@@ -31,13 +31,14 @@ pub async fn start(state: &AppState, ctx: Ctx, upload: Upload) -> ApiResult<Impo
         kind,
         mode,
     } = upload;
-    let (rows, layout) = web::block(move || {
-        let rows = file::read(&bytes)?;
-        let layout = file::layout(&rows, kind)?;
-        Ok::<_, ApiError>((rows, layout))
+    let (source, layout, rows) = web::block(move || {
+        let source = Source::open(bytes)?;
+        let layout = file::layout(&source.head(file::BATCH_HEADER_SEARCH)?, kind)?;
+        let rows = source.count()?;
+        Ok::<_, ApiError>((source, layout, rows))
     })
     .await??;
-    let data_rows = rows.len().saturating_sub(layout.first_row);
+    let data_rows = rows.saturating_sub(layout.first_row);
     if data_rows == 0 {
         return Err(ApiError::unprocessable(
             ErrorCode::EmptyFile,
@@ -68,7 +69,7 @@ pub async fn start(state: &AppState, ctx: Ctx, upload: Upload) -> ApiResult<Impo
         layout,
         all_or_nothing: mode == ImportMode::AllOrNothing,
         user,
-        rows,
+        source,
         request_id,
     };
     let st = state.clone();
