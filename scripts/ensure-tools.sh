@@ -36,10 +36,19 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustu
 [ "$(trunk --version 2>/dev/null)" = "trunk 0.21.14" ] || { log "cargo install trunk 0.21.14 (about 13 min once)"; cargo install trunk --version 0.21.14 --locked; }
 # Must equal wasm-bindgen in frontend/Cargo.lock. No --locked: the registry mirror lacks a crate its lock names.
 [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen 0.2.130" ] || { log "cargo install wasm-bindgen-cli 0.2.130 (about 5 min once)"; cargo install wasm-bindgen-cli --version 0.2.130; }
-# wasm-opt 132, zopfli and playwright-core from npm.
+# wasm-opt 132, zopfli and playwright-core from npm, installed once per lock file under
+# ~/.cache and linked into tools/ (a fresh clone does not ask the registry again: one
+# CI run waited 4.5 minutes on an npm request that never answered).
 if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] || [ ! -d tools/node_modules/@gfx/zopfli ]; then
-  log "npm install (tools/)"
-  (cd tools && npm install --no-audit --no-fund --silent)
+  npm_cache="$HOME/.cache/tracetrack/npm-tools-$(sha256sum tools/package-lock.json | cut -c1-16)"
+  if [ ! -x "$npm_cache/node_modules/.bin/wasm-opt" ]; then
+    log "npm ci (tools/, into $npm_cache)"
+    rm -rf "$npm_cache.tmp" && mkdir -p "$npm_cache.tmp"
+    cp tools/package.json tools/package-lock.json "$npm_cache.tmp/"
+    (cd "$npm_cache.tmp" && npm ci --no-audit --no-fund --no-update-notifier --prefer-offline --fetch-timeout=60000 --silent)
+    rm -rf "$npm_cache" && mv "$npm_cache.tmp" "$npm_cache"
+  fi
+  rm -rf tools/node_modules && ln -s "$npm_cache/node_modules" tools/node_modules
 fi
 # schemathesis (PyPI) in its own virtualenv, for tests/fuzz/run.sh.
 if [ "$frontend_only" != "--frontend-only" ]; then
