@@ -10,6 +10,7 @@ mod bills;
 mod concurrency;
 mod events;
 mod exports;
+mod format_cache;
 mod import_floor;
 mod import_station;
 mod imports;

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod format_cache;
 pub mod input;
 pub mod jobs;
 pub mod live;
@@ -102,6 +103,10 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::
     ));
     actix_web::rt::spawn(jobs::run(state.clone()));
     actix_web::rt::spawn(live::run(state.clone()));
+    if let Some(url) = state.config.redis_url.clone() {
+        let prefix = state.config.redis_prefix.clone();
+        actix_web::rt::spawn(format_cache::follow(state.formats.clone(), url, prefix));
+    }
     let server =
         HttpServer::new(move || app::build(state.clone(), doc.clone(), routes.clone()).app_data(security.clone()))
             .workers(workers)

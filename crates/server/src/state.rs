@@ -1,21 +1,16 @@
 //! Shared application state and the one way to reach the database.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::web;
 use tracetrack_db::diesel::{Connection, PgConnection};
-use tracetrack_db::models::FormatRow;
 use tracetrack_db::PgPool;
-
-use tracetrack_domain::{FormatSet, FormatSpec};
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
-
-/// How long another instance's format edit may take to be seen here.
-const FORMAT_CACHE_TTL: Duration = Duration::from_secs(5);
+use crate::error::ApiResult;
+pub use crate::format_cache::{spec_of, FormatCache};
 
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
@@ -84,44 +79,5 @@ impl AppState {
         T: Send + 'static,
     {
         self.db(move |conn| conn.transaction(f)).await
-    }
-}
-
-/// Active bag formats, compiled, refreshed from the database every few seconds.
-#[derive(Default)]
-pub struct FormatCache {
-    inner: RwLock<Option<(Instant, Arc<FormatSet>)>>,
-}
-
-impl FormatCache {
-    /// The active formats (reads the database when the cache is stale).
-    pub fn get(&self, conn: &mut PgConnection) -> ApiResult<Arc<FormatSet>> {
-        if let Some((at, set)) = self.inner.read().map_err(ApiError::internal)?.as_ref() {
-            if at.elapsed() < FORMAT_CACHE_TTL {
-                return Ok(set.clone());
-            }
-        }
-        let rows = tracetrack_db::reference::formats(conn)?;
-        let set = Arc::new(FormatSet::new(rows.iter().filter(|r| r.active).map(spec_of).collect()));
-        *self.inner.write().map_err(ApiError::internal)? = Some((Instant::now(), set.clone()));
-        Ok(set)
-    }
-
-    /// Forgets the cached formats (after an edit on this instance).
-    pub fn invalidate(&self) {
-        if let Ok(mut guard) = self.inner.write() {
-            *guard = None;
-        }
-    }
-}
-
-/// The domain view of a stored format.
-pub fn spec_of(row: &FormatRow) -> FormatSpec {
-    FormatSpec {
-        code: row.code.clone(),
-        role: row.role,
-        pattern: row.pattern.clone(),
-        capacity: row.capacity,
-        child_weight_g: row.child_weight_g,
     }
 }

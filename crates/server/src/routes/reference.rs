@@ -109,7 +109,7 @@ async fn create_format(
     ctx.user.require(Role::Admin)?;
     let (b, actor) = (body.into_inner(), Actor::new(&ctx, &state.config));
     let format = state.tx(move |c| rules::create_format(c, &actor, b)).await?;
-    state.formats.invalidate();
+    crate::format_cache::announce_change(&state).await;
     Ok(HttpResponse::Created().json(format_view(&format)))
 }
 
@@ -136,6 +136,6 @@ async fn patch_format(
     ctx.user.require(Role::Admin)?;
     let (code, b, actor) = (path.into_inner(), body.into_inner(), Actor::new(&ctx, &state.config));
     let format = state.tx(move |c| rules::update_format(c, &actor, &code, b)).await?;
-    state.formats.invalidate();
+    crate::format_cache::announce_change(&state).await;
     Ok(web::Json(format_view(&format)))
 }
