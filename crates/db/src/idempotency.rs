@@ -5,52 +5,51 @@ use diesel::prelude::*;
 
 use crate::schema::idempotency_record as ir;
 
-/// What claiming a key found.
+/// A key used before: its request's fingerprint and its stored answer.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Claim {
-    /// The key is new; this transaction owns it until it commits.
-    New,
-    /// The key was used before: its fingerprint and stored answer.
-    Seen {
-        fingerprint: String,
-        status: i32,
-        body: serde_json::Value,
-    },
+pub struct Seen {
+    pub fingerprint: String,
+    pub status: i32,
+    pub body: serde_json::Value,
 }
 
-/// Claims a key inside the caller's transaction. A concurrent claim of the same key
-/// waits on the primary key until this transaction ends, then sees the stored answer.
-pub fn claim(conn: &mut PgConnection, user: i64, key: &str, fingerprint: &str) -> QueryResult<Claim> {
-    let inserted = diesel::insert_into(ir::table)
-        .values((ir::user_id.eq(user), ir::key.eq(key), ir::fingerprint.eq(fingerprint)))
-        .on_conflict((ir::user_id, ir::key))
-        .do_nothing()
-        .execute(conn)?;
-    if inserted == 1 {
-        return Ok(Claim::New);
-    }
-    let (fingerprint, status, body): (String, Option<i32>, Option<serde_json::Value>) = ir::table
+/// The stored answer of a key, if it was used (and its transaction committed).
+pub fn find(conn: &mut PgConnection, user: i64, key: &str) -> QueryResult<Option<Seen>> {
+    let row: Option<(String, Option<i32>, Option<serde_json::Value>)> = ir::table
         .find((user, key))
         .select((ir::fingerprint, ir::status_code, ir::body))
-        .first(conn)?;
-    Ok(Claim::Seen {
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(fingerprint, status, body)| Seen {
         fingerprint,
         status: status.unwrap_or(500),
         body: body.unwrap_or(serde_json::Value::Null),
-    })
+    }))
 }
 
-/// Stores the answer of a claimed key.
+/// Stores a key with its answer, one insert in the caller's transaction. `false`
+/// when a concurrent request with the same key committed first (this insert waited
+/// for it on the primary key): the caller undoes its own work and replays that answer.
 pub fn store(
     conn: &mut PgConnection,
     user: i64,
     key: &str,
+    fingerprint: &str,
     status: u16,
     body: &serde_json::Value,
-) -> QueryResult<usize> {
-    diesel::update(ir::table.find((user, key)))
-        .set((ir::status_code.eq(i32::from(status)), ir::body.eq(body)))
-        .execute(conn)
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(ir::table)
+        .values((
+            ir::user_id.eq(user),
+            ir::key.eq(key),
+            ir::fingerprint.eq(fingerprint),
+            ir::status_code.eq(i32::from(status)),
+            ir::body.eq(body),
+        ))
+        .on_conflict((ir::user_id, ir::key))
+        .do_nothing()
+        .execute(conn)?;
+    Ok(inserted == 1)
 }
 
 /// Deletes keys older than `before`; returns how many.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tracetrack_db::diesel::{Connection, PgConnection};
-use tracetrack_db::idempotency::{self, Claim};
+use tracetrack_db::idempotency::{self, Seen};
 use tracetrack_db::models::NewScanEvent;
 
 use crate::auth::Ctx;
@@ -114,6 +114,10 @@ fn short(raw: Option<&String>) -> Option<String> {
 /// Runs `op` in a savepoint inside the caller's transaction; records the scan event (if any) and,
 /// with a key, the answer. Client errors are answers too (stored and committed);
 /// server errors roll everything back so a retry runs again.
+///
+/// The key is written once, with the answer, after the work: a concurrent request
+/// with the same key waits for that insert, finds the key taken, undoes its own work
+/// (all of it runs in a savepoint) and replays the first answer.
 pub fn run(
     conn: &mut PgConnection,
     ctx: &Ctx,
@@ -122,26 +126,63 @@ pub fn run(
     op: impl FnOnce(&mut PgConnection) -> ApiResult<Written>,
 ) -> ApiResult<Answer> {
     if let Some(key) = key {
-        if let Claim::Seen {
-            fingerprint,
-            status,
-            body,
-        } = idempotency::claim(conn, ctx.user.id, key, &w.fingerprint)?
-        {
-            if fingerprint != w.fingerprint && w.legacy_fingerprint.as_ref() != Some(&fingerprint) {
-                return Err(ApiError::unprocessable(
-                    ErrorCode::IdempotencyKeyReused,
-                    "This Idempotency-Key was used for a different request.",
-                ));
-            }
-            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-            return Ok(Answer {
-                status,
-                body,
-                replayed: true,
-            });
+        if let Some(seen) = idempotency::find(conn, ctx.user.id, key)? {
+            return replay(seen, &w);
         }
     }
+    match conn.transaction(|c| write(c, ctx, key, &w, op)) {
+        Err(Raced::Key) => {
+            let key = key.unwrap_or_default();
+            let seen = idempotency::find(conn, ctx.user.id, key)?
+                .ok_or_else(|| ApiError::unavailable("The request changed meanwhile; retry."))?;
+            replay(seen, &w)
+        }
+        Err(Raced::Failed(e)) => Err(e),
+        Ok(answer) => Ok(answer),
+    }
+}
+
+/// Why [`write`] undid its work.
+enum Raced {
+    /// A concurrent request with the same key committed first.
+    Key,
+    Failed(ApiError),
+}
+
+impl From<ApiError> for Raced {
+    fn from(e: ApiError) -> Raced {
+        Raced::Failed(e)
+    }
+}
+
+impl From<tracetrack_db::diesel::result::Error> for Raced {
+    fn from(e: tracetrack_db::diesel::result::Error) -> Raced {
+        Raced::Failed(e.into())
+    }
+}
+
+/// The stored answer of a key, or `422` when the key was used for another request.
+fn replay(seen: Seen, w: &LoggedWrite) -> ApiResult<Answer> {
+    if seen.fingerprint != w.fingerprint && w.legacy_fingerprint.as_ref() != Some(&seen.fingerprint) {
+        return Err(ApiError::unprocessable(
+            ErrorCode::IdempotencyKeyReused,
+            "This Idempotency-Key was used for a different request.",
+        ));
+    }
+    Ok(Answer {
+        status: StatusCode::from_u16(seen.status as u16).unwrap_or(StatusCode::OK),
+        body: seen.body,
+        replayed: true,
+    })
+}
+
+fn write(
+    conn: &mut PgConnection,
+    ctx: &Ctx,
+    key: Option<&str>,
+    w: &LoggedWrite,
+    op: impl FnOnce(&mut PgConnection) -> ApiResult<Written>,
+) -> Result<Answer, Raced> {
     let (status, body, info, refused) = match conn.transaction(op) {
         Ok((status, body, info)) => (status, body, info, false),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::TOO_MANY_REQUESTS => {
@@ -168,10 +209,12 @@ pub fn run(
             let body = serde_json::to_value(e.to_problem(&ctx.request_id)).map_err(ApiError::internal)?;
             (e.status, body, info, true)
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(Raced::Failed(e)),
     };
     if let Some(key) = key {
-        idempotency::store(conn, ctx.user.id, key, status.as_u16(), &body)?;
+        if !idempotency::store(conn, ctx.user.id, key, &w.fingerprint, status.as_u16(), &body)? {
+            return Err(Raced::Key);
+        }
     }
     if let Some(kind) = w.kind {
         tracetrack_db::scan_events::insert(
