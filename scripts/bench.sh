@@ -36,7 +36,19 @@ fi
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 pg_cpu() { ps -C postgres -o times= | awk '{s += $1} END {print s}'; }
 s0=$(cpu $pid); p0=$(pg_cpu)
-target/release/load --base "http://127.0.0.1:$port" --password bench-admin-password --clients "$clients" --readers "${READERS:-2}" --seconds "$seconds"
+load=$(target/release/load --base "http://127.0.0.1:$port" --password bench-admin-password --clients "$clients" --readers "${READERS:-2}" --seconds "$seconds")
+echo "$load"
 s1=$(cpu $pid); p1=$(pg_cpu)
 tick=$(getconf CLK_TCK)
 echo "cpu seconds: server $(( (s1 - s0) / tick )), postgres $(( p1 - p0 )) (of $((seconds * $(nproc)))) available)"
+echo "server RSS after the run: $(awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' /proc/$pid/status), at most $(awk '/VmHWM/ {printf "%.0f MB", $2 / 1024}' /proc/$pid/status)"
+# The same clients running the essential transaction straight on PostgreSQL, same schema,
+# same database, same length: what the server's child scan is compared with.
+if [ "$clients" -gt 0 ] && command -v pgbench >/dev/null; then
+  psql "$server/$db" -qc "INSERT INTO bag (qr_id, role, format_code, status, capacity, child_weight_g)
+    SELECT 'PGB' || g, 'parent', 'SB', 'open', 1000000, 1000 FROM generate_series(0, $clients - 1) g"
+  tps=$(pgbench -n -c "$clients" -j 2 -T "$seconds" -f scripts/bench/child-scan.sql "$server/$db" 2>/dev/null \
+    | awk '/^tps/ {print $3}')
+  rps=$(sed -nE 's/^child scans: .* = ([0-9.]+) req\/s.*/\1/p' <<<"$load")
+  awk -v r="$rps" -v t="$tps" 'BEGIN {printf "pgbench, essential child-scan transaction, same clients: %.0f tx/s; server / pgbench = %.2f\n", t, r / t}'
+fi
