@@ -7,13 +7,12 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::json;
 use tracetrack_db::diesel::connection::SimpleConnection;
 use tracetrack_db::diesel::{Connection, PgConnection};
 use tracetrack_test_utils::{spawn_app, spawn_app_with};
 
 use crate::concurrency::assert_counters_match_rows;
-use crate::imports::upload;
+use crate::imports::{finished, upload};
 
 /// A bags file: a child into `SB81000` and one into `SB81500` (parents that exist),
 /// then `parents` new full parents.
@@ -76,15 +75,7 @@ async fn an_import_waiting_for_a_parent_leaves_the_floor_a_connection_and_its_lo
     assert_eq!(free.status, StatusCode::CREATED, "{:?}", free.body);
 
     other.batch_execute("ROLLBACK").expect("release");
-    let mut finished = json!(null);
-    for _ in 0..600 {
-        let r = app.get(&format!("/api/v1/imports/{}", job["id"]), &admin).await;
-        if !r.body["finished_at"].is_null() {
-            finished = r.body;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let finished = finished(&app, &admin, &job).await;
     assert_eq!(finished["status"], "succeeded", "{finished:?}");
     assert_eq!(finished["applied_rows"], 2 + 50 * 31);
     // The station's retry with the same key now goes through.
@@ -158,15 +149,7 @@ async fn stations_packing_the_same_children_as_a_running_import_never_break_an_i
         }
     });
     futures_util::future::join_all(stations).await;
-    let mut finished = json!(null);
-    for _ in 0..600 {
-        let r = app.get(&format!("/api/v1/imports/{}", job["id"]), &admin).await;
-        if !r.body["finished_at"].is_null() {
-            finished = r.body;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let finished = finished(&app, &admin, &job).await;
     assert_eq!(finished["status"], "succeeded", "{finished:?}");
     let errors = crate::imports::row_errors(&finished);
     assert!(

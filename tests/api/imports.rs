@@ -45,8 +45,13 @@ pub(crate) async fn import(
 ) -> Value {
     let (status, job) = upload(app, token, filename, bytes, fields).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{job:?}");
-    let id = job["id"].as_i64().unwrap();
-    for _ in 0..200 {
+    finished(app, token, &job).await
+}
+
+/// Waits (up to 30 s) for a started job to finish; returns its detail.
+pub(crate) async fn finished(app: &TestApp, token: &str, job: &Value) -> Value {
+    let id = job["id"].as_i64().expect("a job");
+    for _ in 0..600 {
         let r = app.get(&format!("/api/v1/imports/{id}"), token).await;
         if !r.body["finished_at"].is_null() {
             return r.body;

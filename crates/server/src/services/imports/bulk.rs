@@ -58,11 +58,7 @@ fn ops(formats: &FormatSet, layout: &Layout, start: usize, rows: &[Vec<String>])
     let mut errors = Vec::new();
     for (i, cells) in rows.iter().enumerate() {
         let n = (start + i + 1) as i32;
-        let cell = |k: usize| {
-            layout.columns[k]
-                .and_then(|col| cells.get(col))
-                .map_or("", String::as_str)
-        };
+        let cell = |k: usize| layout.cell(cells, k);
         match op(formats, cell(0), cell(1), cell(2)) {
             Ok(Some(op)) => ops.push((n, op)),
             Ok(None) => {}

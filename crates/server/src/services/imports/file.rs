@@ -20,6 +20,15 @@ pub struct Layout {
     pub columns: Vec<Option<usize>>,
 }
 
+impl Layout {
+    /// The `k`-th field of the kind in a row (`""` when its column is absent).
+    pub fn cell<'a>(&self, cells: &'a [String], k: usize) -> &'a str {
+        self.columns[k]
+            .and_then(|col| cells.get(col))
+            .map_or("", String::as_str)
+    }
+}
+
 /// Rows of a file, every cell as trimmed text.
 pub type Rows = Vec<Vec<String>>;
 

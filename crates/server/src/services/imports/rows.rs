@@ -63,12 +63,7 @@ impl<'a> Applier<'a> {
         let layout = self.layout;
         for (i, cells) in rows.iter().enumerate() {
             let n = (start + i + 1) as i32;
-            let cell = |k: usize| {
-                layout.columns[k]
-                    .and_then(|col| cells.get(col))
-                    .map_or("", String::as_str)
-                    .to_string()
-            };
+            let cell = |k: usize| layout.cell(cells, k).to_string();
             let result = match layout.kind {
                 // A bags file never comes here (`super::run_on` sends it to `bulk`).
                 ImportKind::Bags => unreachable!("bags files are applied set-wise"),
