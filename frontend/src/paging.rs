@@ -32,10 +32,19 @@ impl<T: DeserializeOwned + Send + Sync + 'static> CursorList<T> {
         }
     }
 
+    /// A list whose first page came inside another answer (a bag's detail).
+    pub fn seeded(items: Vec<T>, cursor: Option<String>) -> Self {
+        CursorList {
+            items: RwSignal::new(items),
+            cursor: RwSignal::new(cursor),
+            loading: RwSignal::new(false),
+        }
+    }
+
     /// Loads the first page (`reset`) or the next one from `path` with `params`
     /// (filters, without `limit` and `cursor`). Does nothing while a load runs or
     /// when there is no next page.
-    pub fn load(&self, session: Session, path: &'static str, mut params: Vec<String>, reset: bool) {
+    pub fn load(&self, session: Session, path: &str, mut params: Vec<String>, reset: bool) {
         if self.loading.get_untracked() {
             return;
         }
@@ -47,9 +56,10 @@ impl<T: DeserializeOwned + Send + Sync + 'static> CursorList<T> {
             }
         }
         let list = *self;
+        let url = format!("{path}?{}", params.join("&"));
         list.loading.set(true);
         spawn_local(async move {
-            if let Ok(page) = session.get::<Page<T>>(&format!("{path}?{}", params.join("&"))).await {
+            if let Ok(page) = session.get::<Page<T>>(&url).await {
                 list.cursor.set(page.next_cursor);
                 list.items.update(|v| {
                     if reset {

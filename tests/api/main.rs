@@ -4,6 +4,7 @@ mod account;
 mod audit;
 mod audit_coverage;
 mod auth;
+mod bag_detail;
 mod bags;
 mod batch;
 mod bills;

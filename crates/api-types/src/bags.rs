@@ -47,6 +47,7 @@ pub struct BagView {
 /// A child in a parent's detail.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"qr_id": "K00017", "linked_at": "2026-12-03T09:15:00Z"})))]
 pub struct LinkedChild {
     /// The child's id.
     pub qr_id: String,
@@ -78,7 +79,8 @@ pub struct BillSummary {
         "capacity": 30, "weight_kg": 17.0, "remaining": 13, "dispatch_area": "akola", "bill_number": null,
         "sealed_reason": null, "created_by": 7, "created_at": "2026-12-03T08:40:12Z",
         "updated_at": "2026-12-03T09:15:00Z"},
-    "children": [], "bill": null,
+    "children": [], "children_total": 0, "children_next_cursor": null, "bill": null,
+    "events_next_cursor": null,
     "events": [{"id": 55120, "occurred_at": "2026-12-03T09:14:58Z", "recorded_at": "2026-12-03T09:15:00Z", "user_id": 7,
             "station_id": "dock-3", "kind": "child", "qr_id": "K00017", "parent_qr_id": "SB00042", "bill_id": null,
             "outcome": "linked", "refused": false,
@@ -88,12 +90,21 @@ pub struct BagDetail {
     pub bag: BagView,
     /// Its parent (`null` for parents and unlinked children).
     pub parent: Option<BagView>,
-    /// Its children (`[]` for children).
+    /// Its first 100 children in link order (`[]` for children); the rest through
+    /// `GET /bags/{qr_id}/children?cursor=` with `children_next_cursor`.
     pub children: Vec<LinkedChild>,
+    /// How many children it holds (0 for children).
+    pub children_total: i32,
+    /// Cursor of the next page of `GET /bags/{qr_id}/children`; `null` when every
+    /// child is in `children`.
+    pub children_next_cursor: Option<String>,
     /// The bill it is on.
     pub bill: Option<BillSummary>,
     /// The last 20 events, newest first.
     pub events: Vec<ScanEvent>,
+    /// Cursor of the next page of `GET /bags/{qr_id}/events`; `null` when every event
+    /// is in `events`.
+    pub events_next_cursor: Option<String>,
 }
 
 /// `POST /bags`.

@@ -123,6 +123,7 @@ fn every_body_schema_has_an_example_that_round_trips() {
         UnlinkRequest,
         // Responses.
         BagDetail,
+        LinkedChild,
         BagFormat,
         BagResponse,
         BatchResponse,

@@ -139,16 +139,6 @@ pub fn delete_link(conn: &mut PgConnection, child_id: i64) -> QueryResult<usize>
     diesel::delete(bag_link::table.find(child_id)).execute(conn)
 }
 
-/// A parent's children with the time they were linked, oldest first.
-pub fn children_of(conn: &mut PgConnection, parent_id: i64) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
-    bag_link::table
-        .inner_join(bag::table.on(bag::id.eq(bag_link::child_id)))
-        .filter(bag_link::parent_id.eq(parent_id))
-        .order((bag_link::linked_at.asc(), bag_link::child_id.asc()))
-        .select((bag::qr_id, bag_link::linked_at))
-        .load(conn)
-}
-
 /// The user's most recent link made after `since`: (child id, parent id).
 pub fn last_link_by(conn: &mut PgConnection, user: i64, since: DateTime<Utc>) -> QueryResult<Option<(i64, i64)>> {
     bag_link::table

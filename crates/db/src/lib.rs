@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bags;
 pub mod bills;
 pub mod bulk;
+pub mod detail;
 pub mod exports;
 pub mod idempotency;
 pub mod imports;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tracetrack_api_types::{BagRole, BagStatus, BillStatus, ChildStatus, EventOutcome, Role, ScanKind, UnknownValue};
 
 use crate::schema::*;
@@ -65,7 +65,7 @@ pub struct SessionRow {
 }
 
 /// A bag row.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize)]
 #[diesel(table_name = bag)]
 pub struct BagRow {
     pub id: i64,
@@ -202,7 +202,7 @@ pub struct AreaRow {
 }
 
 /// A scan event row.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Deserialize)]
 #[diesel(table_name = scan_event)]
 pub struct ScanEventRow {
     pub id: i64,

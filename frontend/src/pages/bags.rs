@@ -96,21 +96,40 @@ fn Detail() -> impl IntoView {
                 Err(e) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
                 Ok(d) => {
                     let b = d.bag;
+                    let base = format!("/api/v1/bags/{}", js_sys::encode_uri_component(&b.qr_id));
+                    let children_path = StoredValue::new(format!("{base}/children"));
+                    let events_path = StoredValue::new(format!("{base}/events"));
+                    let children = CursorList::seeded(d.children, d.children_next_cursor);
+                    let events = CursorList::seeded(d.events, d.events_next_cursor);
                     view! {
                         <h1>{b.qr_id.clone()}</h1>
                         <p data-testid="bag-summary">{format!("{} · {} · {}", b.role, b.format_code, b.status)}
                             {b.capacity.map(|c| format!(" · {}/{} · {:.1} kg", b.child_count.unwrap_or(0), c, b.weight_kg.unwrap_or(0.0)))}</p>
                         {d.parent.map(|p| view! { <p>{T.parent}": "<a href=format!("/bags/{}", p.qr_id)>{p.qr_id.clone()}</a></p> })}
                         {d.bill.map(|bill| view! { <p>{T.bill}": "<a href=format!("/bills/{}", bill.id)>{bill.bill_number.clone()}</a></p> })}
-                        <h2>{T.children}</h2>
-                        <ul class="list">{d.children.into_iter().map(|c| view! {
-                            <li><a href=format!("/bags/{}", c.qr_id)>{c.qr_id.clone()}</a>{format!(" · {}", crate::time::stamp(&c.linked_at))}</li>
-                        }).collect_view()}</ul>
+                        <h2>{T.children}{(d.children_total > 0).then(|| format!(" ({})", d.children_total))}</h2>
+                        <ul class="list" data-testid="children">
+                            <For each=move || children.items.get() key=|c| c.qr_id.clone() let:c>
+                                <li><a href=format!("/bags/{}", c.qr_id)>{c.qr_id.clone()}</a>{format!(" · {}", crate::time::stamp(&c.linked_at))}</li>
+                            </For>
+                        </ul>
+                        <Show when=move || children.cursor.get().is_some()>
+                            <button data-testid="more-children"
+                                on:click=move |_| children_path.with_value(|p| children.load(session, p, Vec::new(), false))>
+                                {T.load_more}</button>
+                        </Show>
                         <h2>{T.history}</h2>
-                        <ul class="list">{d.events.into_iter().map(|e| view! {
-                            <li>{format!("{} · {} · {} {} → {}", crate::time::stamp(&e.recorded_at), e.kind,
-                                e.qr_id.unwrap_or_default(), e.parent_qr_id.unwrap_or_default(), e.outcome)}</li>
-                        }).collect_view()}</ul>
+                        <ul class="list" data-testid="events">
+                            <For each=move || events.items.get() key=|e| e.id let:e>
+                                <li>{format!("{} · {} · {} {} → {}", crate::time::stamp(&e.recorded_at), e.kind,
+                                    e.qr_id.clone().unwrap_or_default(), e.parent_qr_id.clone().unwrap_or_default(), e.outcome)}</li>
+                            </For>
+                        </ul>
+                        <Show when=move || events.cursor.get().is_some()>
+                            <button data-testid="more-events"
+                                on:click=move |_| events_path.with_value(|p| events.load(session, p, Vec::new(), false))>
+                                {T.load_more}</button>
+                        </Show>
                     }.into_any()
                 }
             })}

@@ -1,11 +1,13 @@
 //! `/api/v1/bags`: search, detail, registration, seal, delete.
 
 use actix_web::{delete, get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tracetrack_api_types::bags::*;
 use tracetrack_api_types::scans::ScanEvent;
 use tracetrack_api_types::{BagRole, BagStatus, ErrorCode, Page, Problem, Role};
 use tracetrack_db::bags::{self, BagCursor, BagFilter};
+use tracetrack_db::detail::{self, ChildLink};
 use tracetrack_db::scan_events::{self, EventFilter};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -30,7 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(restore_bag)
         .service(seal_bag)
         .service(unseal_bag)
-        .service(bag_events);
+        .service(bag_events)
+        .service(bag_children);
 }
 
 /// Filters of the bag list.
@@ -159,7 +162,12 @@ fn visible_bag(
         .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist.")))
 }
 
-/// A bag with its parent, children, bill and last 20 events.
+/// Children shown in a bag's detail; the rest are paged.
+const DETAIL_CHILDREN: i64 = 100;
+/// Events shown in a bag's detail; the rest are paged.
+const DETAIL_EVENTS: i64 = 20;
+
+/// A bag with its parent, first 100 children, bill and last 20 events (one query).
 #[utoipa::path(
     tag = "bags",
     params(("qr_id" = String, Path, description = "Bag id (case-insensitive)")),
@@ -173,37 +181,85 @@ async fn get_bag(
     path: web::Path<String>,
 ) -> ApiResult<web::Json<BagDetail>> {
     let qr = normalize_filter_qr(&path.into_inner());
-    let detail = state
+    let rows = state
         .db(move |c| {
-            let bag = visible_bag(c, &user, &qr, false)?;
-            let bill = bags::bill_of(c, bag.id)?.map(|(id, bill_number, status)| BillSummary {
-                id,
-                bill_number,
-                status,
-            });
-            let parent = match bag.is_parent() {
-                true => None,
-                false => bags::parent_of(c, bag.id)?.map(|p| bag_view(&p, None)),
-            };
-            let children = bags::children_of(c, bag.id)?
-                .into_iter()
-                .map(|(qr_id, linked_at)| LinkedChild { qr_id, linked_at })
-                .collect();
-            let filter = EventFilter::about(bag.qr_id.clone(), user.visibility(), user.id);
-            let mut events = scan_events::list(c, &filter, None, 20)?;
-            events.truncate(20);
-            let events = events.into_iter().map(event_view).collect::<ApiResult<_>>()?;
-            let bag = bag_view(&bag, bill.as_ref().map(|b| b.bill_number.clone()));
-            Ok(BagDetail {
-                bag,
-                parent,
-                children,
-                bill,
-                events,
-            })
+            let rows = detail::detail(c, &qr, &user.visibility(), user.id, DETAIL_CHILDREN, DETAIL_EVENTS)?;
+            rows.filter(|d| d.bag.deleted_at.is_none() && user.sees_bag(d.bag.dispatch_area.as_deref()))
+                .ok_or_else(|| ApiError::not_found(ErrorCode::BagNotFound, format!("Bag {qr} does not exist.")))
         })
         .await?;
-    Ok(web::Json(detail))
+    let bill = rows.bill.map(|b| BillSummary {
+        id: b.id,
+        bill_number: b.bill_number,
+        status: b.status,
+    });
+    let children = page(rows.children, DETAIL_CHILDREN, child_key, child_view);
+    let events = try_page(rows.events, DETAIL_EVENTS, |e| id_key(e.id), event_view)?;
+    Ok(web::Json(BagDetail {
+        children_total: if rows.bag.is_parent() { rows.bag.child_count } else { 0 },
+        bag: bag_view(&rows.bag, bill.as_ref().map(|b| b.bill_number.clone())),
+        parent: rows.parent.map(|p| bag_view(&p, None)),
+        children: children.items,
+        children_next_cursor: children.next_cursor,
+        bill,
+        events: events.items,
+        events_next_cursor: events.next_cursor,
+    }))
+}
+
+/// A parent's children in link order (`[]` for a child).
+#[utoipa::path(
+    operation_id = "list_bag_children",
+    tag = "bags",
+    params(("qr_id" = String, Path, description = "Bag id"), PageQuery),
+    responses(
+        (status = 200, body = Page<LinkedChild>),
+        (status = 404, description = "bag_not_found", body = Problem),
+        (status = 422, description = "validation_failed: a bad limit or cursor", body = Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/{qr_id}/children")]
+async fn bag_children(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<web::Json<Page<LinkedChild>>> {
+    let limit = limit(q.limit)?;
+    let after = decode_child_cursor(q.cursor.as_deref())?;
+    let qr = normalize_filter_qr(&path.into_inner());
+    let rows = state
+        .db(move |c| {
+            let bag = visible_bag(c, &user, &qr, false)?;
+            Ok(detail::children_page(c, bag.id, after, limit)?)
+        })
+        .await?;
+    Ok(web::Json(page(rows, limit, child_key, child_view)))
+}
+
+/// A child as listed in its parent.
+fn child_view(c: ChildLink) -> LinkedChild {
+    LinkedChild {
+        qr_id: c.qr_id,
+        linked_at: c.linked_at,
+    }
+}
+
+/// Cursor of the children list: the last child's link time (µs) and id.
+fn child_key(c: &ChildLink) -> String {
+    encode_cursor('c', &format!("{}:{}", c.linked_at.timestamp_micros(), c.child_id))
+}
+
+/// Reads a [`child_key`] cursor.
+fn decode_child_cursor(cursor: Option<&str>) -> ApiResult<Option<(DateTime<Utc>, i64)>> {
+    let Some(key) = decode_cursor(cursor, 'c')? else {
+        return Ok(None);
+    };
+    key.split_once(':')
+        .and_then(|(at, id)| Some((DateTime::from_timestamp_micros(at.parse().ok()?)?, id.parse().ok()?)))
+        .map(Some)
+        .ok_or_else(|| ApiError::invalid_param("cursor", "The cursor is not one this list handed out."))
 }
 
 /// Soft-delete a bag (admin, biller); refused while linked or on a bill.
