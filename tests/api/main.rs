@@ -29,6 +29,7 @@ mod scans;
 mod schema_drift;
 mod seed;
 mod sessions;
+mod stats_snapshots;
 mod system;
 mod tokens;
 mod two_factor;

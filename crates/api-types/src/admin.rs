@@ -219,7 +219,7 @@ pub struct HourCount {
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "parents": 1284, "children": 30517, "links": 29870,
     "bills_by_status": {"new": 3, "processing": 5, "completed": 212}, "scans_today": 1432, "scans_last_hour": 187,
-    "active_users_last_hour": 6, "bills": 220,
+    "active_users_last_hour": 6, "bills": 220, "as_of": "2026-12-02T19:41:07.312Z",
     "scans_by_hour": [{"hour": "2026-12-02T18:30:00Z", "scans": 1245}, {"hour": "2026-12-02T19:30:00Z", "scans": 187}]})))]
 pub struct Stats {
     /// Parent bags (not deleted).
@@ -241,4 +241,7 @@ pub struct Stats {
     /// Scans per hour since midnight (report time zone), oldest first; empty hours left out.
     #[serde(default)]
     pub scans_by_hour: Vec<HourCount>,
+    /// When these counts were read (a dashboard is served a snapshot at most
+    /// `STATS_MAX_AGE_MS` old).
+    pub as_of: DateTime<Utc>,
 }

@@ -5,7 +5,7 @@
 use tracetrack_api_types::Role;
 
 /// The part of the warehouse a user sees.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Visibility {
     /// Billers and admins: every bag and every event.
     All,

@@ -77,6 +77,8 @@ pub struct Config {
     pub totp_failure_minutes: i32,
     /// Comment line interval of the event stream; its session is re-checked as often.
     pub event_heartbeat: Duration,
+    /// Oldest dashboard snapshot `GET /stats` serves (`STATS_MAX_AGE_MS`; 0: none).
+    pub stats_max_age: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -168,6 +170,7 @@ impl Config {
             totp_failure_limit: parse("TOTP_FAILURE_LIMIT", 5)?,
             totp_failure_minutes: parse("TOTP_FAILURE_MINUTES", 15)?,
             event_heartbeat: Duration::from_secs(parse("EVENT_STREAM_HEARTBEAT_SECS", 15)?),
+            stats_max_age: Duration::from_millis(parse("STATS_MAX_AGE_MS", 1000)?),
             smtp_url: var("SMTP_URL")
                 .or_else(|| var("SENDGRID_API_KEY").map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))),
             mail_from: var("MAIL_FROM")
@@ -271,6 +274,7 @@ impl Config {
             totp_failure_limit: 5,
             totp_failure_minutes: 15,
             event_heartbeat: Duration::from_secs(15),
+            stats_max_age: Duration::ZERO,
             mail_from: "TraceTrack <tracetrack@localhost>".into(),
         }
     }

@@ -18,6 +18,7 @@ pub mod routes;
 pub mod security;
 pub mod services;
 pub mod state;
+pub mod stats_cache;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -72,6 +73,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         }
     };
     let mailer = services::mailer::Mailer::from_config(&config)?;
+    let config_stats_age = config.stats_max_age;
     Ok(AppState {
         monitor: Arc::new(monitor::Monitor::new(config.slow_query_ms)),
         mailer,
@@ -85,6 +87,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         sessions: Arc::new(auth::session_cache::SessionCache::new(redis.clone(), config_prefix)),
         redis,
         live: Arc::new(live::LiveHub::default()),
+        stats: Arc::new(stats_cache::StatsCache::new(config_stats_age)),
     })
 }
 

@@ -35,6 +35,8 @@ pub struct AppState {
     pub mailer: Option<Arc<crate::services::mailer::Mailer>>,
     /// Live events for this instance's SSE subscribers.
     pub live: Arc<crate::live::LiveHub>,
+    /// Dashboard snapshots per scope (`STATS_MAX_AGE_MS`).
+    pub stats: Arc<crate::stats_cache::StatsCache>,
 }
 
 impl AppState {

@@ -27,8 +27,22 @@ fn Dashboard() -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let live = LiveFeed::start(session, tick);
     let me = LocalResource::new(move || async move { session.get::<User>("/api/v1/auth/me").await.ok() });
+    // The server answers from a snapshot up to a second old, so a change the stream
+    // announced may be missing from the read it caused: read once more when the
+    // stream has been quiet for a moment.
+    let settle = RwSignal::new(0u32);
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        tick.track();
+        if let Some(previous) = timer.get_value() {
+            previous.clear();
+        }
+        let handle = set_timeout_with_handle(move || settle.update(|n| *n += 1), Duration::from_millis(1500));
+        timer.set_value(handle.ok());
+    });
     let stats = LocalResource::new(move || {
         tick.track();
+        settle.track();
         async move { session.get::<Stats>("/api/v1/stats").await.ok() }
     });
     let recent = LocalResource::new(move || {

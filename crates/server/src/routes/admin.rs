@@ -13,7 +13,6 @@ use super::common::{decode_id_cursor, id_key, limit, page};
 use super::params::time_range;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::services::stats::dashboard;
 use crate::services::views::audit_view;
 use crate::state::AppState;
 
@@ -25,15 +24,14 @@ pub fn configure_audit(cfg: &mut ServiceConfig) {
     cfg.service(audit_log);
 }
 
-/// Exact dashboard counts, cheap to read at millions of bags; a dispatcher's scan counts
-/// are their area's and those of bags of no area.
+/// Exact dashboard counts as of `as_of` (at most `STATS_MAX_AGE_MS`, default 1 s, ago),
+/// cheap to read at millions of bags; a dispatcher's scan counts are their area's and
+/// those of bags of no area.
 #[utoipa::path(operation_id = "get_stats", tag = "dashboard", responses((status = 200, body = Stats)), security(("bearer" = [])))]
 #[get("")]
 async fn stats(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<web::Json<Stats>> {
-    let tz = state.config.report_timezone;
-    let visibility = user.visibility();
-    let stats = state.dashboard_db(move |c| dashboard(c, &visibility, tz)).await?;
-    Ok(web::Json(stats))
+    let stats = state.stats.get(&state, user.visibility()).await?;
+    Ok(web::Json(Stats::clone(&stats)))
 }
 
 /// Filters of the audit log.

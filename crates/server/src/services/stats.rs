@@ -34,6 +34,7 @@ pub fn dashboard(c: &mut PgConnection, visibility: &Visibility, tz: chrono_tz::T
         scans_last_hour: a.last_hour,
         active_users_last_hour: a.users_last_hour,
         scans_by_hour,
+        as_of: now,
     })
 }
 
