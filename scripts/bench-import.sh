@@ -13,15 +13,7 @@ server="${TEST_DATABASE_SERVER:-postgres://postgres@127.0.0.1:5432}"
 cargo build --release --quiet --bin tracetrack -p tracetrack-server
 mkdir -p artifacts
 file=artifacts/bench-import.csv
-awk -v n="$rows" 'BEGIN {
-  print "qr_id,role,parent_qr_id"
-  # Mustard parents (SB, 30 children) and moong parents (M444, 15) alternate.
-  for (i = 0; i < n; p++) {
-    parent = (p % 2 == 0) ? sprintf("SB%05d", p / 2) : sprintf("M444-%05d", p / 2)
-    print parent ",parent,"; i++
-    for (k = 1; k <= (p % 2 == 0 ? 30 : 15) && i < n; k++) { printf "C%07d%02d,child,%s\n", p, k, parent; i++ }
-  }
-}' > "$file"
+scripts/bench/bags-csv.sh "$rows" > "$file"
 DATABASE_URL="$server/$db" PORT=$port REDIS_URL= ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
   target/release/tracetrack serve > artifacts/bench-import-server.log 2>&1 &
 pid=$!
@@ -30,17 +22,9 @@ for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && 
 token=$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 run() {
-  local start end id body
-  start=$(date +%s.%N)
-  id=$(curl -sf "http://127.0.0.1:$port/api/v1/imports" -H "authorization: Bearer $token" \
-    -F "file=@$file" -F "mode=$mode" | sed -E 's/.*"id":([0-9]+).*/\1/')
-  while :; do
-    body=$(curl -sf "http://127.0.0.1:$port/api/v1/imports/$id" -H "authorization: Bearer $token")
-    case "$body" in *'"finished_at":null'*) sleep 0.1 ;; *) break ;; esac
-  done
-  end=$(date +%s.%N)
-  echo "$1: $(echo "$body" | sed -E 's/.*"status":"([a-z_]+)".*/\1/'), $(echo "$body" | grep -o '"applied_rows":[0-9]*'), \
-$(echo "$body" | grep -o '"error_rows":[0-9]*'), $(awk -v r="$rows" -v s="$start" -v e="$end" 'BEGIN {printf "%.1f s, %.0f rows/s", e - s, r / (e - s)}')"
+  local status applied refused seconds
+  read -r status applied refused seconds < <(scripts/bench/import.sh "http://127.0.0.1:$port" "$token" "$file" "$mode")
+  echo "$1: $status, applied $applied, refused $refused, $seconds s, $(awk -v r="$rows" -v s="$seconds" 'BEGIN {printf "%.0f", r / s}') rows/s"
 }
 echo "import of $rows rows ($mode):"
 run "into an empty database"

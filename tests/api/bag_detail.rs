@@ -88,8 +88,15 @@ async fn a_big_parent_shows_its_first_hundred_children_and_pages_the_rest() {
         ErrorCode::BagNotFound
     );
     // A cursor of another list, or none at all, is refused before anything is read.
+    // An events cursor; none at all; not base64; a link time no bag can have.
     let events_cursor = "aTo1";
-    for bad in [events_cursor, "bm9wZQ", "Yzp4Onk", "%%%"] {
+    for bad in [
+        events_cursor,
+        "bm9wZQ",
+        "Yzp4Onk",
+        "%%%",
+        "YzotMzAwMDAwMDAwMDAwMDAwMDAwOjE",
+    ] {
         let r = app
             .get(&format!("/api/v1/bags/BG001/children?cursor={bad}"), &lata)
             .await;
@@ -150,5 +157,66 @@ async fn the_detail_shows_each_viewer_the_events_its_history_shows() {
     assert_eq!(
         app.get("/api/v1/bags/SB60001", &jaya).await.code(),
         ErrorCode::BagNotFound
+    );
+}
+
+#[actix_web::test]
+async fn a_dispatcher_sees_no_parent_or_child_of_another_area_through_a_shared_bag() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let (_, lata) = app.user(&admin, "lata", "dispatcher", Some("lucknow")).await;
+    let (_, jaya) = app.user(&admin, "jaya", "dispatcher", Some("jaipur")).await;
+    // A child of no area in a Lucknow parent.
+    let shared_child = app.post("/api/v1/bags", &admin, json!({"qr_id": "NA00001"})).await;
+    assert_eq!(shared_child.status, StatusCode::CREATED, "{:?}", shared_child.body);
+    app.scan_parent(&lata, "SB80001").await;
+    let r = app.scan_child(&lata, "SB80001", "NA00001").await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    // A parent of no area holding a child of no area and a Lucknow child.
+    assert_eq!(
+        app.post("/api/v1/bags", &admin, json!({"qr_id": "SB80002"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let r = app.scan_child(&admin, "SB80002", "NA00002").await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    assert_eq!(
+        app.post("/api/v1/bags", &lata, json!({"qr_id": "LK00001"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let r = app.scan_child(&lata, "SB80002", "LK00001").await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+
+    let child = app.get("/api/v1/bags/NA00001", &jaya).await;
+    assert_eq!(child.status, StatusCode::OK);
+    assert!(
+        child.body["parent"].is_null(),
+        "Jaipur learns nothing of the Lucknow parent: {}",
+        child.body
+    );
+    assert_eq!(
+        app.get("/api/v1/bags/NA00001", &lata).await.body["parent"]["qr_id"],
+        "SB80001"
+    );
+
+    let parent = app.get("/api/v1/bags/SB80002", &jaya).await.body;
+    assert_eq!(parent["children"].as_array().unwrap().len(), 1, "{parent}");
+    assert_eq!(parent["children"][0]["qr_id"], "NA00002");
+    assert_eq!(parent["children_total"], 1);
+    let listed = rest_of(&app, &jaya, "/api/v1/bags/SB80002/children", None, 50).await;
+    assert_eq!(ids(&listed, "qr_id"), vec!["\"NA00002\""]);
+    let full = app.get("/api/v1/bags/SB80002", &lata).await.body;
+    assert_eq!(
+        (full["children_total"].as_i64(), full["bag"]["child_count"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        rest_of(&app, &admin, "/api/v1/bags/SB80002/children", None, 1)
+            .await
+            .len(),
+        2
     );
 }

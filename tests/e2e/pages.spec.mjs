@@ -61,6 +61,25 @@ await suite('pages', [
     await page.getByTestId('bag-summary').filter({ hasText: 'parent' }).waitFor();
     await noHorizontalScroll(page);
   }],
+  ['a big parent shows its first 100 children and loads the rest on request', async (page) => {
+    const t = await token(page.request);
+    // A format of 150 children (created once per server; a second run finds it).
+    await api(page.request, t, 'POST', '/api/v1/bag-formats', {
+      code: 'E2BIG', name: 'E2E big sacks', role: 'parent', pattern: '^BIG\\d{5}$', capacity: 150, child_weight_kg: 0.5,
+    });
+    const p = `BIG${String(Math.floor(Math.random() * 100000)).padStart(5, '0')}`;
+    await api(page.request, t, 'POST', '/api/v1/scans/parent', { qr_id: p });
+    for (const c of childIds(130, 'W' + tag())) await api(page.request, t, 'POST', '/api/v1/scans/child', { parent_qr_id: p, qr_id: c });
+    await signIn(page, 'admin', adminPassword, `/bags/${p}`);
+    const children = page.getByTestId('children').locator('li');
+    await children.nth(99).waitFor();
+    expect(await children.count() === 100, `the detail shows 100 (${await children.count()})`);
+    await page.getByTestId('more-children').click();
+    await children.nth(129).waitFor();
+    expect(await children.count() === 130, `all 130 after loading more (${await children.count()})`);
+    expect(!(await page.getByTestId('more-children').isVisible()), 'nothing more to load');
+    await page.screenshot({ path: 'artifacts/pages-big-parent.png', fullPage: true });
+  }],
   ['bills list, admin pages, profile and scanner test open', async (page) => {
     await signIn(page, 'admin', adminPassword, '/bills');
     await page.getByTestId('bills').waitFor();

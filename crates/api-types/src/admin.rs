@@ -241,7 +241,7 @@ pub struct Stats {
     /// Scans per hour since midnight (report time zone), oldest first; empty hours left out.
     #[serde(default)]
     pub scans_by_hour: Vec<HourCount>,
-    /// When these counts were read (a dashboard is served a snapshot at most
-    /// `STATS_MAX_AGE_MS` old).
+    /// When these counts were read (a dashboard is served a snapshot that is read
+    /// again once it is `STATS_MAX_AGE_MS` old).
     pub as_of: DateTime<Utc>,
 }

@@ -93,7 +93,8 @@ pub struct BagDetail {
     /// Its first 100 children in link order (`[]` for children); the rest through
     /// `GET /bags/{qr_id}/children?cursor=` with `children_next_cursor`.
     pub children: Vec<LinkedChild>,
-    /// How many children it holds (0 for children).
+    /// How many of its children the caller may list (0 for children): for a parent
+    /// `child_count`, less children of another area for a dispatcher.
     pub children_total: i32,
     /// Cursor of the next page of `GET /bags/{qr_id}/children`; `null` when every
     /// child is in `children`.

@@ -1,7 +1,8 @@
 //! A bag's detail in one statement: the bag, its parent, its bill, the first children
 //! and the last events, aggregated as JSON by PostgreSQL so the page costs one round
 //! trip whatever the bag holds. Every part is an index lookup bounded by a `LIMIT`,
-//! so the plan does not depend on statistics (a freshly loaded database is fast at once).
+//! so the plans stay cheap on a freshly loaded database. Bags of another area are left
+//! out of the parent and children as they are everywhere else (docs/domain.md §5).
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
@@ -21,9 +22,11 @@ pub struct DetailRows {
     pub bag: BagRow,
     pub parent: Option<BagRow>,
     pub bill: Option<BillRef>,
-    /// The first `children + 1` children in link order (one more than asked tells
-    /// that there are more).
+    /// The first `children + 1` children the viewer may see, in link order (one more
+    /// than asked tells that there are more).
     pub children: Vec<ChildLink>,
+    /// How many children of the bag the viewer may see.
+    pub children_total: i64,
     /// The last `events + 1` events the viewer may see, newest first.
     pub events: Vec<ScanEventRow>,
 }
@@ -47,10 +50,10 @@ pub struct ChildLink {
     pub linked_at: DateTime<Utc>,
 }
 
-/// The events `$2`–`$4` may see, over `scan_event e`: `visibility::events` in SQL,
-/// with `$2` (sees every area), `$3` (the area) and `$4` (the viewer's own events).
-const EVENT_SEEN: &str = "($2 OR e.user_id = $4 OR (e.dispatch_area IS NULL AND NOT e.refused) \
-                          OR e.dispatch_area = $3)";
+/// The statement of [`detail`]; `scripts/bench.sh` runs the same text with pgbench.
+/// Binds: `$1` the id; `$2` (sees every area), `$3` (the area) and `$4` (the viewer)
+/// make `visibility::events` in SQL; `$5` and `$6` the children and events to read.
+pub const DETAIL_SQL: &str = include_str!("sql/bag_detail.sql");
 
 #[derive(QueryableByName)]
 struct DetailJson {
@@ -69,29 +72,8 @@ pub fn detail(
     children: i64,
     events: i64,
 ) -> QueryResult<Option<DetailRows>> {
-    let query = format!(
-        "SELECT jsonb_build_object(
-           'bag', to_jsonb(b),
-           'parent', (SELECT to_jsonb(p) FROM bag_link l JOIN bag p ON p.id = l.parent_id
-                      WHERE l.child_id = b.id),
-           'bill', (SELECT jsonb_build_object('id', bl.id, 'bill_number', bl.bill_number, 'status', bl.status)
-                    FROM bill_item bi JOIN bill bl ON bl.id = bi.bill_id WHERE bi.bag_id = b.id),
-           'children', COALESCE((
-               SELECT jsonb_agg(jsonb_build_object('child_id', c.id, 'qr_id', c.qr_id, 'linked_at', l.linked_at)
-                                ORDER BY l.linked_at, l.child_id)
-               FROM (SELECT child_id, linked_at FROM bag_link WHERE parent_id = b.id
-                     ORDER BY linked_at, child_id LIMIT $5) l
-               JOIN bag c ON c.id = l.child_id), '[]'::jsonb),
-           'events', COALESCE((
-               SELECT jsonb_agg(to_jsonb(e) ORDER BY e.id DESC)
-               FROM (SELECT * FROM scan_event e
-                     WHERE (e.qr_id = b.qr_id OR e.parent_qr_id = b.qr_id) AND {EVENT_SEEN}
-                     ORDER BY e.id DESC LIMIT $6) e), '[]'::jsonb)
-         ) AS detail
-         FROM bag b WHERE b.qr_id = $1"
-    );
     let (all, area) = area_binds(v);
-    let row: Option<DetailJson> = diesel::sql_query(query)
+    let row: Option<DetailJson> = diesel::sql_query(DETAIL_SQL)
         .bind::<Text, _>(qr)
         .bind::<Bool, _>(all)
         .bind::<Nullable<Text>, _>(area)
@@ -105,22 +87,27 @@ pub fn detail(
         .transpose()
 }
 
-/// Up to `limit + 1` children of `parent_id` in link order, after the child `after`
-/// (its `linked_at` and id) when given.
+/// Up to `limit + 1` children of `parent_id` that `v` may see, in link order, after
+/// the child `after` (its `linked_at` and id) when given.
 pub fn children_page(
     conn: &mut PgConnection,
     parent_id: i64,
+    v: &Visibility,
     after: Option<(DateTime<Utc>, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<ChildLink>> {
+    let (all, area) = area_binds(v);
     let (at, id) = after.unzip();
     diesel::sql_query(
         "SELECT l.child_id, c.qr_id, l.linked_at
          FROM bag_link l JOIN bag c ON c.id = l.child_id
-         WHERE l.parent_id = $1 AND ($2::timestamptz IS NULL OR (l.linked_at, l.child_id) > ($2, $3))
-         ORDER BY l.linked_at, l.child_id LIMIT $4",
+         WHERE l.parent_id = $1 AND ($2 OR c.dispatch_area IS NULL OR c.dispatch_area = $3)
+           AND ($4::timestamptz IS NULL OR (l.linked_at, l.child_id) > ($4, $5))
+         ORDER BY l.linked_at, l.child_id LIMIT $6",
     )
     .bind::<BigInt, _>(parent_id)
+    .bind::<Bool, _>(all)
+    .bind::<Nullable<Text>, _>(area)
     .bind::<Nullable<Timestamptz>, _>(at)
     .bind::<Nullable<BigInt>, _>(id)
     .bind::<BigInt, _>(limit + 1)

@@ -197,6 +197,9 @@ impl Config {
         if self.dashboard_pool_size == 0 {
             bail!("DASHBOARD_POOL_SIZE must be at least 1");
         }
+        if self.stats_max_age > Duration::from_secs(60) {
+            bail!("STATS_MAX_AGE_MS must be at most 60000");
+        }
         if self.event_heartbeat.is_zero() {
             bail!("EVENT_STREAM_HEARTBEAT_SECS must be at least 1");
         }

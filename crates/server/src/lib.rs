@@ -106,6 +106,7 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::
     ));
     actix_web::rt::spawn(jobs::run(state.clone()));
     actix_web::rt::spawn(live::run(state.clone()));
+    actix_web::rt::spawn(stats_cache::run(state.clone()));
     if let Some(url) = state.config.redis_url.clone() {
         let prefix = state.config.redis_prefix.clone();
         actix_web::rt::spawn(format_cache::follow(state.formats.clone(), url, prefix));

@@ -24,7 +24,8 @@ pub fn configure_audit(cfg: &mut ServiceConfig) {
     cfg.service(audit_log);
 }
 
-/// Exact dashboard counts as of `as_of` (at most `STATS_MAX_AGE_MS`, default 1 s, ago),
+/// Exact dashboard counts as of `as_of` (read again in the background every
+/// `STATS_MAX_AGE_MS`, default 1 s),
 /// cheap to read at millions of bags; a dispatcher's scan counts are their area's and
 /// those of bags of no area.
 #[utoipa::path(operation_id = "get_stats", tag = "dashboard", responses((status = 200, body = Stats)), security(("bearer" = [])))]

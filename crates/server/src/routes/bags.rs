@@ -1,7 +1,7 @@
 //! `/api/v1/bags`: search, detail, registration, seal, delete.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use tracetrack_api_types::bags::*;
 use tracetrack_api_types::scans::ScanEvent;
@@ -196,7 +196,7 @@ async fn get_bag(
     let children = page(rows.children, DETAIL_CHILDREN, child_key, child_view);
     let events = try_page(rows.events, DETAIL_EVENTS, |e| id_key(e.id), event_view)?;
     Ok(web::Json(BagDetail {
-        children_total: if rows.bag.is_parent() { rows.bag.child_count } else { 0 },
+        children_total: i32::try_from(rows.children_total).unwrap_or(i32::MAX),
         bag: bag_view(&rows.bag, bill.as_ref().map(|b| b.bill_number.clone())),
         parent: rows.parent.map(|p| bag_view(&p, None)),
         children: children.items,
@@ -232,7 +232,7 @@ async fn bag_children(
     let rows = state
         .db(move |c| {
             let bag = visible_bag(c, &user, &qr, false)?;
-            Ok(detail::children_page(c, bag.id, after, limit)?)
+            Ok(detail::children_page(c, bag.id, &user.visibility(), after, limit)?)
         })
         .await?;
     Ok(web::Json(page(rows, limit, child_key, child_view)))
@@ -256,8 +256,11 @@ fn decode_child_cursor(cursor: Option<&str>) -> ApiResult<Option<(DateTime<Utc>,
     let Some(key) = decode_cursor(cursor, 'c')? else {
         return Ok(None);
     };
+    // Link times PostgreSQL can hold and the server can have written.
+    let plausible = |t: &DateTime<Utc>| (2000..=9999).contains(&t.year());
     key.split_once(':')
         .and_then(|(at, id)| Some((DateTime::from_timestamp_micros(at.parse().ok()?)?, id.parse().ok()?)))
+        .filter(|(at, _)| plausible(at))
         .map(Some)
         .ok_or_else(|| ApiError::invalid_param("cursor", "The cursor is not one this list handed out."))
 }
