@@ -135,6 +135,12 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
             OwnArea(404, ErrorCode::BagNotFound),
             None,
         ),
+        (
+            "GET",
+            "/api/v1/bags/{qr_id}/children",
+            OwnArea(404, ErrorCode::BagNotFound),
+            None,
+        ),
         ("GET", "/api/v1/bills", Anyone, None),
         (
             "POST",
