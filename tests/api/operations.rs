@@ -52,6 +52,16 @@ async fn test_users_are_created_on_request() {
 }
 
 #[test]
+fn env_example_is_generated_from_the_settings() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.env.example")).unwrap();
+    assert_eq!(
+        committed,
+        tracetrack_server::settings::env_example(),
+        ".env.example is stale: run `cargo run --bin tracetrack -- env-example > .env.example`"
+    );
+}
+
+#[test]
 fn production_refuses_weak_settings() {
     let mut c = tracetrack_server::config::Config::for_tests("postgres://x/y");
     c.production = true;

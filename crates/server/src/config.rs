@@ -4,7 +4,17 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-/// Everything the server reads at start-up.
+use crate::settings::{Environment, LogFormat, Settings};
+
+/// The PEM files of the native HTTPS listener.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: String,
+    pub key: String,
+}
+
+/// Everything the server reads at start-up, in the form the code uses
+/// (defined, with defaults and help, in [`crate::settings`]).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub production: bool,
@@ -17,6 +27,9 @@ pub struct Config {
     pub dispatcher_password: Option<String>,
     pub bind: String,
     pub port: u16,
+    /// Native HTTPS (`TLS_CERT_PATH`, `TLS_KEY_PATH`) on `tls_port`.
+    pub tls: Option<TlsFiles>,
+    pub tls_port: u16,
     pub pool_size: u32,
     pub pool_min_idle: u32,
     /// Connections of the dashboard's own pool (`DASHBOARD_POOL_SIZE`).
@@ -81,109 +94,93 @@ pub struct Config {
     pub stats_max_age: Duration,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn parse<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    match var(name) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
-    }
-}
-
-fn flag(name: &str, default: bool) -> anyhow::Result<bool> {
-    match var(name).map(|v| v.to_ascii_lowercase()) {
-        None => Ok(default),
-        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
-        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
-        Some(v) => bail!("{name}={v:?} is not a boolean (true/false)"),
-    }
-}
-
 /// The default database of a developer machine.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/tracetrack";
 
 impl Config {
-    /// Reads the environment; refuses unsafe production settings.
+    /// Reads the environment (and `.env`); refuses unsafe production settings.
     pub fn from_env() -> anyhow::Result<Config> {
-        let production = var("ENVIRONMENT").is_some_and(|e| e.eq_ignore_ascii_case("production"));
-        let database_url = production
-            .then(|| var("PRODUCTION_DATABASE_URL"))
-            .flatten()
-            .or_else(|| var("DATABASE_URL"))
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        Config::from_settings(Settings::from_env()?)
+    }
+
+    /// The runtime form of `s`; refuses unsafe production settings.
+    pub fn from_settings(s: Settings) -> anyhow::Result<Config> {
+        let production = s.environment == Environment::Production;
         let cores = std::thread::available_parallelism()
             .map(|n| n.get() as u32)
             .unwrap_or(2);
+        let tls = match (s.tls_cert_path, s.tls_key_path) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => bail!("TLS_CERT_PATH and TLS_KEY_PATH go together"),
+        };
         let cfg = Config {
             production,
-            database_url,
-            redis_url: var("REDIS_URL"),
-            jwt_secret: var("JWT_SECRET").or_else(|| var("SESSION_SECRET")),
-            admin_password: var("ADMIN_PASSWORD"),
-            create_test_users: flag("CREATE_TEST_USERS", false)?,
-            biller_password: var("BILLER_PASSWORD"),
-            dispatcher_password: var("DISPATCHER_PASSWORD"),
-            bind: var("BIND").unwrap_or_else(|| "127.0.0.1".into()),
-            port: parse("PORT", 8080)?,
-            pool_size: parse("POOL_SIZE", 2 * cores)?,
-            pool_min_idle: parse("POOL_MIN_IDLE", 1)?,
-            dashboard_pool_size: parse("DASHBOARD_POOL_SIZE", 2)?,
-            pool_timeout: Duration::from_millis(parse("POOL_TIMEOUT_MS", 5000)?),
-            lockout_threshold: parse("LOCKOUT_THRESHOLD", 5)?,
-            lockout_minutes: parse("LOCKOUT_MINUTES", 30)?,
-            session_idle_minutes: parse("SESSION_IDLE_MINUTES", 30)?,
-            session_absolute_minutes: parse("SESSION_ABSOLUTE_MINUTES", 60)?,
-            access_token_minutes: parse("ACCESS_TOKEN_MINUTES", 15)?,
-            undo_window_minutes: parse("UNDO_WINDOW_MINUTES", 60)?,
-            idempotency_days: parse("IDEMPOTENCY_DAYS", 7)?,
-            anonymize_audit_logs: flag("ANONYMIZE_AUDIT_LOGS", true)?,
-            report_timezone: parse("REPORT_TIMEZONE", chrono_tz::Asia::Kolkata)?,
-            static_dir: var("STATIC_DIR"),
-            log_json: var("LOG_FORMAT").map_or(production, |f| f.eq_ignore_ascii_case("json")),
-            metrics_token: var("METRICS_TOKEN"),
-            rate_login: parse("RATE_LIMIT_LOGIN", 10)?,
-            rate_login_ip: parse("RATE_LIMIT_LOGIN_IP", 300)?,
-            rate_api: parse("RATE_LIMIT_API", 1200)?,
-            redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "tracetrack".into()),
-            require_admin_2fa: flag("REQUIRE_ADMIN_2FA", false)?,
-            allow_registration: flag("ALLOW_REGISTRATION", false)?,
-            rate_forgot: parse("RATE_LIMIT_FORGOT", 3)?,
-            rate_reset: parse("RATE_LIMIT_RESET", 5)?,
-            rate_register: parse("RATE_LIMIT_REGISTER", 5)?,
-            audit_clear_days: parse("AUDIT_SNAPSHOT_DAYS", 30)?,
-            audit_delete_days: parse("AUDIT_RETENTION_DAYS", 90)?,
-            slow_query_ms: parse("SLOW_QUERY_MS", 100)?,
-            eod_secret_key: var("EOD_SECRET_KEY"),
-            max_upload_bytes: parse("MAX_FILE_UPLOAD_SIZE", 104_857_600)?,
-            db_lock_timeout: Duration::from_millis(parse("DB_LOCK_TIMEOUT_MS", 2000)?),
-            trusted_proxies: crate::client_ip::Cidr::parse_list(&var("TRUSTED_PROXIES").unwrap_or_default())
-                .context("TRUSTED_PROXIES")?,
-            rate_2fa: parse("RATE_LIMIT_2FA", 5)?,
-            totp_failure_limit: parse("TOTP_FAILURE_LIMIT", 5)?,
-            totp_failure_minutes: parse("TOTP_FAILURE_MINUTES", 15)?,
-            event_heartbeat: Duration::from_secs(parse("EVENT_STREAM_HEARTBEAT_SECS", 15)?),
-            stats_max_age: Duration::from_millis(parse("STATS_MAX_AGE_MS", 1000)?),
-            smtp_url: var("SMTP_URL")
-                .or_else(|| var("SENDGRID_API_KEY").map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))),
-            mail_from: var("MAIL_FROM")
-                .or_else(|| var("SENDGRID_FROM_EMAIL"))
+            database_url: s
+                .production_database_url
+                .filter(|_| production)
+                .unwrap_or(s.database_url),
+            redis_url: s.redis_url,
+            jwt_secret: s.jwt_secret.or(s.session_secret),
+            admin_password: s.admin_password,
+            create_test_users: s.create_test_users,
+            biller_password: s.biller_password,
+            dispatcher_password: s.dispatcher_password,
+            bind: s.bind,
+            port: s.port,
+            tls,
+            tls_port: s.tls_port,
+            pool_size: s.pool_size.unwrap_or(2 * cores),
+            pool_min_idle: s.pool_min_idle,
+            dashboard_pool_size: s.dashboard_pool_size,
+            pool_timeout: Duration::from_millis(s.pool_timeout_ms),
+            lockout_threshold: s.lockout_threshold,
+            lockout_minutes: s.lockout_minutes,
+            session_idle_minutes: s.session_idle_minutes,
+            session_absolute_minutes: s.session_absolute_minutes,
+            access_token_minutes: s.access_token_minutes,
+            undo_window_minutes: s.undo_window_minutes,
+            idempotency_days: s.idempotency_days,
+            anonymize_audit_logs: s.anonymize_audit_logs,
+            report_timezone: s.report_timezone,
+            static_dir: s.static_dir,
+            log_json: s.log_format.map_or(production, |f| f == LogFormat::Json),
+            metrics_token: s.metrics_token,
+            rate_login: s.rate_limit_login,
+            rate_login_ip: s.rate_limit_login_ip,
+            rate_api: s.rate_limit_api,
+            redis_prefix: s.redis_prefix,
+            require_admin_2fa: s.require_admin_2fa,
+            allow_registration: s.allow_registration,
+            rate_forgot: s.rate_limit_forgot,
+            rate_reset: s.rate_limit_reset,
+            rate_register: s.rate_limit_register,
+            audit_clear_days: s.audit_snapshot_days,
+            audit_delete_days: s.audit_retention_days,
+            slow_query_ms: s.slow_query_ms,
+            eod_secret_key: s.eod_secret_key,
+            max_upload_bytes: s.max_file_upload_size,
+            db_lock_timeout: Duration::from_millis(s.db_lock_timeout_ms),
+            trusted_proxies: crate::client_ip::Cidr::parse_list(&s.trusted_proxies).context("TRUSTED_PROXIES")?,
+            rate_2fa: s.rate_limit_2fa,
+            totp_failure_limit: s.totp_failure_limit,
+            totp_failure_minutes: s.totp_failure_minutes,
+            event_heartbeat: Duration::from_secs(s.event_stream_heartbeat_secs),
+            stats_max_age: Duration::from_millis(s.stats_max_age_ms),
+            smtp_url: s.smtp_url.or_else(|| {
+                s.sendgrid_api_key
+                    .map(|key| format!("smtps://apikey:{key}@smtp.sendgrid.net:465"))
+            }),
+            mail_from: s
+                .mail_from
+                .or(s.sendgrid_from_email)
                 .unwrap_or_else(|| "TraceTrack <tracetrack@localhost>".into()),
-            cors_origins: var("CORS_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(|o| o.trim().trim_end_matches('/').to_string())
-                        .filter(|o| !o.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            cors_origins: s
+                .cors_origins
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
         };
         cfg.check()?;
         Ok(cfg)
@@ -228,57 +225,13 @@ impl Config {
     /// (`TEST_REDIS_URL`, default `redis://127.0.0.1:6379`) under a prefix of its
     /// own, everything else default.
     pub fn for_tests(database_url: &str) -> Config {
-        Config {
-            production: false,
-            database_url: database_url.to_string(),
-            redis_url: Some(var("TEST_REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into())),
-            jwt_secret: None,
-            admin_password: None,
-            create_test_users: false,
-            biller_password: None,
-            dispatcher_password: None,
-            bind: "127.0.0.1".into(),
-            port: 0,
-            pool_size: 8,
-            pool_min_idle: 1,
-            dashboard_pool_size: 2,
-            pool_timeout: Duration::from_secs(5),
-            lockout_threshold: 5,
-            lockout_minutes: 30,
-            session_idle_minutes: 30,
-            session_absolute_minutes: 60,
-            access_token_minutes: 15,
-            undo_window_minutes: 60,
-            idempotency_days: 7,
-            anonymize_audit_logs: true,
-            report_timezone: chrono_tz::Asia::Kolkata,
-            static_dir: None,
-            log_json: false,
-            metrics_token: None,
-            cors_origins: Vec::new(),
-            rate_login: 10,
-            rate_login_ip: 300,
-            rate_api: 1200,
-            redis_prefix: format!("test-{}", uuid::Uuid::new_v4().simple()),
-            require_admin_2fa: false,
-            allow_registration: false,
-            rate_forgot: 3,
-            rate_reset: 5,
-            rate_register: 5,
-            audit_clear_days: 30,
-            audit_delete_days: 90,
-            smtp_url: None,
-            slow_query_ms: 100,
-            eod_secret_key: None,
-            max_upload_bytes: 104_857_600,
-            db_lock_timeout: Duration::from_millis(2000),
-            trusted_proxies: Vec::new(),
-            rate_2fa: 5,
-            totp_failure_limit: 5,
-            totp_failure_minutes: 15,
-            event_heartbeat: Duration::from_secs(15),
-            stats_max_age: Duration::ZERO,
-            mail_from: "TraceTrack <tracetrack@localhost>".into(),
-        }
+        let mut config = Config::from_settings(Settings::defaults()).expect("the defaults are valid");
+        config.database_url = database_url.to_string();
+        config.redis_url = Some(std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()));
+        config.redis_prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+        config.port = 0;
+        config.pool_size = 8;
+        config.stats_max_age = Duration::ZERO;
+        config
     }
 }

@@ -17,6 +17,7 @@ pub mod redis;
 pub mod routes;
 pub mod security;
 pub mod services;
+pub mod settings;
 pub mod state;
 pub mod stats_cache;
 

@@ -1,9 +1,11 @@
-//! `tracetrack [serve|migrate|create-admin USERNAME|seed --bags N|openapi]`.
+//! `tracetrack [serve|migrate|create-admin USERNAME|seed --bags N|openapi|env-example|healthcheck]`.
 
 use std::net::TcpListener;
 
 use anyhow::Context;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracetrack_server::config::Config;
+use tracetrack_server::settings::{prepare_env, Settings};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(json: bool) {
@@ -16,38 +18,107 @@ fn init_logging(json: bool) {
     }
 }
 
+/// Warehouse bag tracking: the REST API, the web app and the jobs behind them.
+///
+/// Every option can also be set as the environment variable shown with it, or in a
+/// `.env` file in the working directory (`tracetrack env-example` lists them all).
+/// RUST_LOG sets the log filter (default `info`).
+#[derive(Parser)]
+#[command(name = "tracetrack", version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("TRACETRACK_COMMIT"), ")"))]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default): migrations, bootstrap users, API, web app, jobs
+    Serve(Settings),
+    /// Run the database migrations and exit
+    Migrate(Settings),
+    /// Create an admin (password from ADMIN_PASSWORD, else generated and printed)
+    CreateAdmin {
+        /// Username of the new admin
+        username: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Fill an empty database with a realistic warehouse (benchmarks)
+    Seed {
+        /// Number of bags, 1,000 to 50,000,000 (`_` and `,` allowed)
+        #[arg(long, value_parser = parse_bags)]
+        bags: i64,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Print the OpenAPI document (openapi/openapi.json)
+    Openapi,
+    /// Print .env.example: every variable with its default
+    EnvExample,
+    /// Exit 0 when GET /health on 127.0.0.1:PORT answers 200 (container health checks)
+    Healthcheck {
+        #[arg(long, env = "PORT", default_value_t = 8080)]
+        port: u16,
+    },
+}
+
+fn parse_bags(v: &str) -> Result<i64, String> {
+    let n: i64 = v.replace(['_', ','], "").parse().map_err(|e| format!("{e}"))?;
+    if (1_000..=50_000_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err("from 1,000 to 50,000,000".into())
+    }
+}
+
 fn main() {
-    if let Err(e) = run() {
+    dotenvy::dotenv().ok();
+    let matches = prepare_env(Cli::command(), true).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Err(e) = run(cli.command.unwrap_or_else(default_command)) {
         eprintln!("tracetrack: {e:#}");
         std::process::exit(1);
     }
 }
 
-fn run() -> anyhow::Result<()> {
-    dotenvy::dotenv().ok();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args.first().map(String::as_str).unwrap_or("serve");
-    if command == "openapi" {
-        print!("{}", tracetrack_server::openapi::document_json());
-        return Ok(());
+/// `tracetrack` alone serves, configured from the environment.
+fn default_command() -> Command {
+    match Settings::from_env() {
+        Ok(s) => Command::Serve(s),
+        Err(e) => {
+            eprintln!("tracetrack: {e:#}");
+            std::process::exit(2);
+        }
     }
-    if command == "healthcheck" {
-        return healthcheck();
-    }
-    let config = Config::from_env()?;
+}
+
+fn configured(settings: Settings) -> anyhow::Result<Config> {
+    let config = Config::from_settings(settings)?;
     init_logging(config.log_json);
+    Ok(config)
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        "serve" => serve(config),
-        "migrate" => {
+        Command::Openapi => {
+            print!("{}", tracetrack_server::openapi::document_json());
+            Ok(())
+        }
+        Command::EnvExample => {
+            print!("{}", tracetrack_server::settings::env_example());
+            Ok(())
+        }
+        Command::Healthcheck { port } => healthcheck(port),
+        Command::Serve(s) => serve(configured(s)?),
+        Command::Migrate(s) => {
+            let config = configured(s)?;
             let applied = tracetrack_db::run_migrations(&mut migrated(&config)?).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("applied {} migration(s)", applied.len());
             Ok(())
         }
-        "seed" => seed(&config, &args[1..]),
-        "create-admin" => {
-            let username = args
-                .get(1)
-                .context("usage: tracetrack create-admin USERNAME (password from ADMIN_PASSWORD, else generated)")?;
+        Command::Seed { bags, settings } => seed(&configured(settings)?, bags),
+        Command::CreateAdmin { username, settings } => {
+            let config = configured(settings)?;
             let state = tracetrack_server::prepare(config.clone())?;
             let mut conn = state.pool.get()?;
             let pw = tracetrack_server::bootstrap::create_admin(
@@ -58,9 +129,6 @@ fn run() -> anyhow::Result<()> {
             println!("admin {username} ready; password: {pw}");
             Ok(())
         }
-        other => anyhow::bail!(
-            "unknown command {other:?}; use serve, migrate, create-admin USERNAME, seed --bags N, openapi or healthcheck"
-        ),
     }
 }
 
@@ -75,13 +143,7 @@ fn migrated(config: &Config) -> anyhow::Result<tracetrack_db::diesel::PgConnecti
 const SEED_PASSWORD: &str = "seed-floor-password";
 
 /// `seed --bags N`: fills an empty database with a realistic warehouse.
-fn seed(config: &Config, args: &[String]) -> anyhow::Result<()> {
-    let usage = "usage: tracetrack seed --bags N (an empty database; N up to 50,000,000)";
-    let bags: i64 = match args {
-        [flag, n] if flag == "--bags" => n.replace(['_', ','], "").parse().context(usage)?,
-        _ => anyhow::bail!(usage),
-    };
-    anyhow::ensure!((1_000..=50_000_000).contains(&bags), usage);
+fn seed(config: &Config, bags: i64) -> anyhow::Result<()> {
     let mut conn = migrated(config)?;
     tracetrack_db::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
     // Statements here run for minutes; the pool's per-statement limits do not apply.
@@ -118,10 +180,9 @@ fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// `GET /health` on the local port, for container health checks (no curl in the image).
-fn healthcheck() -> anyhow::Result<()> {
+fn healthcheck(port: u16) -> anyhow::Result<()> {
     use std::io::{Read, Write};
-    let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>()?))?;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
     stream.write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
     let mut answer = String::new();
