@@ -38,5 +38,7 @@ step "schemathesis against the running server (every operation, as admin)"
 tests/fuzz/run.sh
 step "browser end-to-end tests"
 tests/e2e/run.sh
+step "the floor over HTTPS: production mode, native TLS, a LAN name (tests/e2e/https.sh)"
+tests/e2e/https.sh
 
 step "all checks passed"

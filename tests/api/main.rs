@@ -31,6 +31,7 @@ mod seed;
 mod sessions;
 mod stats_snapshots;
 mod system;
+mod tls;
 mod tokens;
 mod two_factor;
 mod users;

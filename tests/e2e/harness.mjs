@@ -7,16 +7,17 @@ const { chromium, request: requestFactory } = require('playwright-core');
 export const base = process.env.BASE_URL;
 export const adminPassword = process.env.ADMIN_PASSWORD;
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
 }
 
-export async function suite(name, checks) {
-  const browser = await launch();
+// options.args: more Chromium flags.
+export async function suite(name, checks, options = {}) {
+  const browser = await launch(options.args || []);
   let passed = 0, failed = 0;
   for (const [title, fn] of checks) {
     const context = await browser.newContext({ viewport: { width: 360, height: 640 } });

@@ -282,6 +282,7 @@ pub fn build(
         .wrap(from_fn(request_id))
         .wrap(from_fn(crate::security::headers))
         .wrap(cors)
+        .wrap(from_fn(crate::tls::https_only))
         .into_utoipa_app()
         .configure(crate::routes::documented)
         .into_app()

@@ -20,6 +20,7 @@ pub mod services;
 pub mod settings;
 pub mod state;
 pub mod stats_cache;
+pub mod tls;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -92,8 +93,19 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
     })
 }
 
-/// Starts serving on a bound listener; returns the server handle to await.
-pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::Result<actix_web::dev::Server> {
+/// Starts serving on bound listeners (plain HTTP, and HTTPS when `TLS_CERT_PATH` is
+/// set); returns the server handle to await.
+pub fn serve(
+    state: AppState,
+    listener: TcpListener,
+    https: Option<TcpListener>,
+    workers: usize,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let tls = match (&state.config.tls, https) {
+        (Some(files), Some(https)) => Some((tls::Certificates::load(files.clone())?, https)),
+        (None, None) => None,
+        _ => anyhow::bail!("an HTTPS listener goes with TLS_CERT_PATH and TLS_KEY_PATH"),
+    };
     let doc = Arc::new(openapi::document());
     let routes = web::Data::new(app::KnownRoutes::from_document(&doc));
     // Both builds' pages: their inline scripts are hashed into the CSP.
@@ -112,11 +124,15 @@ pub fn serve(state: AppState, listener: TcpListener, workers: usize) -> anyhow::
         let prefix = state.config.redis_prefix.clone();
         actix_web::rt::spawn(format_cache::follow(state.formats.clone(), url, prefix));
     }
-    let server =
+    let mut server =
         HttpServer::new(move || app::build(state.clone(), doc.clone(), routes.clone()).app_data(security.clone()))
             .workers(workers)
             .shutdown_timeout(30)
-            .listen(listener)?
-            .run();
-    Ok(server)
+            .listen(listener)?;
+    if let Some((certs, https)) = tls {
+        server = server.listen_rustls_0_23(https, certs.server_config()?)?;
+        #[cfg(unix)]
+        actix_web::rt::spawn(tls::reload_on_hangup(certs));
+    }
+    Ok(server.run())
 }

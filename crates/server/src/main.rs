@@ -172,8 +172,19 @@ fn serve(config: Config) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let state = tracetrack_server::prepare(config)?;
         let listener = TcpListener::bind(&addr).with_context(|| format!("cannot listen on {addr}"))?;
-        tracing::info!("TraceTrack is serving on http://{addr} (sign in at http://{addr}/login, API docs at http://{addr}/api/docs/)");
-        tracetrack_server::serve(state, listener, workers)?.await?;
+        let https = match &state.config.tls {
+            None => {
+                tracing::info!("TraceTrack is serving on http://{addr} (sign in at http://{addr}/login, API docs at http://{addr}/api/docs/)");
+                None
+            }
+            Some(_) => {
+                let tls_addr = format!("{}:{}", state.config.bind, state.config.tls_port);
+                let https = TcpListener::bind(&tls_addr).with_context(|| format!("cannot listen on {tls_addr}"))?;
+                tracing::info!("TraceTrack is serving on https://{tls_addr} (sign in at https://<this host>:{}/login; plain http://{addr} serves localhost and redirects every other host)", state.config.tls_port);
+                Some(https)
+            }
+        };
+        tracetrack_server::serve(state, listener, https, workers)?.await?;
         tracing::info!("stopped");
         Ok(())
     })

@@ -25,6 +25,8 @@ pub struct TestApp {
     /// The app's own pool, for asserting on rows.
     pub pool: PgPool,
     pub config: Config,
+    /// The HTTPS port, when the config names a certificate.
+    pub https_port: Option<u16>,
     handle: actix_web::dev::ServerHandle,
     /// The database, owned by the first instance (twins share it).
     _db: Option<TestDatabase>,
@@ -85,12 +87,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     start(config, Some(db))
 }
 
-fn start(config: Config, db: Option<TestDatabase>) -> TestApp {
+fn start(mut config: Config, db: Option<TestDatabase>) -> TestApp {
+    // The HTTPS port is known before the state, so redirects name it.
+    let https = config
+        .tls
+        .as_ref()
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind https"));
+    let https_port = https.as_ref().map(|l| l.local_addr().expect("addr").port());
+    config.tls_port = https_port.unwrap_or(config.tls_port);
     let state = tracetrack_server::prepare(config.clone()).expect("prepare app");
     let pool = state.pool.clone();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let server = tracetrack_server::serve(state, listener, 2).expect("serve");
+    let server = tracetrack_server::serve(state, listener, https, 2).expect("serve");
     let handle = server.handle();
     actix_web::rt::spawn(server);
     let client = reqwest::Client::new();
@@ -99,6 +108,7 @@ fn start(config: Config, db: Option<TestDatabase>) -> TestApp {
         client,
         pool,
         config,
+        https_port,
         handle,
         _db: db,
     }
