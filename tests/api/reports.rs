@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 use tracetrack_api_types::ErrorCode;
+use tracetrack_server::services::reports::send_when_due;
 use tracetrack_test_utils::{spawn_app, spawn_app_with, USER_PASSWORD};
 
 #[actix_web::test]
@@ -156,4 +157,68 @@ async fn without_a_configured_key_the_cron_door_is_shut() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn eod_send_at_queues_the_report_once_a_day_across_instances() {
+    // Due from midnight: the report is due as soon as the job looks.
+    let app = spawn_app_with(|c| c.eod_send_at = chrono::NaiveTime::from_hms_opt(0, 0, 0)).await;
+    let admin = app.admin_token().await;
+    let reader =
+        json!({"username": "reader", "email": "reader@example.com", "password": USER_PASSWORD, "role": "biller"});
+    assert_eq!(
+        app.post("/api/v1/users", &admin, reader).await.status,
+        StatusCode::CREATED
+    );
+    // The server's upkeep job queued it at start, to nobody; forget that day. Two
+    // more instances on the same database race the server's job for it, then try again.
+    for _ in 0..50 {
+        if app.count("SELECT count(*) AS n FROM scheduled_run") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.exec("DELETE FROM scheduled_run");
+    let a = tracetrack_server::prepare(app.config.clone()).unwrap();
+    let b = tracetrack_server::prepare(app.config.clone()).unwrap();
+    let (ra, rb) = futures_util::future::join(send_when_due(&a), send_when_due(&b)).await;
+    let queued: Vec<usize> = [ra.unwrap(), rb.unwrap()].into_iter().flatten().collect();
+    assert!(queued.len() <= 1 && queued.iter().all(|&n| n == 1), "{queued:?}");
+    let mails = "SELECT count(*) AS n FROM outbox_mail WHERE subject LIKE 'TraceTrack end-of-day report%'";
+    for _ in 0..50 {
+        if app.count(mails) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(send_when_due(&a).await.unwrap(), None, "once a day");
+    assert_eq!(app.count(mails), 1, "one mail for the one reader");
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'report.eod_sent' AND actor_id IS NULL \
+             AND after->>'recipients' = '1'"
+        ),
+        1
+    );
+
+    // Not before its time, and never when unset.
+    let tz = app.config.report_timezone;
+    let later = chrono::Utc::now().with_timezone(&tz).time() + chrono::Duration::minutes(10);
+    if later > chrono::NaiveTime::from_hms_opt(0, 10, 0).unwrap() {
+        let mut config = app.config.clone();
+        config.eod_send_at = Some(later);
+        app.exec("DELETE FROM scheduled_run");
+        let early = tracetrack_server::prepare(config).unwrap();
+        assert_eq!(send_when_due(&early).await.unwrap(), None);
+    }
+    let mut config = app.config.clone();
+    config.eod_send_at = None;
+    app.exec("DELETE FROM scheduled_run");
+    assert_eq!(
+        send_when_due(&tracetrack_server::prepare(config).unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(app.count(mails), 1);
 }

@@ -1,4 +1,4 @@
-//! Password reset tokens and the mail outbox.
+//! Password reset tokens, the mail outbox and the days scheduled mail was sent.
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
@@ -128,4 +128,15 @@ pub fn report_recipients(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
         .select(app_user::email.assume_not_null())
         .order(app_user::id)
         .load(conn)
+}
+
+/// Claims today's run of `job` (`date` is the local day) in the caller's transaction;
+/// false when some instance ran it already (or is running it now: this waits for it).
+pub fn claim_run(conn: &mut PgConnection, job: &str, date: chrono::NaiveDate) -> QueryResult<bool> {
+    use crate::schema::scheduled_run;
+    diesel::insert_into(scheduled_run::table)
+        .values((scheduled_run::job.eq(job), scheduled_run::run_date.eq(date)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(|n| n == 1)
 }

@@ -291,6 +291,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduled_run (job, run_date) {
+        job -> Text,
+        run_date -> Date,
+        ran_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     stat_delta (id) {
         id -> Int8,
         parents -> Int4,
@@ -371,6 +379,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     scan_minute,
     scan_tally,
     scan_user_minute,
+    scheduled_run,
     stat_delta,
     stat_total,
     user_session,

@@ -77,6 +77,8 @@ pub struct Config {
     pub slow_query_ms: u64,
     /// Lets a cron job send the end-of-day report (`X-EOD-Secret`); unset disables that.
     pub eod_secret_key: Option<String>,
+    /// Local time at which the end-of-day report is mailed (`EOD_SEND_AT`).
+    pub eod_send_at: Option<chrono::NaiveTime>,
     /// Largest import file in bytes (`MAX_FILE_UPLOAD_SIZE`).
     pub max_upload_bytes: usize,
     /// Longest wait of a request for a row lock (`DB_LOCK_TIMEOUT_MS`); past it, `503`.
@@ -159,6 +161,7 @@ impl Config {
             audit_delete_days: s.audit_retention_days,
             slow_query_ms: s.slow_query_ms,
             eod_secret_key: s.eod_secret_key,
+            eod_send_at: s.eod_send_at,
             max_upload_bytes: s.max_file_upload_size,
             db_lock_timeout: Duration::from_millis(s.db_lock_timeout_ms),
             trusted_proxies: crate::client_ip::Cidr::parse_list(&s.trusted_proxies).context("TRUSTED_PROXIES")?,

@@ -47,6 +47,9 @@ pub async fn run(state: AppState) {
                 Ok((folded, purged))
             })
             .await;
+        if let Err(e) = crate::services::reports::send_when_due(&state).await {
+            tracing::warn!(error = %e, "EOD_SEND_AT: the end-of-day report could not be queued");
+        }
         match crate::services::mailer::deliver(&state).await {
             Ok((sent, failed)) if sent + failed > 0 => tracing::info!(sent, failed, "mail delivery round"),
             Ok(_) => {}

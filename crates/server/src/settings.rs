@@ -185,6 +185,9 @@ pub struct Settings {
     /// Lets a cron job mail the end-of-day report with X-EOD-Secret (unset: disabled; 32+ bytes in production)
     #[arg(long, env = "EOD_SECRET_KEY")]
     pub eod_secret_key: Option<String>,
+    /// Local time (HH:MM, in REPORT_TIMEZONE) at which the server mails the end-of-day report, once a day across every instance (unset: never)
+    #[arg(long, env = "EOD_SEND_AT", value_parser = parse_time_of_day)]
+    pub eod_send_at: Option<chrono::NaiveTime>,
     /// Time zone of reports and of "today"
     #[arg(long, env = "REPORT_TIMEZONE", default_value = "Asia/Kolkata")]
     pub report_timezone: chrono_tz::Tz,
@@ -194,6 +197,10 @@ pub struct Settings {
     /// Log lines as text or JSON (unset: json in production, pretty otherwise)
     #[arg(long, env = "LOG_FORMAT", value_enum, ignore_case = true)]
     pub log_format: Option<LogFormat>,
+}
+
+fn parse_time_of_day(v: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| format!("{v:?} is not a time of day like 18:30"))
 }
 
 /// Clears the environment variable of every argument of `cmd` (and its subcommands)
@@ -288,6 +295,11 @@ mod tests {
         assert_eq!(Settings::defaults().port, 8080);
         assert!(parse(&["tt", "--port", "80a"]).is_err());
         assert!(parse(&["tt", "--report-timezone", "Mars/Olympus"]).is_err());
+        assert_eq!(
+            parse(&["tt", "--eod-send-at", "18:30"]).unwrap().eod_send_at,
+            chrono::NaiveTime::from_hms_opt(18, 30, 0)
+        );
+        assert!(parse(&["tt", "--eod-send-at", "25:00"]).is_err());
         assert!(
             parse(&["tt", "--tls-cert-path", "c.pem"]).is_err(),
             "a certificate needs its key"

@@ -15,12 +15,9 @@ use crate::auth::CurrentUser;
 use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::routes::params::choice;
 use crate::services::audit::Auditor;
-use crate::services::reports::{day_bounds, queue_eod, summarise, to_csv};
+use crate::services::reports::{day_bounds, queue_eod, summarise, to_csv, MAX_BILLS};
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
-
-/// More bills than this in one day answer `422 too_many_bills`; nobody ships that many.
-const MAX_BILLS: i64 = 20_000;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(eod).service(send_eod);

@@ -9,6 +9,7 @@ use tracetrack_domain::bill::kg;
 
 use crate::error::ApiResult;
 use crate::services::audit::Auditor;
+use crate::state::AppState;
 
 /// The UTC bounds `[start, end)` of a local day.
 pub fn day_bounds(date: NaiveDate, tz: chrono_tz::Tz) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
@@ -131,6 +132,46 @@ pub fn queue_eod(c: &mut PgConnection, audit: &Auditor, report: &EodReport) -> A
         Some(after),
     )?;
     Ok(to.len())
+}
+
+/// Most bills one report lists: more in one day answer `422 too_many_bills` (export
+/// them instead); nobody ships that many.
+pub const MAX_BILLS: i64 = 20_000;
+
+/// Queues today's report for mailing once `EOD_SEND_AT` has passed in
+/// `REPORT_TIMEZONE`: the day's `scheduled_run` row is written in the same
+/// transaction, so one instance sends it, once, whoever tries and however often.
+/// Returns the recipients when this call queued it.
+pub async fn send_when_due(state: &AppState) -> ApiResult<Option<usize>> {
+    let Some(at) = state.config.eod_send_at else {
+        return Ok(None);
+    };
+    let tz = state.config.report_timezone;
+    let now = Utc::now().with_timezone(&tz);
+    if now.time() < at {
+        return Ok(None);
+    }
+    let date = now.date_naive();
+    let (from, to) = day_bounds(date, tz);
+    let audit = Auditor::anonymous(None, format!("eod-send-at-{date}"), &state.config);
+    let queued = state
+        .tx(move |c| {
+            if !tracetrack_db::mail::claim_run(c, "eod_report", date)? {
+                return Ok(None);
+            }
+            let mut bills = tracetrack_db::bills::created_between(c, from, to, MAX_BILLS + 1)?;
+            if bills.len() as i64 > MAX_BILLS {
+                tracing::warn!(%date, "more than {MAX_BILLS} bills today: the mailed report lists the first {MAX_BILLS}");
+                bills.truncate(MAX_BILLS as usize);
+            }
+            Ok(Some(queue_eod(c, &audit, &summarise(date, tz, bills))?))
+        })
+        .await?;
+    if let Some(recipients) = queued {
+        tracing::info!(%date, recipients, "EOD_SEND_AT: end-of-day report queued");
+        crate::services::mailer::deliver_soon(state);
+    }
+    Ok(queued)
 }
 
 #[cfg(test)]
