@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tracetrack_server::services::mailer::{backoff, deliver};
 use tracetrack_test_utils::{spawn_app_with, TestApp, USER_PASSWORD};
 
 /// A relay that accepts every mail and hands over its DATA section.
@@ -117,7 +118,7 @@ async fn with_a_relay_the_reset_mail_is_sent_and_its_code_is_not_kept() {
 }
 
 #[actix_web::test]
-async fn with_the_relay_down_the_mail_waits_in_the_outbox_with_its_error() {
+async fn with_the_relay_down_the_mail_waits_in_the_outbox_with_its_error_and_backs_off() {
     let app = spawn_app_with(|c| c.smtp_url = Some("smtp://127.0.0.1:1".into())).await;
     let admin = app.admin_token().await;
     user_with_mail(&app, &admin).await;
@@ -126,4 +127,68 @@ async fn with_the_relay_down_the_mail_waits_in_the_outbox_with_its_error() {
     assert!(!mail["last_error"].as_str().unwrap_or_default().is_empty());
     let code = reset_code(mail["body"].as_str().unwrap());
     assert!(code.len() > 30, "an admin can still pass the code on");
+
+    // The next attempt waits 30 s: more rounds now do not ask the relay again.
+    let next = mail["next_attempt_at"].as_str().expect("a next attempt");
+    let next = chrono::DateTime::parse_from_rfc3339(next).unwrap();
+    let wait = next.signed_duration_since(chrono::Utc::now()).num_seconds();
+    assert!((20..=30).contains(&wait), "next attempt in {wait} s");
+    let other = tracetrack_server::prepare(app.config.clone()).unwrap();
+    for _ in 0..3 {
+        assert_eq!(deliver(&other).await.unwrap(), (0, 0), "not due yet");
+    }
+    // Once due, one more attempt, and the wait doubles.
+    app.exec("UPDATE outbox_mail SET next_attempt_at = now() WHERE sent_at IS NULL");
+    assert_eq!(deliver(&other).await.unwrap(), (0, 1));
+    let mail = newest_mail(&app, &admin, |m| m["attempts"] == 2).await;
+    let next = chrono::DateTime::parse_from_rfc3339(mail["next_attempt_at"].as_str().unwrap()).unwrap();
+    let wait = next.signed_duration_since(chrono::Utc::now()).num_seconds();
+    assert!((50..=60).contains(&wait), "second wait {wait} s");
+    assert_eq!(backoff(0), Duration::from_secs(30));
+    assert_eq!(backoff(9), Duration::from_secs(3600), "at most an hour");
+}
+
+/// A relay that accepts connections and never answers.
+fn silent_relay() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    port
+}
+
+#[actix_web::test]
+async fn a_stalled_relay_holds_no_database_connection() {
+    // One connection in the pool: a mail round that kept it while waiting for the
+    // relay (10 s per command) would turn every request meanwhile into a 503.
+    let port = silent_relay();
+    let app = spawn_app_with(|c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+        c.pool_size = 1;
+        c.pool_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let admin = app.admin_token().await;
+    user_with_mail(&app, &admin).await;
+    // The round is now waiting on the relay.
+    for _ in 0..50 {
+        if app.count("SELECT count(*) AS n FROM outbox_mail WHERE claimed_until IS NOT NULL") > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..5 {
+        let r = app.get("/api/v1/outbox", &admin).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM outbox_mail WHERE claimed_until IS NOT NULL AND attempts = 0"),
+        1,
+        "still waiting for the relay"
+    );
 }

@@ -182,7 +182,8 @@ pub struct RegisterRequest {
     "id": 318, "to": "ravi.k@example.com", "subject": "TraceTrack password reset",
     "body": "Hello ravi.k,\n\nsomeone asked to reset your TraceTrack password. Use this code within one hour:\n\n\
         0HLMq8bmFwv0pZj2Zzr7VSFf3eysFwQyoVumDQYYHTI\n\nIf it was not you, ignore this mail.",
-    "created_at": "2026-12-03T10:05:12Z", "sent_at": null, "attempts": 0, "last_error": null})))]
+    "created_at": "2026-12-03T10:05:12Z", "sent_at": null, "attempts": 2,
+    "last_error": "Connection refused (os error 111)", "next_attempt_at": "2026-12-03T10:07:42Z"})))]
 pub struct OutboxMail {
     /// Row id.
     pub id: i64,
@@ -200,4 +201,8 @@ pub struct OutboxMail {
     pub attempts: i32,
     /// The relay's last refusal, if any.
     pub last_error: Option<String>,
+    /// When the next delivery attempt is due (30 s after the first refusal, doubling
+    /// to an hour); `null` when sent, given up after 10 attempts, or without a relay.
+    #[serde(default)]
+    pub next_attempt_at: Option<DateTime<Utc>>,
 }

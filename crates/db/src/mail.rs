@@ -69,6 +69,7 @@ pub struct MailRow {
     pub sent_at: Option<DateTime<Utc>>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 /// What a delivered mail's body becomes: reset codes do not linger in the table.
@@ -83,22 +84,59 @@ pub fn outbox(conn: &mut PgConnection, before: Option<i64>, limit: i64) -> Query
     q.order(outbox_mail::id.desc()).limit(limit + 1).load(conn)
 }
 
-/// Locks up to `limit` unsent mails that have attempts left, oldest first;
-/// other instances skip them (call inside a transaction).
-pub fn claim_unsent(conn: &mut PgConnection, max_attempts: i32, limit: i64) -> QueryResult<Vec<MailRow>> {
-    outbox_mail::table
-        .filter(outbox_mail::sent_at.is_null())
-        .filter(outbox_mail::attempts.lt(max_attempts))
-        .order(outbox_mail::id)
-        .limit(limit)
-        .select(MailRow::as_select())
-        .for_update()
-        .skip_locked()
-        .load(conn)
+/// Claims up to `limit` due mails (unsent, attempts left, their next attempt due, not
+/// claimed by a round still running) for `lease`, oldest first, in one statement of
+/// its own (a short transaction): the caller sends them holding no connection. Instances skip each other's.
+pub fn claim_due(
+    conn: &mut PgConnection,
+    max_attempts: i32,
+    limit: i64,
+    lease: std::time::Duration,
+) -> QueryResult<Vec<MailRow>> {
+    let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::minutes(5));
+    conn.transaction(|c| {
+        let due: Vec<i64> = outbox_mail::table
+            .filter(outbox_mail::sent_at.is_null())
+            .filter(outbox_mail::attempts.lt(max_attempts))
+            .filter(outbox_mail::next_attempt_at.le(now))
+            .filter(
+                outbox_mail::claimed_until
+                    .is_null()
+                    .or(outbox_mail::claimed_until.lt(now)),
+            )
+            .order(outbox_mail::id)
+            .limit(limit)
+            .select(outbox_mail::id)
+            .for_update()
+            .skip_locked()
+            .load(c)?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<MailRow> = diesel::update(outbox_mail::table.filter(outbox_mail::id.eq_any(&due)))
+            .set(outbox_mail::claimed_until.eq(until))
+            .returning(MailRow::as_returning())
+            .get_results(c)?;
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    })
 }
 
-/// Records one delivery attempt: sent (the body is dropped) or the error.
-pub fn record_attempt(conn: &mut PgConnection, id: i64, error: Option<&str>) -> QueryResult<usize> {
+/// Gives claimed mails back unattempted (a round that stopped early).
+pub fn release(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::update(outbox_mail::table.filter(outbox_mail::id.eq_any(ids)))
+        .set(outbox_mail::claimed_until.eq(None::<DateTime<Utc>>))
+        .execute(conn)
+}
+
+/// Records one delivery attempt: sent (the body is dropped), or the error and when
+/// to try again (`retry_in`).
+pub fn record_attempt(
+    conn: &mut PgConnection,
+    id: i64,
+    error: Option<&str>,
+    retry_in: std::time::Duration,
+) -> QueryResult<usize> {
     let target = outbox_mail::table.find(id);
     match error {
         None => diesel::update(target)
@@ -107,12 +145,17 @@ pub fn record_attempt(conn: &mut PgConnection, id: i64, error: Option<&str>) -> 
                 outbox_mail::attempts.eq(outbox_mail::attempts + 1),
                 outbox_mail::last_error.eq(None::<String>),
                 outbox_mail::body.eq(DELIVERED_BODY),
+                outbox_mail::claimed_until.eq(None::<DateTime<Utc>>),
             ))
             .execute(conn),
         Some(e) => diesel::update(target)
             .set((
                 outbox_mail::attempts.eq(outbox_mail::attempts + 1),
                 outbox_mail::last_error.eq(e),
+                outbox_mail::next_attempt_at
+                    .eq(Utc::now()
+                        + chrono::Duration::from_std(retry_in).unwrap_or_else(|_| chrono::Duration::hours(1))),
+                outbox_mail::claimed_until.eq(None::<DateTime<Utc>>),
             ))
             .execute(conn),
     }

@@ -199,6 +199,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
         attempts -> Int4,
         last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
     }
 }
 

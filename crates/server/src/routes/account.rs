@@ -17,6 +17,7 @@ use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::input::Json;
 use crate::services::accounts;
 use crate::services::audit::Auditor;
+use crate::services::mailer::MAX_ATTEMPTS;
 use crate::services::views::user_view;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
@@ -145,7 +146,8 @@ pub struct OutboxQuery {
     cursor: Option<String>,
 }
 
-/// Mails kept because no SMTP relay is configured, newest first (admin).
+/// The outbox, newest first (admin): every mail with how its delivery went; without
+/// an SMTP relay, the mails themselves for admins to pass on.
 #[utoipa::path(
     operation_id = "list_outbox_mails",
     tag = "users",
@@ -163,6 +165,7 @@ async fn list_outbox(
     let limit = limit(q.limit)?;
     let before = decode_id_cursor(q.cursor.as_deref())?;
     let rows = state.db(move |c| Ok(mail::outbox(c, before, limit)?)).await?;
+    let relay = state.mailer.is_some();
     Ok(web::Json(page(
         rows,
         limit,
@@ -174,6 +177,7 @@ async fn list_outbox(
             body: m.body,
             created_at: m.created_at,
             sent_at: m.sent_at,
+            next_attempt_at: (relay && m.sent_at.is_none() && m.attempts < MAX_ATTEMPTS).then_some(m.next_attempt_at),
             attempts: m.attempts,
             last_error: m.last_error,
         },

@@ -1,10 +1,12 @@
 //! Mail delivery. Every mail is first written to the outbox in the transaction
 //! that causes it (so the answer to "forgot password" takes the same time whether
 //! or not the address exists, and no mail is lost when the relay is down). With
-//! an SMTP relay configured, [`deliver`] sends what is unsent — right after the
-//! commit and again from the upkeep job — and records each attempt; instances
-//! share the work through `FOR UPDATE SKIP LOCKED`. Without a relay the outbox
-//! is what admins read.
+//! an SMTP relay configured, [`deliver`] sends what is due — right after the
+//! commit and again from the upkeep job: it claims a batch in one short statement
+//! (instances skip each other's claims), talks to the relay on a blocking thread
+//! with no database connection held, and records each result. A refused mail is
+//! tried again after 30 s, doubling up to an hour, 10 attempts in all. Without a
+//! relay the outbox is what admins read.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,11 +21,21 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// A mail is given up after this many refused attempts (it stays listed with its error).
-const MAX_ATTEMPTS: i32 = 10;
-/// Mails sent per round.
-const BATCH: i64 = 20;
+pub const MAX_ATTEMPTS: i32 = 10;
+/// Mails claimed per round.
+const BATCH: i64 = 10;
 /// Longest wait for the relay per command.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a round's claim keeps other rounds off its mails: the whole batch at the
+/// relay's worst pace. A round that dies leaves them to the next after this.
+const LEASE: Duration = Duration::from_secs(600);
+
+/// The wait before the next attempt after `attempts` refused ones: 30 s, doubling,
+/// at most an hour (about 3.5 hours from the first attempt to the last).
+pub fn backoff(attempts: i32) -> Duration {
+    let doublings = attempts.clamp(0, 7) as u32;
+    Duration::from_secs((30u64 << doublings).min(3600))
+}
 
 /// The configured relay.
 pub struct Mailer {
@@ -57,27 +69,46 @@ impl Mailer {
     }
 }
 
-/// Sends the unsent mail (one batch); returns how many went out and how many failed.
+/// Sends the due mail (one batch); returns how many went out and how many failed.
+/// After a refusal the round stops and gives the rest back unattempted: a relay that
+/// is down is asked once per round, not once per mail.
 pub async fn deliver(state: &AppState) -> ApiResult<(usize, usize)> {
     let Some(mailer) = state.mailer.clone() else {
         return Ok((0, 0));
     };
-    state
-        .tx(move |c| {
-            let (mut sent, mut failed) = (0, 0);
-            for row in mail::claim_unsent(c, MAX_ATTEMPTS, BATCH)? {
-                let result = mailer.send(&row);
-                if let Err(e) = &result {
-                    tracing::warn!(mail = row.id, error = %e, "the SMTP relay refused a mail");
-                    failed += 1;
-                } else {
-                    sent += 1;
-                }
-                mail::record_attempt(c, row.id, result.err().as_deref())?;
+    let claimed = state
+        .db(|c| Ok(mail::claim_due(c, MAX_ATTEMPTS, BATCH, LEASE)?))
+        .await?;
+    let (mut sent, mut failed) = (0, 0);
+    let mut rows = claimed.into_iter();
+    while let Some(row) = rows.next() {
+        let (id, attempts) = (row.id, row.attempts);
+        let relay = mailer.clone();
+        // No connection is held while the relay is asked.
+        let result = tokio::task::spawn_blocking(move || relay.send(&row))
+            .await
+            .unwrap_or_else(|e| Err(format!("the sending thread failed: {e}")));
+        let error = result.err();
+        match &error {
+            Some(e) => {
+                tracing::warn!(mail = id, error = %e, "the SMTP relay refused a mail");
+                failed += 1;
             }
-            Ok((sent, failed))
-        })
-        .await
+            None => sent += 1,
+        }
+        let refused = error.is_some();
+        state
+            .db(move |c| Ok(mail::record_attempt(c, id, error.as_deref(), backoff(attempts))?))
+            .await?;
+        if refused {
+            let rest: Vec<i64> = rows.map(|r| r.id).collect();
+            if !rest.is_empty() {
+                state.db(move |c| Ok(mail::release(c, &rest)?)).await?;
+            }
+            break;
+        }
+    }
+    Ok((sent, failed))
 }
 
 /// Starts a delivery round in the background (after a commit that queued mail).

@@ -1,0 +1,1 @@
+ALTER TABLE outbox_mail DROP COLUMN next_attempt_at, DROP COLUMN claimed_until;
