@@ -12,6 +12,9 @@ WORKDIR /src
 COPY tools/package.json tools/package-lock.json tools/
 RUN cd tools && npm ci --no-audit --no-fund
 COPY . .
+# The commit for `tracetrack --version` and the build-info metric (no .git here).
+ARG TRACETRACK_COMMIT=unknown
+ENV TRACETRACK_COMMIT=${TRACETRACK_COMMIT}
 RUN scripts/build-frontend.sh \
     && cargo build --release --bin tracetrack
 

@@ -59,4 +59,19 @@ if [ "$frontend_only" != "--frontend-only" ]; then
     rm -rf "$venv" && python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
     "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
   fi
+  # check-jsonschema (its bundled compose-spec schema) for scripts/check-deploy.sh.
+  if [ "$("$venv/bin/check-jsonschema" --version 2>/dev/null)" != "check-jsonschema, version 0.39.0" ]; then
+    log "pip install check-jsonschema 0.39.0"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check check-jsonschema==0.39.0
+  fi
+  # nginx, to check deploy/nginx.conf; the package must not start a daemon here.
+  if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
+    if [ ! -e /usr/sbin/policy-rc.d ] && [ "$(id -u)" -eq 0 ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+      apt_install nginx-light || apt_install nginx
+      rm -f /usr/sbin/policy-rc.d
+    else
+      apt_install nginx-light || apt_install nginx
+    fi
+  fi
 fi

@@ -32,6 +32,8 @@ scripts/build-frontend.sh
 step "cargo audit (RustSec database; offline machines use the bundled snapshot)"
 scripts/audit.sh
 cargo build --bin tracetrack --bin drill --quiet
+step "deployment files: compose schema and variables, the config compose passes, nginx -t and a run"
+scripts/check-deploy.sh
 step "fault drill: PostgreSQL restart, Redis killed, server SIGKILL under steady scanning"
 tests/drill/run.sh
 step "schemathesis against the running server (every operation, as admin)"

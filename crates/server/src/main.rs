@@ -51,6 +51,8 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Check the settings without connecting (production rules, TLS files) and print a summary
+    CheckConfig(Settings),
     /// Print the OpenAPI document (openapi/openapi.json)
     Openapi,
     /// Print .env.example: every variable with its default
@@ -109,6 +111,7 @@ fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Healthcheck { port } => healthcheck(port),
+        Command::CheckConfig(s) => check_config(s),
         Command::Serve(s) => serve(configured(s)?),
         Command::Migrate(s) => {
             let config = configured(s)?;
@@ -188,6 +191,36 @@ fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// The settings as the server would take them, with no connection made.
+fn check_config(settings: Settings) -> anyhow::Result<()> {
+    let config = Config::from_settings(settings)?;
+    if let Some(files) = &config.tls {
+        tracetrack_server::tls::Certificates::load(files.clone())?;
+    }
+    let database = config.database_url.split('@').next_back().unwrap_or_default();
+    println!(
+        "configuration ok: {} mode; database {database}; redis {}; http {}:{}; https {}; mail {}",
+        if config.production { "production" } else { "development" },
+        if config.redis_url.is_some() {
+            "on"
+        } else {
+            "off (in-process fallbacks)"
+        },
+        config.bind,
+        config.port,
+        config
+            .tls
+            .as_ref()
+            .map_or("off".to_string(), |_| format!("{}:{}", config.bind, config.tls_port)),
+        if config.smtp_url.is_some() {
+            "SMTP relay"
+        } else {
+            "outbox only"
+        },
+    );
+    Ok(())
 }
 
 /// `GET /health` on the local port, for container health checks (no curl in the image).
