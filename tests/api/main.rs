@@ -22,6 +22,7 @@ mod mail;
 mod matrix;
 mod openapi;
 mod operations;
+mod pool_alarm;
 mod problems;
 mod promotions;
 mod reports;

@@ -32,6 +32,10 @@ pub struct Config {
     pub tls_port: u16,
     pub pool_size: u32,
     pub pool_min_idle: u32,
+    /// Pool alarms (`POOL_*`): thresholds, check interval, cooldown, mail.
+    pub pool_alarm: crate::pool_monitor::Thresholds,
+    /// Operators' address for alarms by mail (`MAIL_ADMIN`, `SENDGRID_ADMIN_EMAIL`).
+    pub mail_admin: Option<String>,
     /// Connections of the dashboard's own pool (`DASHBOARD_POOL_SIZE`).
     pub dashboard_pool_size: u32,
     pub pool_timeout: Duration,
@@ -135,6 +139,15 @@ impl Config {
             pool_size: s.pool_size.unwrap_or(2 * cores),
             pool_min_idle: s.pool_min_idle,
             dashboard_pool_size: s.dashboard_pool_size,
+            pool_alarm: crate::pool_monitor::Thresholds {
+                warning: s.pool_warning_threshold,
+                critical: s.pool_critical_threshold,
+                danger: s.pool_danger_threshold,
+                interval: Duration::from_secs(s.pool_check_interval),
+                cooldown: Duration::from_secs(s.pool_alert_cooldown),
+                mail: s.pool_email_alerts,
+            },
+            mail_admin: s.mail_admin.or(s.sendgrid_admin_email),
             pool_timeout: Duration::from_millis(s.pool_timeout_ms),
             lockout_threshold: s.lockout_threshold,
             lockout_minutes: s.lockout_minutes,
@@ -196,6 +209,16 @@ impl Config {
         }
         if self.dashboard_pool_size == 0 {
             bail!("DASHBOARD_POOL_SIZE must be at least 1");
+        }
+        let a = &self.pool_alarm;
+        if !(0.0 < a.warning && a.warning <= a.critical && a.critical <= a.danger && a.danger <= 1.0) {
+            bail!("POOL_WARNING_THRESHOLD ≤ POOL_CRITICAL_THRESHOLD ≤ POOL_DANGER_THRESHOLD must lie in (0, 1]");
+        }
+        if a.interval.is_zero() {
+            bail!("POOL_CHECK_INTERVAL must be at least 1 second");
+        }
+        if a.mail && self.mail_admin.is_none() {
+            bail!("POOL_EMAIL_ALERTS=true needs MAIL_ADMIN");
         }
         if self.stats_max_age > Duration::from_secs(60) {
             bail!("STATS_MAX_AGE_MS must be at most 60000");

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod live;
 pub mod monitor;
 pub mod openapi;
+pub mod pool_monitor;
 pub mod ratelimit;
 pub mod redis;
 pub mod routes;
@@ -90,6 +91,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         redis,
         live: Arc::new(live::LiveHub::default()),
         stats: Arc::new(stats_cache::StatsCache::new(config_stats_age)),
+        pool_watch: Arc::new(pool_monitor::PoolWatch::default()),
     })
 }
 
@@ -120,6 +122,7 @@ pub fn serve(
     actix_web::rt::spawn(jobs::run(state.clone()));
     actix_web::rt::spawn(live::run(state.clone()));
     actix_web::rt::spawn(stats_cache::run(state.clone()));
+    actix_web::rt::spawn(pool_monitor::run(state.clone()));
     if let Some(url) = state.config.redis_url.clone() {
         let prefix = state.config.redis_prefix.clone();
         actix_web::rt::spawn(format_cache::follow(state.formats.clone(), url, prefix));

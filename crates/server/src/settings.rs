@@ -89,6 +89,24 @@ pub struct Settings {
     /// Longest wait for a connection before 503, in milliseconds
     #[arg(long, env = "POOL_TIMEOUT_MS", default_value_t = 5000)]
     pub pool_timeout_ms: u64,
+    /// Pool use (checked-out ÷ size, the peak since the last check) that warns admins
+    #[arg(long, env = "POOL_WARNING_THRESHOLD", default_value_t = 0.70)]
+    pub pool_warning_threshold: f64,
+    /// Pool use that is critical
+    #[arg(long, env = "POOL_CRITICAL_THRESHOLD", default_value_t = 0.85)]
+    pub pool_critical_threshold: f64,
+    /// Pool use that is a danger (so is any request that found no connection in time)
+    #[arg(long, env = "POOL_DANGER_THRESHOLD", default_value_t = 0.95)]
+    pub pool_danger_threshold: f64,
+    /// Seconds between pool checks
+    #[arg(long, env = "POOL_CHECK_INTERVAL", default_value_t = 30)]
+    pub pool_check_interval: u64,
+    /// Seconds before an alarm of the same or a lower level is raised again
+    #[arg(long, env = "POOL_ALERT_COOLDOWN", default_value_t = 300)]
+    pub pool_alert_cooldown: u64,
+    /// Also mail pool alarms to MAIL_ADMIN
+    #[arg(long, env = "POOL_EMAIL_ALERTS", default_value_t = false, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub pool_email_alerts: bool,
     /// Connections of the dashboard's own pool
     #[arg(long, env = "DASHBOARD_POOL_SIZE", default_value_t = 2)]
     pub dashboard_pool_size: u32,
@@ -176,6 +194,12 @@ pub struct Settings {
     /// Sender of every mail
     #[arg(long, env = "MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Address of the operators who get alarms by mail (POOL_EMAIL_ALERTS)
+    #[arg(long, env = "MAIL_ADMIN")]
+    pub mail_admin: Option<String>,
+    /// The old system's name of MAIL_ADMIN
+    #[arg(long, env = "SENDGRID_ADMIN_EMAIL")]
+    pub sendgrid_admin_email: Option<String>,
     /// SendGrid API key: SendGrid's SMTP relay when SMTP_URL is unset (the old system's name)
     #[arg(long, env = "SENDGRID_API_KEY")]
     pub sendgrid_api_key: Option<String>,

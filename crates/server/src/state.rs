@@ -11,6 +11,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::error::ApiResult;
 pub use crate::format_cache::{spec_of, FormatCache};
+use crate::pool_monitor::PoolWatch;
 
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
@@ -37,6 +38,8 @@ pub struct AppState {
     pub live: Arc<crate::live::LiveHub>,
     /// Dashboard snapshots per scope (`STATS_MAX_AGE_MS`).
     pub stats: Arc<crate::stats_cache::StatsCache>,
+    /// Peak use and timeouts of `pool`, for the pool alarm.
+    pub pool_watch: Arc<crate::pool_monitor::PoolWatch>,
 }
 
 impl AppState {
@@ -46,7 +49,7 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run_on(self.pool.clone(), f).await
+        self.run_on(self.pool.clone(), Some(self.pool_watch.clone()), f).await
     }
 
     /// Like [`AppState::db`], on the dashboard's own connections.
@@ -55,17 +58,24 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run_on(self.dashboard_pool.clone(), f).await
+        self.run_on(self.dashboard_pool.clone(), None, f).await
     }
 
-    async fn run_on<T, F>(&self, pool: PgPool, f: F) -> ApiResult<T>
+    async fn run_on<T, F>(&self, pool: PgPool, watch: Option<Arc<PoolWatch>>, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let started = Instant::now();
         let result = web::block(move || {
-            let mut conn = pool.get()?;
+            let checkout = pool.get();
+            if let Some(watch) = &watch {
+                match &checkout {
+                    Ok(_) => watch.checked_out(&pool),
+                    Err(_) => watch.timed_out(),
+                }
+            }
+            let mut conn = checkout?;
             f(&mut conn)
         })
         .await?;
