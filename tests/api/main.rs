@@ -20,6 +20,7 @@ mod lists;
 mod lockout;
 mod mail;
 mod matrix;
+mod metrics;
 mod openapi;
 mod operations;
 mod pool_alarm;

@@ -122,6 +122,15 @@ pub fn claim_due(
     })
 }
 
+/// Mails not sent yet that have attempts left.
+pub fn unsent(conn: &mut PgConnection, max_attempts: i32) -> QueryResult<i64> {
+    outbox_mail::table
+        .filter(outbox_mail::sent_at.is_null())
+        .filter(outbox_mail::attempts.lt(max_attempts))
+        .count()
+        .get_result(conn)
+}
+
 /// Gives claimed mails back unattempted (a round that stopped early).
 pub fn release(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
     diesel::update(outbox_mail::table.filter(outbox_mail::id.eq_any(ids)))

@@ -169,8 +169,16 @@ impl RootSpanBuilder for RequestSpan {
                     .get::<Instant>()
                     .map(|t| t.elapsed().as_secs_f64() * 1000.0);
                 let status = res.status().as_u16();
+                let state = res.request().app_data::<web::Data<AppState>>();
+                if let Some(state) = state {
+                    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let seconds = ms.unwrap_or_default() / 1000.0;
+                    state
+                        .metrics
+                        .request(res.request().method().as_str(), &route, status, seconds);
+                }
                 if status >= 500 {
-                    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+                    if let Some(state) = state {
                         state.monitor.server_error();
                     }
                     tracing::error!(status, latency_ms = ms.unwrap_or_default(), "request failed");

@@ -10,6 +10,7 @@ pub mod format_cache;
 pub mod input;
 pub mod jobs;
 pub mod live;
+pub mod metrics;
 pub mod monitor;
 pub mod openapi;
 pub mod pool_monitor;
@@ -92,6 +93,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         live: Arc::new(live::LiveHub::default()),
         stats: Arc::new(stats_cache::StatsCache::new(config_stats_age)),
         pool_watch: Arc::new(pool_monitor::PoolWatch::default()),
+        metrics: Arc::new(metrics::Metrics::new()),
     })
 }
 

@@ -7,7 +7,7 @@
 //! The alarm is written over the dashboard's own pool, which the main pool's
 //! exhaustion does not block.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -85,6 +85,8 @@ impl Reading {
 pub struct PoolWatch {
     peak_in_use: AtomicU32,
     timeouts: AtomicU64,
+    /// Checkouts waiting right now.
+    waiting: AtomicI64,
     /// The last alarm raised: its level and when.
     last_alarm: Mutex<Option<(Level, Instant)>>,
 }
@@ -95,6 +97,19 @@ impl PoolWatch {
         let s = pool.state();
         self.peak_in_use
             .fetch_max(s.connections.saturating_sub(s.idle_connections), Ordering::Relaxed);
+    }
+
+    /// Runs a checkout, counted as waiting while it runs.
+    pub fn waiting<T>(&self, checkout: impl FnOnce() -> T) -> T {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let result = checkout();
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        result
+    }
+
+    /// Checkouts waiting for a connection now.
+    pub fn waiting_now(&self) -> i64 {
+        self.waiting.load(Ordering::Relaxed)
     }
 
     /// After a checkout that timed out.

@@ -4,14 +4,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::web;
+use tracetrack_db::diesel::r2d2::PoolError;
 use tracetrack_db::diesel::{Connection, PgConnection};
-use tracetrack_db::PgPool;
+use tracetrack_db::{PgPool, PooledPg};
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::error::ApiResult;
 pub use crate::format_cache::{spec_of, FormatCache};
-use crate::pool_monitor::PoolWatch;
 
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
@@ -40,6 +40,8 @@ pub struct AppState {
     pub stats: Arc<crate::stats_cache::StatsCache>,
     /// Peak use and timeouts of `pool`, for the pool alarm.
     pub pool_watch: Arc<crate::pool_monitor::PoolWatch>,
+    /// This instance's Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -49,7 +51,21 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run_on(self.pool.clone(), Some(self.pool_watch.clone()), f).await
+        let state = self.clone();
+        self.run_on(move || state.checkout(), f).await
+    }
+
+    /// A connection of the main pool (blocking), with its wait measured for the pool
+    /// alarm and the metrics.
+    pub fn checkout(&self) -> Result<PooledPg, PoolError> {
+        let started = Instant::now();
+        let checkout = self.pool_watch.waiting(|| self.pool.get());
+        self.metrics.checkout(started.elapsed().as_secs_f64());
+        match &checkout {
+            Ok(_) => self.pool_watch.checked_out(&self.pool),
+            Err(_) => self.pool_watch.timed_out(),
+        }
+        checkout
     }
 
     /// Like [`AppState::db`], on the dashboard's own connections.
@@ -58,24 +74,19 @@ impl AppState {
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run_on(self.dashboard_pool.clone(), None, f).await
+        let pool = self.dashboard_pool.clone();
+        self.run_on(move || pool.get(), f).await
     }
 
-    async fn run_on<T, F>(&self, pool: PgPool, watch: Option<Arc<PoolWatch>>, f: F) -> ApiResult<T>
+    async fn run_on<T, F, G>(&self, get: G, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        G: FnOnce() -> Result<PooledPg, PoolError> + Send + 'static,
         T: Send + 'static,
     {
         let started = Instant::now();
         let result = web::block(move || {
-            let checkout = pool.get();
-            if let Some(watch) = &watch {
-                match &checkout {
-                    Ok(_) => watch.checked_out(&pool),
-                    Err(_) => watch.timed_out(),
-                }
-            }
-            let mut conn = checkout?;
+            let mut conn = get()?;
             f(&mut conn)
         })
         .await?;

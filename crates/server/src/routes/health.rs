@@ -89,16 +89,52 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
             ));
         }
     }
-    let pool = state.pool.state();
-    let text = format!(
-        "# TYPE tracetrack_uptime_seconds gauge\ntracetrack_uptime_seconds {}\n\
-         # TYPE tracetrack_db_pool_connections gauge\ntracetrack_db_pool_connections {}\n\
-         # TYPE tracetrack_db_pool_idle gauge\ntracetrack_db_pool_idle {}\n\
-         # TYPE tracetrack_db_pool_max gauge\ntracetrack_db_pool_max {}\n",
-        state.started_at.elapsed().as_secs(),
-        pool.connections,
-        pool.idle_connections,
-        state.config.pool_size,
+    let m = &state.metrics;
+    m.gauge(
+        "tracetrack_uptime_seconds",
+        &[],
+        state.started_at.elapsed().as_secs_f64(),
     );
+    m.gauge(
+        "tracetrack_build_info",
+        &[
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("commit", env!("TRACETRACK_COMMIT")),
+        ],
+        1.0,
+    );
+    for (name, pool, max) in [
+        ("main", &state.pool, state.config.pool_size),
+        ("dashboard", &state.dashboard_pool, state.config.dashboard_pool_size),
+    ] {
+        let s = pool.state();
+        m.gauge(
+            "tracetrack_db_pool_connections",
+            &[("pool", name)],
+            f64::from(s.connections),
+        );
+        m.gauge(
+            "tracetrack_db_pool_idle",
+            &[("pool", name)],
+            f64::from(s.idle_connections),
+        );
+        m.gauge("tracetrack_db_pool_max", &[("pool", name)], f64::from(max));
+    }
+    m.gauge(
+        "tracetrack_db_pool_waiting",
+        &[("pool", "main")],
+        state.pool_watch.waiting_now() as f64,
+    );
+    if let Some(up) = redis_answers(&state).await {
+        m.gauge("tracetrack_redis_up", &[], if up { 1.0 } else { 0.0 });
+    }
+    // Mail waiting for the relay (or, without one, kept for admins); -1 when the
+    // database did not answer.
+    let backlog = state
+        .dashboard_db(|c| Ok(tracetrack_db::mail::unsent(c, crate::services::mailer::MAX_ATTEMPTS)?))
+        .await
+        .map_or(-1.0, |n| n as f64);
+    m.gauge("tracetrack_outbox_backlog", &[], backlog);
+    let text = m.render();
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text))
 }

@@ -37,12 +37,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 async fn apply(state: web::Data<AppState>, ctx: Ctx, scan: Scan) -> ApiResult<HttpResponse> {
     let st = state.get_ref().clone();
+    let kind = scan.kind();
     let answer = state
         .tx(move |c| {
             let key = ctx.idempotency_key.clone();
             scan.apply(c, &st, &ctx, key.as_deref())
         })
         .await?;
+    state.metrics.scan(&kind.to_string(), &answer);
     Ok(answer.into_response())
 }
 
@@ -272,8 +274,10 @@ impl BatchRun {
         if let Some(station) = event.station_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             ctx.station_id = Some(station.chars().take(100).collect());
         }
-        let mut conn = state.pool.get().inspect_err(|_| self.database_down = true)?;
-        conn.transaction(|c| scan.apply(c, state, &ctx, Some(&event.idempotency_key)))
+        let mut conn = state.checkout().inspect_err(|_| self.database_down = true)?;
+        let answer = conn.transaction(|c| scan.apply(c, state, &ctx, Some(&event.idempotency_key)))?;
+        state.metrics.scan(&scan.kind().to_string(), &answer);
+        Ok(answer)
     }
 }
 

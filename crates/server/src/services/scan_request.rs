@@ -62,7 +62,7 @@ impl Scan {
         })
     }
 
-    fn kind(&self) -> ScanKind {
+    pub fn kind(&self) -> ScanKind {
         match self.request {
             ScanRequest::Parent { .. } => ScanKind::Parent,
             ScanRequest::Child { .. } => ScanKind::Child,
