@@ -9,6 +9,7 @@ mod bags;
 mod batch;
 mod bills;
 mod concurrency;
+mod error_tracker;
 mod events;
 mod exports;
 mod format_cache;

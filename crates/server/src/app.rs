@@ -19,6 +19,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{ApiError, REQUEST_ID};
+use crate::error_tracker::Failure;
 use crate::state::AppState;
 use tracetrack_api_types::ErrorCode;
 
@@ -180,6 +181,23 @@ impl RootSpanBuilder for RequestSpan {
                 if status >= 500 {
                     if let Some(state) = state {
                         state.monitor.server_error();
+                        if let Some(tracker) = &state.errors {
+                            let request = res.request();
+                            let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
+                            let route = request.match_pattern().unwrap_or_else(|| "unmatched".into());
+                            let cause = res
+                                .response()
+                                .error()
+                                .and_then(|e| e.as_error::<ApiError>())
+                                .and_then(ApiError::cause);
+                            tracker.server_error(Failure {
+                                request_id: request_id.as_deref().unwrap_or_default(),
+                                method: request.method().as_str(),
+                                route: &route,
+                                status,
+                                cause,
+                            });
+                        }
                     }
                     tracing::error!(status, latency_ms = ms.unwrap_or_default(), "request failed");
                 } else {

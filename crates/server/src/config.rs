@@ -83,6 +83,8 @@ pub struct Config {
     pub eod_secret_key: Option<String>,
     /// Local time at which the end-of-day report is mailed (`EOD_SEND_AT`).
     pub eod_send_at: Option<chrono::NaiveTime>,
+    /// Where server errors are reported (`SENTRY_DSN`).
+    pub sentry_dsn: Option<String>,
     /// Largest import file in bytes (`MAX_FILE_UPLOAD_SIZE`).
     pub max_upload_bytes: usize,
     /// Longest wait of a request for a row lock (`DB_LOCK_TIMEOUT_MS`); past it, `503`.
@@ -175,6 +177,7 @@ impl Config {
             slow_query_ms: s.slow_query_ms,
             eod_secret_key: s.eod_secret_key,
             eod_send_at: s.eod_send_at,
+            sentry_dsn: s.sentry_dsn,
             max_upload_bytes: s.max_file_upload_size,
             db_lock_timeout: Duration::from_millis(s.db_lock_timeout_ms),
             trusted_proxies: crate::client_ip::Cidr::parse_list(&s.trusted_proxies).context("TRUSTED_PROXIES")?,

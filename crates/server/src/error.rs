@@ -37,6 +37,8 @@ pub struct Extras {
     pub allow: Option<String>,
     /// `RateLimit-Limit`, `-Remaining`, `-Reset` of a 429.
     pub rate_limit: Option<(u64, u64, u64)>,
+    /// What failed, for the log and the error tracker (never in the answer).
+    pub cause: Option<String>,
 }
 
 /// Result of a handler or service.
@@ -133,11 +135,18 @@ impl ApiError {
     /// 500 whose cause is logged here and hidden from the client.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %cause, "internal error");
-        ApiError::new(
+        let mut err = ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             ErrorCode::InternalError,
             "The server failed; the error was logged.",
-        )
+        );
+        err.extras_mut().cause = Some(cause.to_string());
+        err
+    }
+
+    /// What failed, when this is an internal error.
+    pub fn cause(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|x| x.cause.as_deref())
     }
 
     /// Adds the other parent (`linked_elsewhere`).

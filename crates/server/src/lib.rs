@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod error_tracker;
 pub mod format_cache;
 pub mod input;
 pub mod jobs;
@@ -77,6 +78,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         }
     };
     let mailer = services::mailer::Mailer::from_config(&config)?;
+    let errors = error_tracker::ErrorTracker::from_config(&config)?;
     let config_stats_age = config.stats_max_age;
     Ok(AppState {
         monitor: Arc::new(monitor::Monitor::new(config.slow_query_ms)),
@@ -94,6 +96,7 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         stats: Arc::new(stats_cache::StatsCache::new(config_stats_age)),
         pool_watch: Arc::new(pool_monitor::PoolWatch::default()),
         metrics: Arc::new(metrics::Metrics::new()),
+        errors,
     })
 }
 

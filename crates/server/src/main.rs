@@ -174,6 +174,15 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     actix_web::rt::System::new().block_on(async move {
         let state = tracetrack_server::prepare(config)?;
+        if let Some(tracker) = state.errors.clone() {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                tracker.panic(info);
+                previous(info);
+            }));
+            tracing::info!("SENTRY_DSN is set: server errors and panics are reported");
+        }
+        let errors = state.errors.clone();
         let listener = TcpListener::bind(&addr).with_context(|| format!("cannot listen on {addr}"))?;
         let https = match &state.config.tls {
             None => {
@@ -188,6 +197,9 @@ fn serve(config: Config) -> anyhow::Result<()> {
             }
         };
         tracetrack_server::serve(state, listener, https, workers)?.await?;
+        if let Some(tracker) = errors {
+            tracker.flush(std::time::Duration::from_secs(2));
+        }
         tracing::info!("stopped");
         Ok(())
     })

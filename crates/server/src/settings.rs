@@ -218,6 +218,9 @@ pub struct Settings {
     /// Largest import file, in bytes
     #[arg(long, env = "MAX_FILE_UPLOAD_SIZE", default_value_t = 104_857_600)]
     pub max_file_upload_size: usize,
+    /// Report server errors (5xx answers, panics) to Sentry or any Sentry-compatible collector
+    #[arg(long, env = "SENTRY_DSN")]
+    pub sentry_dsn: Option<String>,
     /// Log lines as text or JSON (unset: json in production, pretty otherwise)
     #[arg(long, env = "LOG_FORMAT", value_enum, ignore_case = true)]
     pub log_format: Option<LogFormat>,

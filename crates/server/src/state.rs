@@ -42,6 +42,8 @@ pub struct AppState {
     pub pool_watch: Arc<crate::pool_monitor::PoolWatch>,
     /// This instance's Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Sentry, when `SENTRY_DSN` is set.
+    pub errors: Option<Arc<crate::error_tracker::ErrorTracker>>,
 }
 
 impl AppState {
