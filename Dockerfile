@@ -5,9 +5,7 @@
 FROM rust:1.95-bookworm AS build
 RUN apt-get update -q && apt-get install -y -q --no-install-recommends libpq-dev pkg-config nodejs npm \
     && rm -rf /var/lib/apt/lists/*
-RUN rustup target add wasm32-unknown-unknown \
-    && cargo install trunk --version 0.21.14 --locked \
-    && cargo install wasm-bindgen-cli --version 0.2.130
+RUN rustup target add wasm32-unknown-unknown
 WORKDIR /src
 COPY tools/package.json tools/package-lock.json tools/
 RUN cd tools && npm ci --no-audit --no-fund

@@ -32,10 +32,8 @@ if [ "$frontend_only" != "--frontend-only" ]; then
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || { log "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
-# trunk 0.22 needs rustc >= 1.96.1; 0.21.14 is the last that builds on 1.95.
-[ "$(trunk --version 2>/dev/null)" = "trunk 0.21.14" ] || { log "cargo install trunk 0.21.14 (about 13 min once)"; cargo install trunk --version 0.21.14 --locked; }
-# Must equal wasm-bindgen in frontend/Cargo.lock. No --locked: the registry mirror lacks a crate its lock names.
-[ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen 0.2.130" ] || { log "cargo install wasm-bindgen-cli 0.2.130 (about 5 min once)"; cargo install wasm-bindgen-cli --version 0.2.130; }
+# No trunk and no wasm-bindgen-cli to install: crates/webbuild builds the web app with
+# wasm-bindgen as a library (scripts/build-frontend.sh).
 # wasm-opt 132, zopfli and playwright-core from npm, installed once per lock file under
 # ~/.cache and linked into tools/ (a fresh clone does not ask the registry again: one
 # CI run waited 4.5 minutes on an npm request that never answered).

@@ -16,6 +16,7 @@ pub enum Environment {
 /// `LOG_FORMAT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
+    #[value(alias = "text")]
     Pretty,
     Json,
 }
@@ -319,6 +320,8 @@ mod tests {
         assert_eq!(s.port, 9000);
         assert!(!s.anonymize_audit_logs);
         assert_eq!(s.log_format, Some(LogFormat::Json));
+        let text = parse(&["tt", "--log-format", "text"]).unwrap();
+        assert_eq!(text.log_format, Some(LogFormat::Pretty), "the old name");
         assert_eq!(Settings::defaults().port, 8080);
         assert!(parse(&["tt", "--port", "80a"]).is_err());
         assert!(parse(&["tt", "--report-timezone", "Mars/Olympus"]).is_err());
