@@ -7,8 +7,8 @@
 #   DATABASE_URL   the database (default postgres://postgres@127.0.0.1:5432/tracetrack;
 #                  a password may come from PGPASSWORD or ~/.pgpass)
 #   KEEP_DAYS      retention in days (default 14; 0 keeps every dump)
-# Prints the path of the new dump. With compose, run it against the published
-# database or inside the db container (docs/operations.md, Backup and restore).
+# Prints the path of the new dump. The compose stack publishes no database port: there,
+# dump inside the db container (docs/operations.md, Backup and restore).
 set -euo pipefail
 dir=${1:-backups}
 url=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tracetrack}

@@ -8,7 +8,7 @@
 # shared target/ like every other crate of the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-(cd frontend && cargo fetch --target wasm32-unknown-unknown --quiet)
+(cd frontend && cargo fetch --locked --target wasm32-unknown-unknown --quiet)
 cargo build --quiet -p tracetrack-webbuild
 target/debug/webbuild frontend
 # Precompressed copies (zopfli gzip, brotli) that the server sends as they are.

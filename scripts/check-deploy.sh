@@ -97,7 +97,6 @@ sed -e "s|server app:8080;|server 127.0.0.1:$PORT;|" \
     -e "s|/var/log/nginx/|$tmp/|g" \
     -e "s|listen 80;|listen 127.0.0.1:$http_port;|" \
     -e "s|listen 443 ssl http2;|listen 127.0.0.1:$https_port ssl http2;|" \
-    -e "/listen \[::\]/d" \
     deploy/nginx.conf > "$tmp/default.conf"
 mime=/etc/nginx/mime.types
 cat > "$tmp/nginx.conf" <<EOF
@@ -119,10 +118,13 @@ for _ in $(seq 1 50); do [ -s "$tmp/nginx.pid" ] && break; sleep 0.1; done
 fail() { echo "check-deploy: $*" >&2; cat "$tmp/error.log" >&2 || true; exit 1; }
 got=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -H 'Host: tt.test' "http://127.0.0.1:$http_port/station?x=1")
 [ "$got" = "308 https://tt.test/station?x=1" ] || fail "port 80 answered '$got', not a redirect to HTTPS"
-got=$(curl -s --cacert "$tmp/certs/ca.pem" --resolve "tt.test:$https_port:127.0.0.1" --http2 \
+got=$(curl -s --cacert "$tmp/certs/ca.crt" --resolve "tt.test:$https_port:127.0.0.1" --http2 \
   -o /dev/null -w '%{http_code} %{http_version}' "https://tt.test:$https_port/health")
 [ "$got" = "200 2" ] || fail "HTTPS /health answered '$got', not 200 over HTTP/2"
-got=$(curl -s --cacert "$tmp/certs/ca.pem" --resolve "tt.test:$https_port:127.0.0.1" \
+got=$(curl -s --cacert "$tmp/certs/ca.crt" --resolve "tt.test:$https_port:127.0.0.1" \
   -o /dev/null -w '%{http_code}' "https://tt.test:$https_port/api/v1/bags")
 [ "$got" = "401" ] || fail "the API through nginx answered '$got', not 401 unauthenticated"
+got=$(curl -s --cacert "$tmp/certs/ca.crt" --resolve "tt.test:$https_port:127.0.0.1" \
+  -o /dev/null -w '%{http_code}' "https://tt.test:$https_port/metrics")
+[ "$got" = "404" ] || fail "/metrics is reachable through nginx ($got)"
 echo "check-deploy: compose, the app's config and nginx all pass"

@@ -41,7 +41,7 @@ fn uuid_like() -> String {
 
 /// A client that trusts the test authority and finds `tt.test` on this machine.
 fn client(dir: &Path, https_port: u16) -> reqwest::Client {
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.join("ca.pem")).unwrap()).unwrap();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.join("ca.crt")).unwrap()).unwrap();
     reqwest::Client::builder()
         .add_root_certificate(ca)
         .tls_built_in_root_certs(false)
@@ -128,6 +128,20 @@ async fn https_is_served_plain_http_redirects_and_sighup_renews_the_certificate(
             format!("https://tt.test:{https_port}{path}").as_str()
         );
     }
+    // Forwarding headers from a client choose neither the target nor a way around it.
+    let r = plain
+        .get(format!("http://127.0.0.1:{http_port}/scan"))
+        .header("Host", "tt.test")
+        .header("X-Forwarded-Host", "localhost")
+        .header("Forwarded", "host=evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        r.headers()["location"],
+        format!("https://tt.test:{https_port}/scan").as_str()
+    );
     // ... while localhost (a secure context in browsers, and the health check) is served.
     let r = plain.get(format!("{}/health", app.base)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);

@@ -24,9 +24,11 @@ cleanup() {
 }
 trap cleanup EXIT
 export BASE_URL="http://127.0.0.1:$PORT"
-for _ in $(seq 1 60); do
-  curl -sf "$BASE_URL/ready" >/dev/null && break
+ready=""
+for _ in $(seq 1 120); do
+  curl -sf "$BASE_URL/ready" >/dev/null && { ready=1; break; }
   kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
   sleep 0.5
 done
+[ -n "$ready" ] || { echo "with-server: the server did not become ready in 60 s" >&2; cat "$log"; exit 1; }
 "$@"

@@ -70,6 +70,7 @@ pub struct MailRow {
     pub attempts: i32,
     pub last_error: Option<String>,
     pub next_attempt_at: DateTime<Utc>,
+    pub claimed_until: Option<DateTime<Utc>>,
 }
 
 /// What a delivered mail's body becomes: reset codes do not linger in the table.
@@ -131,6 +132,28 @@ pub fn unsent(conn: &mut PgConnection, max_attempts: i32) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Renews the claim on one mail just before it is sent, for `lease` from now; false
+/// when the claim is no longer this round's (it ran past its lease and another round
+/// took the mail, or the mail went out meanwhile), so the mail is not sent twice.
+pub fn renew_claim(
+    conn: &mut PgConnection,
+    id: i64,
+    claimed_until: DateTime<Utc>,
+    lease: std::time::Duration,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::minutes(5));
+    diesel::update(
+        outbox_mail::table
+            .find(id)
+            .filter(outbox_mail::sent_at.is_null())
+            .filter(outbox_mail::claimed_until.eq(claimed_until)),
+    )
+    .set(outbox_mail::claimed_until.eq(until))
+    .returning(outbox_mail::claimed_until.assume_not_null())
+    .get_result(conn)
+    .optional()
+}
+
 /// Gives claimed mails back unattempted (a round that stopped early).
 pub fn release(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
     diesel::update(outbox_mail::table.filter(outbox_mail::id.eq_any(ids)))
@@ -139,12 +162,13 @@ pub fn release(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
 }
 
 /// Records one delivery attempt: sent (the body is dropped), or the error and when
-/// to try again (`retry_in`).
+/// to try again (`retry_in`; `None`: never, the relay refused it for good).
 pub fn record_attempt(
     conn: &mut PgConnection,
     id: i64,
     error: Option<&str>,
-    retry_in: std::time::Duration,
+    retry_in: Option<std::time::Duration>,
+    max_attempts: i32,
 ) -> QueryResult<usize> {
     let target = outbox_mail::table.find(id);
     match error {
@@ -157,16 +181,25 @@ pub fn record_attempt(
                 outbox_mail::claimed_until.eq(None::<DateTime<Utc>>),
             ))
             .execute(conn),
-        Some(e) => diesel::update(target)
-            .set((
-                outbox_mail::attempts.eq(outbox_mail::attempts + 1),
+        Some(e) => {
+            let wait = retry_in.map_or(chrono::Duration::zero(), |r| {
+                chrono::Duration::from_std(r).unwrap_or_else(|_| chrono::Duration::hours(1))
+            });
+            let set = (
                 outbox_mail::last_error.eq(e),
-                outbox_mail::next_attempt_at
-                    .eq(Utc::now()
-                        + chrono::Duration::from_std(retry_in).unwrap_or_else(|_| chrono::Duration::hours(1))),
+                outbox_mail::next_attempt_at.eq(Utc::now() + wait),
                 outbox_mail::claimed_until.eq(None::<DateTime<Utc>>),
-            ))
-            .execute(conn),
+            );
+            match retry_in {
+                Some(_) => diesel::update(target)
+                    .set((outbox_mail::attempts.eq(outbox_mail::attempts + 1), set))
+                    .execute(conn),
+                // A permanent refusal uses up the attempts: the mail stays listed, given up.
+                None => diesel::update(target)
+                    .set((outbox_mail::attempts.eq(max_attempts), set))
+                    .execute(conn),
+            }
+        }
     }
 }
 

@@ -192,7 +192,7 @@ impl RootSpanBuilder for RequestSpan {
                                 .and_then(ApiError::cause);
                             tracker.server_error(Failure {
                                 request_id: request_id.as_deref().unwrap_or_default(),
-                                method: request.method().as_str(),
+                                method: crate::metrics::method_label(request.method().as_str()),
                                 route: &route,
                                 status,
                                 cause,

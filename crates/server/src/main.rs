@@ -211,6 +211,8 @@ fn check_config(settings: Settings) -> anyhow::Result<()> {
     if let Some(files) = &config.tls {
         tracetrack_server::tls::Certificates::load(files.clone())?;
     }
+    tracetrack_server::services::mailer::Mailer::from_config(&config)?;
+    tracetrack_server::error_tracker::ErrorTracker::from_config(&config)?;
     let database = config.database_url.split('@').next_back().unwrap_or_default();
     println!(
         "configuration ok: {} mode; database {database}; redis {}; http {}:{}; https {}; mail {}",

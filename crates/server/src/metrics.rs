@@ -15,6 +15,13 @@ const LATENCY: [f64; 12] = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 /// Pool checkout wait buckets, seconds (the pool gives up at `POOL_TIMEOUT_MS`).
 const CHECKOUT: [f64; 10] = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0];
 
+/// The method as a label: the standard ones, else `other` (a client may send any
+/// token as a method; each would be a series of its own).
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
+}
+
 /// The instance's recorder.
 pub struct Metrics {
     recorder: PrometheusRecorder,
@@ -64,7 +71,7 @@ impl Metrics {
     /// One answered request; `route` is the route template (bounded cardinality).
     pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let labels = vec![
-            Label::new("method", method.to_string()),
+            Label::new("method", method_label(method)),
             Label::new("route", route.to_string()),
             Label::new("status", status.to_string()),
         ];

@@ -1,19 +1,20 @@
 //! The connection-pool alarm (docs/operations.md, `POOL_*`): every
-//! `POOL_CHECK_INTERVAL` the peak use of this instance's pool since the last check
-//! (checked-out connections ÷ size, sampled at every checkout and at the check) and
-//! the requests that found no connection in time give a level; admins are notified
-//! (and `MAIL_ADMIN` mailed with `POOL_EMAIL_ALERTS`) when the level rises, or stays
-//! raised past `POOL_ALERT_COOLDOWN` — one alarm per episode, not one per request.
-//! The alarm is written over the dashboard's own pool, which the main pool's
-//! exhaustion does not block.
+//! `POOL_CHECK_INTERVAL` the use of this instance's pool since the last check (the
+//! time connections were held ÷ (the interval × the pool size): a burst of a few
+//! milliseconds is not pressure, half a minute at 90 % is) and the requests that
+//! found no connection in time give a level. Admins are notified (and `MAIL_ADMIN`
+//! mailed with `POOL_EMAIL_ALERTS`) when the level rises above the last alarm's, or
+//! once `POOL_ALERT_COOLDOWN` has passed since it — one alarm per episode, not one per
+//! request, even when the pool flaps. The alarm is written over the dashboard's own
+//! pool, which the main pool's exhaustion does not block, and counts as raised only
+//! once it is written.
 
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tracetrack_api_types::NotificationLevel;
 use tracetrack_db::notifications::{notify_admins, Note};
-use tracetrack_db::PgPool;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -58,8 +59,8 @@ impl Level {
 /// What one check saw.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading {
-    /// Peak checked-out connections ÷ pool size since the last check.
-    pub peak_use: f64,
+    /// Connection time held ÷ (time since the last check × pool size), at most 1.
+    pub use_ratio: f64,
     /// Requests that waited `POOL_TIMEOUT_MS` for a connection and gave up.
     pub timeouts: u64,
     pub size: u32,
@@ -68,11 +69,11 @@ pub struct Reading {
 impl Reading {
     /// The level of this reading, if any.
     pub fn level(&self, t: &Thresholds) -> Option<Level> {
-        if self.timeouts > 0 || self.peak_use >= t.danger {
+        if self.timeouts > 0 || self.use_ratio >= t.danger {
             Some(Level::Danger)
-        } else if self.peak_use >= t.critical {
+        } else if self.use_ratio >= t.critical {
             Some(Level::Critical)
-        } else if self.peak_use >= t.warning {
+        } else if self.use_ratio >= t.warning {
             Some(Level::Warning)
         } else {
             None
@@ -81,24 +82,32 @@ impl Reading {
 }
 
 /// The counters of this instance's main pool, fed by every checkout.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PoolWatch {
-    peak_in_use: AtomicU32,
+    /// Connection time held, in microseconds, since the last reading.
+    busy_micros: AtomicU64,
     timeouts: AtomicU64,
     /// Checkouts waiting right now.
     waiting: AtomicI64,
+    /// When the last reading was taken.
+    last_reading: Mutex<Instant>,
     /// The last alarm raised: its level and when.
     last_alarm: Mutex<Option<(Level, Instant)>>,
 }
 
-impl PoolWatch {
-    /// After a checkout from `pool`.
-    pub fn checked_out(&self, pool: &PgPool) {
-        let s = pool.state();
-        self.peak_in_use
-            .fetch_max(s.connections.saturating_sub(s.idle_connections), Ordering::Relaxed);
+impl Default for PoolWatch {
+    fn default() -> Self {
+        PoolWatch {
+            busy_micros: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            waiting: AtomicI64::new(0),
+            last_reading: Mutex::new(Instant::now()),
+            last_alarm: Mutex::new(None),
+        }
     }
+}
 
+impl PoolWatch {
     /// Runs a checkout, counted as waiting while it runs.
     pub fn waiting<T>(&self, checkout: impl FnOnce() -> T) -> T {
         self.waiting.fetch_add(1, Ordering::Relaxed);
@@ -112,41 +121,47 @@ impl PoolWatch {
         self.waiting.load(Ordering::Relaxed)
     }
 
+    /// A connection was given back after being held for `held`.
+    pub fn returned(&self, held: Duration) {
+        let micros = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
+        self.busy_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
     /// After a checkout that timed out.
     pub fn timed_out(&self) {
         self.timeouts.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The reading since the last one (which it ends).
-    pub fn take(&self, pool: &PgPool) -> Reading {
-        let s = pool.state();
-        let now_in_use = s.connections.saturating_sub(s.idle_connections);
-        let peak = self.peak_in_use.swap(now_in_use, Ordering::Relaxed).max(now_in_use);
-        let size = pool.max_size().max(1);
+    pub fn take(&self, pool_size: u32) -> Reading {
+        let elapsed = {
+            let mut last = self.last_reading.lock().unwrap_or_else(|e| e.into_inner());
+            let elapsed = last.elapsed();
+            *last = Instant::now();
+            elapsed
+        };
+        let busy = self.busy_micros.swap(0, Ordering::Relaxed) as f64;
+        let size = pool_size.max(1);
+        let capacity = elapsed.as_micros().max(1) as f64 * f64::from(size);
         Reading {
-            peak_use: f64::from(peak) / f64::from(size),
+            use_ratio: (busy / capacity).min(1.0),
             timeouts: self.timeouts.swap(0, Ordering::Relaxed),
             size,
         }
     }
 
-    /// Whether `level` is worth an alarm now: the first, a higher one, or the same
-    /// episode past the cooldown. Records it when so.
-    fn should_alarm(&self, level: Level, cooldown: Duration) -> bool {
-        let mut last = self.last_alarm.lock().unwrap_or_else(|e| e.into_inner());
-        let due = match *last {
+    /// Whether `level` is worth an alarm now: the first, one above the last alarm's,
+    /// or any once the cooldown has passed since the last.
+    fn alarm_due(&self, level: Level, cooldown: Duration) -> bool {
+        match *self.last_alarm.lock().unwrap_or_else(|e| e.into_inner()) {
             None => true,
             Some((previous, at)) => level > previous || at.elapsed() >= cooldown,
-        };
-        if due {
-            *last = Some((level, Instant::now()));
         }
-        due
     }
 
-    /// A check with no level ends the episode: the next alarm is raised at once.
-    fn calm(&self) {
-        *self.last_alarm.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    /// Records an alarm that was raised.
+    fn alarm_raised(&self, level: Level) {
+        *self.last_alarm.lock().unwrap_or_else(|e| e.into_inner()) = Some((level, Instant::now()));
     }
 }
 
@@ -165,21 +180,20 @@ pub async fn run(state: AppState) {
 /// One check: reads the counters and raises an alarm when due; returns its level.
 pub async fn check(state: &AppState) -> ApiResult<Option<Level>> {
     let t = state.config.pool_alarm;
-    let reading = state.pool_watch.take(&state.pool);
+    let reading = state.pool_watch.take(state.config.pool_size);
     let Some(level) = reading.level(&t) else {
-        state.pool_watch.calm();
         return Ok(None);
     };
-    if !state.pool_watch.should_alarm(level, t.cooldown) {
+    if !state.pool_watch.alarm_due(level, t.cooldown) {
         return Ok(None);
     }
     let message = format!(
-        "Database pool {} on {}: peak use {:.0}% of {} connections{} since the last check. \
+        "Database pool {} on {}: {:.0}% of {} connections in use{} since the last check. \
          Requests wait for connections or fail with 503; raise POOL_SIZE, add an instance or \
          look for slow database work in System health.",
         level.name(),
         instance_name(),
-        reading.peak_use * 100.0,
+        reading.use_ratio * 100.0,
         reading.size,
         match reading.timeouts {
             0 => String::new(),
@@ -188,7 +202,7 @@ pub async fn check(state: &AppState) -> ApiResult<Option<Level>> {
     );
     tracing::warn!(
         level = level.name(),
-        peak_use = reading.peak_use,
+        use_ratio = reading.use_ratio,
         timeouts = reading.timeouts,
         "pool alarm"
     );
@@ -210,6 +224,7 @@ pub async fn check(state: &AppState) -> ApiResult<Option<Level>> {
             Ok(())
         })
         .await?;
+    state.pool_watch.alarm_raised(level);
     if mailed {
         crate::services::mailer::deliver_soon(state);
     }
@@ -241,9 +256,9 @@ mod tests {
 
     #[test]
     fn levels_follow_the_thresholds_and_timeouts_are_danger() {
-        let r = |peak_use, timeouts| {
+        let r = |use_ratio, timeouts| {
             Reading {
-                peak_use,
+                use_ratio,
                 timeouts,
                 size: 8,
             }
@@ -257,20 +272,32 @@ mod tests {
     }
 
     #[test]
-    fn one_alarm_per_episode_unless_it_gets_worse() {
+    fn use_is_held_time_over_capacity() {
         let w = PoolWatch::default();
-        assert!(w.should_alarm(Level::Warning, Duration::from_secs(300)));
-        assert!(!w.should_alarm(Level::Warning, Duration::from_secs(300)));
-        assert!(w.should_alarm(Level::Danger, Duration::from_secs(300)), "worse");
-        assert!(
-            !w.should_alarm(Level::Critical, Duration::from_secs(300)),
-            "better, same episode"
-        );
-        assert!(w.should_alarm(Level::Critical, Duration::ZERO), "past the cooldown");
-        w.calm();
-        assert!(
-            w.should_alarm(Level::Warning, Duration::from_secs(300)),
-            "a new episode"
-        );
+        std::thread::sleep(Duration::from_millis(100));
+        // Two connections held 100 ms each, out of 4 × ~100 ms.
+        w.returned(Duration::from_millis(100));
+        w.returned(Duration::from_millis(100));
+        let r = w.take(4);
+        assert!((0.3..=0.5).contains(&r.use_ratio), "{r:?}");
+        // A short burst is no pressure.
+        std::thread::sleep(Duration::from_millis(100));
+        w.returned(Duration::from_millis(2));
+        assert!(w.take(4).use_ratio < 0.05);
+    }
+
+    #[test]
+    fn one_alarm_per_cooldown_unless_it_gets_worse_even_when_flapping() {
+        let w = PoolWatch::default();
+        let cooldown = Duration::from_secs(300);
+        assert!(w.alarm_due(Level::Warning, cooldown));
+        w.alarm_raised(Level::Warning);
+        assert!(!w.alarm_due(Level::Warning, cooldown), "the same episode");
+        // A calm check in between changes nothing.
+        assert!(!w.alarm_due(Level::Warning, cooldown), "flapping");
+        assert!(w.alarm_due(Level::Danger, cooldown), "worse");
+        w.alarm_raised(Level::Danger);
+        assert!(!w.alarm_due(Level::Critical, cooldown), "better");
+        assert!(w.alarm_due(Level::Critical, Duration::ZERO), "past the cooldown");
     }
 }

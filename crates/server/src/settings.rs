@@ -27,7 +27,7 @@ pub struct Settings {
     /// `production` refuses weak secrets and test users, and turns on secure cookies and HSTS
     #[arg(long, env = "ENVIRONMENT", value_enum, ignore_case = true, default_value_t = Environment::Development)]
     pub environment: Environment,
-    /// PostgreSQL 12+; the database is created if missing
+    /// PostgreSQL 15+; the database is created if missing
     #[arg(long, env = "DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// The old system's name; wins over DATABASE_URL when ENVIRONMENT=production

@@ -13,6 +13,32 @@ use crate::config::Config;
 use crate::error::ApiResult;
 pub use crate::format_cache::{spec_of, FormatCache};
 
+/// A main-pool connection that tells the pool alarm how long it was held.
+pub struct Watched {
+    conn: PooledPg,
+    since: Instant,
+    watch: Arc<crate::pool_monitor::PoolWatch>,
+}
+
+impl std::ops::Deref for Watched {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Watched {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        self.watch.returned(self.since.elapsed());
+    }
+}
+
 /// Cheap to clone; every handler gets one.
 #[derive(Clone)]
 pub struct AppState {
@@ -57,17 +83,23 @@ impl AppState {
         self.run_on(move || state.checkout(), f).await
     }
 
-    /// A connection of the main pool (blocking), with its wait measured for the pool
-    /// alarm and the metrics.
-    pub fn checkout(&self) -> Result<PooledPg, PoolError> {
+    /// A connection of the main pool (blocking), with its wait and how long it is
+    /// held measured for the pool alarm and the metrics.
+    pub fn checkout(&self) -> Result<Watched, PoolError> {
         let started = Instant::now();
         let checkout = self.pool_watch.waiting(|| self.pool.get());
         self.metrics.checkout(started.elapsed().as_secs_f64());
-        match &checkout {
-            Ok(_) => self.pool_watch.checked_out(&self.pool),
-            Err(_) => self.pool_watch.timed_out(),
+        match checkout {
+            Ok(conn) => Ok(Watched {
+                conn,
+                since: Instant::now(),
+                watch: self.pool_watch.clone(),
+            }),
+            Err(e) => {
+                self.pool_watch.timed_out();
+                Err(e)
+            }
         }
-        checkout
     }
 
     /// Like [`AppState::db`], on the dashboard's own connections.
@@ -80,10 +112,11 @@ impl AppState {
         self.run_on(move || pool.get(), f).await
     }
 
-    async fn run_on<T, F, G>(&self, get: G, f: F) -> ApiResult<T>
+    async fn run_on<T, F, G, C>(&self, get: G, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
-        G: FnOnce() -> Result<PooledPg, PoolError> + Send + 'static,
+        G: FnOnce() -> Result<C, PoolError> + Send + 'static,
+        C: std::ops::DerefMut<Target = PgConnection>,
         T: Send + 'static,
     {
         let started = Instant::now();

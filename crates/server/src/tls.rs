@@ -114,7 +114,20 @@ fn redirect_target(req: &ServiceRequest, tls_port: u16) -> Option<String> {
     if req.app_config().secure() {
         return None;
     }
-    let host = req.connection_info().host().to_string();
+    // The name the browser asked for: the request line's authority (HTTP/2) or the
+    // Host header, never Forwarded / X-Forwarded-Host, which any client can send.
+    // Without one (HTTP/1.0) there is nothing to redirect to: served as it is.
+    let host = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            req.headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .filter(|h| !h.is_empty())?;
     if is_local(&host) {
         return None;
     }

@@ -137,9 +137,14 @@ impl Page {
 /// under names hashed from the final wasm.
 fn build_app(frontend: &Path, dist: &Path, features: Option<&str>) -> Result<App> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo
-        .current_dir(frontend)
-        .args(["build", "--release", "--quiet", "--target", "wasm32-unknown-unknown"]);
+    cargo.current_dir(frontend).args([
+        "build",
+        "--release",
+        "--locked",
+        "--quiet",
+        "--target",
+        "wasm32-unknown-unknown",
+    ]);
     if let Some(f) = features {
         cargo.args(["--features", f]);
     }

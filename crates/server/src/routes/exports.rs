@@ -83,7 +83,9 @@ async fn export(
         Utc::now().format("%Y%m%d-%H%M%S")
     );
     if xlsx {
-        let file = state.db(move |c| xlsx_file(c, kind, window)).await?;
+        let sheet = state.db(move |c| xlsx_rows(c, kind, window)).await?;
+        // The zip compression runs with the connection given back.
+        let file = web::block(move || sheet.finish()).await?.map_err(ApiError::internal)?;
         return Ok(HttpResponse::Ok()
             .content_type(XLSX_TYPE)
             .insert_header(("Content-Disposition", filename))
@@ -120,8 +122,8 @@ fn csv_stream(
     futures_util::StreamExt::chain(first, pages)
 }
 
-/// The whole XLSX file, read page by page on one connection.
-fn xlsx_file(c: &mut tracetrack_db::diesel::PgConnection, kind: Kind, window: Window) -> ApiResult<Vec<u8>> {
+/// Every row in an XLSX sheet, read page by page on one connection.
+fn xlsx_rows(c: &mut tracetrack_db::diesel::PgConnection, kind: Kind, window: Window) -> ApiResult<XlsxSheet> {
     let mut sheet = XlsxSheet::new(kind).map_err(ApiError::internal)?;
     let mut after = 0;
     loop {
@@ -137,5 +139,5 @@ fn xlsx_file(c: &mut tracetrack_db::diesel::PgConnection, kind: Kind, window: Wi
         }
         after = last;
     }
-    sheet.finish().map_err(ApiError::internal)
+    Ok(sheet)
 }

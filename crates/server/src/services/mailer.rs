@@ -5,8 +5,10 @@
 //! commit and again from the upkeep job: it claims a batch in one short statement
 //! (instances skip each other's claims), talks to the relay on a blocking thread
 //! with no database connection held, and records each result. A refused mail is
-//! tried again after 30 s, doubling up to an hour, 10 attempts in all. Without a
-//! relay the outbox is what admins read.
+//! tried again after 30 s, doubling up to an hour, 10 attempts in all; one the relay
+//! refuses for good (5xx, a bad address) is given up at once. Delivery is
+//! at-least-once: a mail whose sending succeeded but whose record then failed is
+//! sent again after its lease. Without a relay the outbox is what admins read.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,16 +59,35 @@ impl Mailer {
         Ok(Some(Arc::new(Mailer { transport, from })))
     }
 
-    fn send(&self, row: &MailRow) -> Result<(), String> {
-        let to: Mailbox = row.to_address.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    fn send(&self, row: &MailRow) -> Result<(), Refusal> {
+        let permanent = |message: String| Refusal {
+            message,
+            permanent: true,
+        };
+        let to: Mailbox = row
+            .to_address
+            .parse()
+            .map_err(|e| permanent(format!("bad recipient: {e}")))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(row.subject.clone())
             .body(row.body.clone())
-            .map_err(|e| format!("cannot build the message: {e}"))?;
-        self.transport.send(&message).map(|_| ()).map_err(|e| e.to_string())
+            .map_err(|e| permanent(format!("cannot build the message: {e}")))?;
+        self.transport.send(&message).map(|_| ()).map_err(|e| Refusal {
+            // 5xx from the relay (unknown mailbox, policy): asking again changes nothing.
+            permanent: e.is_permanent(),
+            message: e.to_string(),
+        })
     }
+}
+
+/// Why a mail was not sent.
+#[derive(Debug)]
+struct Refusal {
+    message: String,
+    /// The relay refused it for good (or it cannot be built): no more attempts.
+    permanent: bool,
 }
 
 /// Sends the due mail (one batch); returns how many went out and how many failed.
@@ -83,24 +104,44 @@ pub async fn deliver(state: &AppState) -> ApiResult<(usize, usize)> {
     let mut rows = claimed.into_iter();
     while let Some(row) = rows.next() {
         let (id, attempts) = (row.id, row.attempts);
+        // The claim is renewed mail by mail: a round that ran past its lease finds the
+        // mail taken by another round, and leaves it (never sent twice).
+        let Some(claim) = row.claimed_until else { continue };
+        if state
+            .db(move |c| Ok(mail::renew_claim(c, id, claim, LEASE)?))
+            .await?
+            .is_none()
+        {
+            continue;
+        }
         let relay = mailer.clone();
         // No connection is held while the relay is asked.
         let result = tokio::task::spawn_blocking(move || relay.send(&row))
             .await
-            .unwrap_or_else(|e| Err(format!("the sending thread failed: {e}")));
-        let error = result.err();
-        match &error {
-            Some(e) => {
-                tracing::warn!(mail = id, error = %e, "the SMTP relay refused a mail");
+            .unwrap_or_else(|e| {
+                Err(Refusal {
+                    message: format!("the sending thread failed: {e}"),
+                    permanent: false,
+                })
+            });
+        let refusal = result.err();
+        let (error, retry_in) = match &refusal {
+            Some(r) => {
+                tracing::warn!(mail = id, error = %r.message, permanent = r.permanent, "the SMTP relay refused a mail");
                 failed += 1;
+                (Some(r.message.clone()), (!r.permanent).then(|| backoff(attempts)))
             }
-            None => sent += 1,
-        }
-        let refused = error.is_some();
+            None => {
+                sent += 1;
+                (None, None)
+            }
+        };
         state
-            .db(move |c| Ok(mail::record_attempt(c, id, error.as_deref(), backoff(attempts))?))
+            .db(move |c| Ok(mail::record_attempt(c, id, error.as_deref(), retry_in, MAX_ATTEMPTS)?))
             .await?;
-        if refused {
+        // A relay that is down is asked once per round; one recipient refused for good
+        // does not stop the others.
+        if refusal.is_some_and(|r| !r.permanent) {
             let rest: Vec<i64> = rows.map(|r| r.id).collect();
             if !rest.is_empty() {
                 state.db(move |c| Ok(mail::release(c, &rest)?)).await?;
