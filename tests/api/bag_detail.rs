@@ -220,3 +220,23 @@ async fn a_dispatcher_sees_no_parent_or_child_of_another_area_through_a_shared_b
         2
     );
 }
+
+#[actix_web::test]
+async fn children_linked_in_the_same_instant_page_once_each_by_child_id() {
+    // An import links a whole batch in one statement: one linked_at for all of them.
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    assert!(app.scan_parent(&admin, "SB81001").await.status.is_success());
+    let linked: Vec<String> = (0..9).map(|i| format!("TI{i:04}")).collect();
+    for qr in &linked {
+        assert!(app.scan_child(&admin, "SB81001", qr).await.status.is_success());
+    }
+    app.exec("UPDATE bag_link SET linked_at = '2026-12-07T10:00:00.123456Z'");
+    for limit in [1, 2, 4] {
+        let all = rest_of(&app, &admin, "/api/v1/bags/SB81001/children", None, limit).await;
+        let got: Vec<&str> = all.iter().map(|c| c["qr_id"].as_str().unwrap()).collect();
+        assert_eq!(got, linked, "pages of {limit}: each child once, in id order");
+    }
+    let detail = app.get("/api/v1/bags/SB81001", &admin).await.body;
+    assert_eq!(detail["children"].as_array().unwrap().len(), 9);
+}
