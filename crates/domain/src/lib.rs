@@ -1,6 +1,7 @@
 //! Pure domain rules of TraceTrack. No IO lives here: the server and the web app
 //! compile this same code, so a code the station rejects is one the server rejects.
 
+pub mod api_key;
 pub mod bill;
 pub mod format;
 pub mod parent;

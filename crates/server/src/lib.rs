@@ -24,6 +24,7 @@ pub mod settings;
 pub mod state;
 pub mod stats_cache;
 pub mod tls;
+pub mod webhook_signature;
 
 use std::net::TcpListener;
 use std::sync::Arc;
