@@ -15,6 +15,18 @@ async fn login(app: &TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Re
     .await
 }
 
+/// Waits until at least 15 s of the current minute remain: the limits count per
+/// clock minute, and a run that crosses a boundary would start a fresh quota midway.
+async fn fresh_window() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let into = now.as_millis() % 60_000;
+    if into > 45_000 {
+        tokio::time::sleep(std::time::Duration::from_millis((60_000 - into + 200) as u64)).await;
+    }
+}
+
 #[actix_web::test]
 async fn login_is_limited_per_address_and_username_with_headers() {
     let app = spawn_app_with(|c| c.rate_login = 3).await;
@@ -47,6 +59,7 @@ async fn login_is_limited_per_address_and_username_with_headers() {
 async fn api_calls_are_limited_per_user() {
     let app = spawn_app_with(|c| c.rate_api = 5).await;
     let t = app.admin_token().await;
+    fresh_window().await;
     for _ in 0..5 {
         assert_eq!(app.get("/api/v1/auth/me", &t).await.status, StatusCode::OK);
     }
@@ -59,6 +72,7 @@ async fn api_calls_are_limited_per_user() {
 async fn limits_lockouts_and_logouts_hold_across_two_instances() {
     let a = spawn_app().await;
     let b = a.twin();
+    fresh_window().await;
     for _ in 0..6 {
         assert_eq!(login(&a, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
     }
@@ -85,6 +99,7 @@ async fn limits_lockouts_and_logouts_hold_across_two_instances() {
 #[actix_web::test]
 async fn a_dead_redis_falls_back_to_local_limits_without_errors() {
     let app = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:1".into())).await;
+    fresh_window().await;
     for _ in 0..10 {
         assert_eq!(login(&app, "admin", ADMIN_PASSWORD).await.status, StatusCode::OK);
     }
