@@ -4,7 +4,17 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tracetrack_api_types::ErrorCode;
 use tracetrack_server::services::reports::send_when_due;
-use tracetrack_test_utils::{spawn_app, spawn_app_with, USER_PASSWORD};
+use tracetrack_test_utils::{spawn_app, spawn_app_with, TestApp, USER_PASSWORD};
+
+/// A biller with an e-mail address: a reader of the end-of-day report.
+async fn add_reader(app: &TestApp, admin: &str) {
+    let reader =
+        json!({"username": "reader", "email": "reader@example.com", "password": USER_PASSWORD, "role": "biller"});
+    assert_eq!(
+        app.post("/api/v1/users", admin, reader).await.status,
+        StatusCode::CREATED
+    );
+}
 
 #[actix_web::test]
 async fn the_days_bills_are_counted_weighed_and_listed() {
@@ -87,12 +97,7 @@ async fn the_report_is_mailed_by_cron_secret_or_by_an_admin() {
     let app = spawn_app_with(|c| c.eod_secret_key = Some(key.into())).await;
     let admin = app.admin_token().await;
     // The biller has an e-mail address; the dispatcher is not a reader anyway.
-    let reader =
-        json!({"username": "reader", "email": "reader@example.com", "password": USER_PASSWORD, "role": "biller"});
-    assert_eq!(
-        app.post("/api/v1/users", &admin, reader).await.status,
-        StatusCode::CREATED
-    );
+    add_reader(&app, &admin).await;
     let floor = json!({"username": "floor", "email": "floor@example.com", "password": USER_PASSWORD,
         "role": "dispatcher", "dispatch_area": "akola"});
     assert_eq!(
@@ -164,12 +169,7 @@ async fn eod_send_at_queues_the_report_once_a_day_across_instances() {
     // Due from midnight: the report is due as soon as the job looks.
     let app = spawn_app_with(|c| c.eod_send_at = chrono::NaiveTime::from_hms_opt(0, 0, 0)).await;
     let admin = app.admin_token().await;
-    let reader =
-        json!({"username": "reader", "email": "reader@example.com", "password": USER_PASSWORD, "role": "biller"});
-    assert_eq!(
-        app.post("/api/v1/users", &admin, reader).await.status,
-        StatusCode::CREATED
-    );
+    add_reader(&app, &admin).await;
     // The server's upkeep job queued it at start, to nobody; forget that day. Two
     // more instances on the same database race the server's job for it, then try again.
     for _ in 0..50 {

@@ -94,7 +94,7 @@ pub fn claim_due(
     limit: i64,
     lease: std::time::Duration,
 ) -> QueryResult<Vec<MailRow>> {
-    let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::minutes(5));
+    let until = lease_end(lease);
     conn.transaction(|c| {
         let due: Vec<i64> = outbox_mail::table
             .filter(outbox_mail::sent_at.is_null())
@@ -141,7 +141,7 @@ pub fn renew_claim(
     claimed_until: DateTime<Utc>,
     lease: std::time::Duration,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    let until = Utc::now() + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::minutes(5));
+    let until = lease_end(lease);
     diesel::update(
         outbox_mail::table
             .find(id)
@@ -152,6 +152,11 @@ pub fn renew_claim(
     .returning(outbox_mail::claimed_until.assume_not_null())
     .get_result(conn)
     .optional()
+}
+
+/// When a claim taken now for `lease` ends.
+fn lease_end(lease: std::time::Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(lease).unwrap_or_else(|_| chrono::Duration::minutes(5))
 }
 
 /// Gives claimed mails back unattempted (a round that stopped early).
