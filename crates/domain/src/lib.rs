@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod bill;
+pub mod epcis;
 pub mod format;
 pub mod parent;
 pub mod qr;
