@@ -68,6 +68,23 @@ fn evidence() -> Vec<(&'static str, &'static str, Evidence)> {
         ("POST", "/api/v1/promotion-requests", Audit("promotion.request")),
         ("POST", "/api/v1/reports/eod/send", Audit("report.eod_sent")),
         ("POST", "/api/v1/imports", Audit("import.create")),
+        ("POST", "/api/v1/service-accounts", Audit("service_account.create")),
+        (
+            "PATCH",
+            "/api/v1/service-accounts/{id}",
+            Audit("service_account.update"),
+        ),
+        (
+            "DELETE",
+            "/api/v1/service-accounts/{id}",
+            Audit("service_account.delete"),
+        ),
+        ("POST", "/api/v1/service-accounts/{id}/keys", Audit("api_key.create")),
+        (
+            "DELETE",
+            "/api/v1/service-accounts/{id}/keys/{key_id}",
+            Audit("api_key.revoke"),
+        ),
         (
             "POST",
             "/api/v1/promotion-requests/{id}/approve",
@@ -358,6 +375,42 @@ async fn one_scenario_performs_every_mutation_and_finds_its_evidence() {
         .await
         .unwrap();
     assert_eq!(upload.status(), reqwest::StatusCode::ACCEPTED);
+    // Integrations.
+    let account = ok(
+        &app,
+        M::POST,
+        "/api/v1/service-accounts",
+        t,
+        Some(json!({"name": "audit-sync", "role": "biller"})),
+    )
+    .await;
+    let sa = account["id"].as_i64().unwrap();
+    ok(
+        &app,
+        M::PATCH,
+        &format!("/api/v1/service-accounts/{sa}"),
+        t,
+        Some(json!({"description": "ERP"})),
+    )
+    .await;
+    let key = ok(
+        &app,
+        M::POST,
+        &format!("/api/v1/service-accounts/{sa}/keys"),
+        t,
+        Some(json!({"name": "k", "scopes": ["bills:read"]})),
+    )
+    .await;
+    let key_id = key["api_key"]["id"].as_i64().unwrap();
+    ok(
+        &app,
+        M::DELETE,
+        &format!("/api/v1/service-accounts/{sa}/keys/{key_id}"),
+        t,
+        None,
+    )
+    .await;
+    ok(&app, M::DELETE, &format!("/api/v1/service-accounts/{sa}"), t, None).await;
     // Promotion requests, decided both ways.
     for (name, approve) in [("climber", true), ("hopeful", false)] {
         let (_, token) = app.user(&a, name, "dispatcher", Some("akola")).await;

@@ -17,7 +17,7 @@ async fn login(app: &TestApp, user: &str, pw: &str) -> tracetrack_test_utils::Re
 
 /// Waits until at least 15 s of the current minute remain: the limits count per
 /// clock minute, and a run that crosses a boundary would start a fresh quota midway.
-async fn fresh_window() {
+pub(crate) async fn fresh_window() {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();

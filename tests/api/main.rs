@@ -1,6 +1,7 @@
 //! API tests: each test starts the real server with its own database.
 
 mod account;
+mod api_keys;
 mod audit;
 mod audit_coverage;
 mod auth;

@@ -236,6 +236,29 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ("POST", "/api/v1/imports", Admin, None),
         ("GET", "/api/v1/imports", Admin, None),
         ("GET", "/api/v1/imports/{id}", Admin, None),
+        ("GET", "/api/v1/service-accounts", Admin, None),
+        (
+            "POST",
+            "/api/v1/service-accounts",
+            Admin,
+            Some(json!({"name": "m-service", "role": "biller"})),
+        ),
+        ("GET", "/api/v1/service-accounts/{id}", Admin, None),
+        (
+            "PATCH",
+            "/api/v1/service-accounts/{id}",
+            Admin,
+            Some(json!({"description": "x"})),
+        ),
+        ("DELETE", "/api/v1/service-accounts/{id}", Admin, None),
+        ("GET", "/api/v1/service-accounts/{id}/keys", Admin, None),
+        (
+            "POST",
+            "/api/v1/service-accounts/{id}/keys",
+            Admin,
+            Some(json!({"name": "m", "scopes": ["bills:read"]})),
+        ),
+        ("DELETE", "/api/v1/service-accounts/{id}/keys/{key_id}", Admin, None),
     ]
 }
 
@@ -243,6 +266,7 @@ fn fill(path: &str, user_id: i64) -> String {
     path.replace("{qr_id}", "SB77001")
         .replace("{kind}", "bags")
         .replace("{id}", &user_id.to_string())
+        .replace("{key_id}", "1")
         .replace("{code}", if path.contains("bag-formats") { "CHILD" } else { "akola" })
 }
 
@@ -310,6 +334,27 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
     // A target user for the /users/{id} rows; deleting or ending its sessions harms no caller.
     let (target, _) = app.user(&admin, "m-target", "biller", None).await;
     assert!(app.scan_parent(&dispatcher, "SB77001").await.status.is_success());
+    let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let keys = [
+        (
+            "biller",
+            key_for(&app, &admin, "m-key-biller", "biller", &ALL_SCOPES).await,
+            2,
+            ALL_SCOPES.to_vec(),
+        ),
+        (
+            "dispatcher",
+            key_for(&app, &admin, "m-key-disp", "dispatcher", &ALL_SCOPES).await,
+            1,
+            ALL_SCOPES.to_vec(),
+        ),
+        (
+            "biller",
+            key_for(&app, &admin, "m-key-narrow", "biller", &["exports:read"]).await,
+            2,
+            vec!["exports:read"],
+        ),
+    ];
     let mut checked = 0;
     for (method, path, who, body) in table() {
         let url = fill(path, target);
@@ -338,11 +383,6 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             ("biller", &biller, 2),
             ("admin", &admin, 3),
         ] {
-            let needed = match who {
-                Who::Public | Who::Anyone | Who::OwnArea(..) | Who::BelowAdmin => 1,
-                Who::Biller => 2,
-                Who::Admin => 3,
-            };
             let (status, code) = call(&app, method, &url, Some(token), &body).await;
             if let (Who::OwnArea(hidden, hidden_code), true) = (who, token == &elsewhere) {
                 assert_eq!(
@@ -350,18 +390,31 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                     (hidden, Some(hidden_code)),
                     "{method} {path} as {role}"
                 );
-            } else if who == Who::BelowAdmin && rank == 3 {
-                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {role}");
-            } else if rank >= needed {
-                // Allowed: any answer but a refusal of the caller (credential checks of
-                // public operations, like a wrong login password, are not refusals).
-                let refused = status == StatusCode::FORBIDDEN
-                    || code == Some(ErrorCode::Unauthorized)
-                    || code == Some(ErrorCode::SessionExpired) && who != Who::Public;
-                assert!(!refused, "{method} {path} as {role}: {status} {code:?}");
-                assert!(!status.is_server_error(), "{method} {path} as {role}: {status}");
             } else {
-                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {role}");
+                judge(who, rank, status, code, &format!("{method} {path} as {role}"));
+            }
+            checked += 1;
+        }
+        if who == Who::Public {
+            continue;
+        }
+        // API keys: the document's scope for the operation, then the account's role.
+        let needs = key_scope(&doc, method, path);
+        for (role, key, rank, scopes) in &keys {
+            let label = format!("{method} {path} with the key of a {role} holding {scopes:?}");
+            let (status, code) = call(&app, method, &url, Some(key), &body).await;
+            match needs {
+                None => assert_eq!(
+                    (status, code),
+                    (StatusCode::FORBIDDEN, Some(ErrorCode::Forbidden)),
+                    "{label}"
+                ),
+                Some(scope) if !scopes.contains(&scope) => assert_eq!(
+                    (status, code),
+                    (StatusCode::FORBIDDEN, Some(ErrorCode::InsufficientScope)),
+                    "{label}"
+                ),
+                Some(_) => judge(who, *rank, status, code, &label),
             }
             checked += 1;
         }
@@ -382,5 +435,49 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             .status;
         assert_eq!(status, StatusCode::NO_CONTENT, "logout as {role}");
     }
-    assert!(checked >= 200, "matrix size {checked}");
+    assert!(checked >= 400, "matrix size {checked}");
+}
+
+/// The scope the committed document asks of an API key for an operation.
+fn key_scope(doc: &Value, method: &str, path: &str) -> Option<&'static str> {
+    let security = doc["paths"][path][method.to_lowercase()]["security"].as_array()?;
+    let named = security.iter().find_map(|r| r["apiKey"][0].as_str())?;
+    ALL_SCOPES.iter().copied().find(|s| *s == named)
+}
+
+const ALL_SCOPES: [&str; 6] = [
+    "bags:read",
+    "scans:write",
+    "bills:read",
+    "bills:write",
+    "events:read",
+    "exports:read",
+];
+
+/// A caller of `rank` (1 dispatcher, 2 biller, 3 admin) got (status, code) from an
+/// operation open to `who`: allowed means any answer but a refusal of the caller.
+fn judge(who: Who, rank: u8, status: StatusCode, code: Option<ErrorCode>, label: &str) {
+    let needed = match who {
+        Who::Public | Who::Anyone | Who::OwnArea(..) | Who::BelowAdmin => 1,
+        Who::Biller => 2,
+        Who::Admin => 3,
+    };
+    if who == Who::BelowAdmin && rank == 3 {
+        assert_eq!(status, StatusCode::FORBIDDEN, "{label}");
+    } else if rank >= needed {
+        // Credential checks of public operations, like a wrong login password, are not refusals.
+        let refused = status == StatusCode::FORBIDDEN
+            || code == Some(ErrorCode::Unauthorized)
+            || code == Some(ErrorCode::SessionExpired) && who != Who::Public;
+        assert!(!refused, "{label}: {status} {code:?}");
+        assert!(!status.is_server_error(), "{label}: {status}");
+    } else {
+        assert_eq!(status, StatusCode::FORBIDDEN, "{label}");
+    }
+}
+
+/// A service account of `role` (dispatchers in akola) and a key with `scopes`.
+async fn key_for(app: &TestApp, admin: &str, name: &str, role: &str, scopes: &[&'static str]) -> String {
+    let area = Some("akola").filter(|_| role == "dispatcher");
+    app.service_key(admin, name, role, area, scopes).await.2
 }

@@ -187,6 +187,9 @@ pub struct AuditEntry {
     pub ip: Option<String>,
     /// Request id.
     pub request_id: Option<String>,
+    /// The API key an integration made the change with (the actor is its service account).
+    #[serde(default)]
+    pub api_key_id: Option<i64>,
 }
 
 /// Bills per status.

@@ -78,6 +78,8 @@ error_codes! {
     RefreshReused = "refresh_reused": "Refresh token was already used",
     Unauthorized = "unauthorized": "Sign-in required",
     Forbidden = "forbidden": "Not allowed",
+    InvalidApiKey = "invalid_api_key": "The API key is not valid",
+    InsufficientScope = "insufficient_scope": "The API key lacks the scope this needs",
     TotpRequired = "totp_required": "Two-factor code required",
     TotpInvalid = "totp_invalid": "Two-factor code is wrong",
     TotpAlreadyEnabled = "totp_already_enabled": "Two-factor sign-in is already on",

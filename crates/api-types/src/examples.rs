@@ -12,6 +12,7 @@ use crate::auth::*;
 use crate::bags::*;
 use crate::bills::*;
 use crate::imports::*;
+use crate::integrations::*;
 use crate::notifications::*;
 use crate::reports::*;
 use crate::scans::*;
@@ -103,7 +104,10 @@ fn every_body_schema_has_an_example_that_round_trips() {
         BatchRequest,
         ChangePasswordRequest,
         CreateAreaRequest,
+        CreateApiKeyRequest,
         CreateBagRequest,
+        CreateServiceAccountRequest,
+        PatchServiceAccountRequest,
         CreateFormatRequest,
         CreatePromotionRequest,
         CreateUserRequest,
@@ -122,6 +126,9 @@ fn every_body_schema_has_an_example_that_round_trips() {
         TotpCodeRequest,
         UnlinkRequest,
         // Responses.
+        ApiKey,
+        CreatedApiKey,
+        ServiceAccount,
         BagDetail,
         LinkedChild,
         BagFormat,
@@ -202,6 +209,7 @@ fn every_list_item_has_an_example() {
         Page<OutboxMail>,
         Page<PromotionRequest>,
         Page<ScanEvent>,
+        Page<ServiceAccount>,
         Page<User>,
         Items<BagFormat>,
         Items<DispatchArea>,

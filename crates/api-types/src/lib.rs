@@ -12,6 +12,7 @@ pub mod events;
 #[cfg(all(test, feature = "openapi"))]
 mod examples;
 pub mod imports;
+pub mod integrations;
 pub mod notifications;
 pub mod problem;
 pub mod reports;

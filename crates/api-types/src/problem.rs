@@ -40,6 +40,9 @@ pub struct Problem {
     /// Accepted id formats (`invalid_qr_id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_formats: Option<Vec<String>>,
+    /// The scope the API key lacks (`insufficient_scope`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// One field problem inside a `validation_failed` document.

@@ -1,6 +1,7 @@
 //! TraceTrack persistence. Query functions take `&mut PgConnection` and return
 //! `QueryResult`, so the server composes them inside one transaction per request.
 
+pub mod api_keys;
 pub mod audit;
 pub mod bags;
 pub mod bills;

@@ -259,6 +259,8 @@ pub struct AuditRow {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// The API key of an integration's write.
+    pub api_key_id: Option<i64>,
 }
 
 /// A new audit row.
@@ -273,4 +275,5 @@ pub struct NewAudit {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    pub api_key_id: Option<i64>,
 }

@@ -1,6 +1,23 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_key (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Bytea,
+        scopes -> Array<Nullable<Text>>,
+        expires_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        last_used_ip -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     app_setting (key) {
         key -> Text,
         value -> Text,
@@ -24,6 +41,8 @@ diesel::table! {
         last_login_at -> Nullable<Timestamptz>,
         deleted_at -> Nullable<Timestamptz>,
         totp_last_step -> Nullable<Int8>,
+        kind -> Text,
+        description -> Nullable<Text>,
     }
 }
 
@@ -39,6 +58,7 @@ diesel::table! {
         after -> Nullable<Jsonb>,
         ip -> Nullable<Text>,
         request_id -> Nullable<Text>,
+        api_key_id -> Nullable<Int8>,
     }
 }
 
@@ -339,6 +359,7 @@ diesel::table! {
 }
 
 diesel::joinable!(app_user -> dispatch_area (dispatch_area));
+diesel::joinable!(audit_log -> api_key (api_key_id));
 diesel::joinable!(audit_log -> app_user (actor_id));
 diesel::joinable!(bag -> app_user (created_by));
 diesel::joinable!(bag -> bag_format (format_code));
@@ -358,6 +379,7 @@ diesel::joinable!(scan_event -> app_user (user_id));
 diesel::joinable!(user_session -> app_user (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_key,
     app_setting,
     app_user,
     audit_log,

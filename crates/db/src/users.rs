@@ -7,6 +7,9 @@ use tracetrack_api_types::Role;
 use uuid::Uuid;
 
 use crate::models::{NewUser, SessionRow, UserRow};
+/// `app_user.kind` of people (the other kind, `service`, belongs to integrations).
+pub const PERSON: &str = "person";
+
 use crate::schema::{app_user, login_failure, recovery_code, refresh_token, user_session};
 
 /// Finds a user that is not deleted by id.
@@ -14,6 +17,7 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<UserRow>> {
     app_user::table
         .find(id)
         .filter(app_user::deleted_at.is_null())
+        .filter(app_user::kind.eq(PERSON))
         .select(UserRow::as_select())
         .first(conn)
         .optional()
@@ -24,6 +28,7 @@ pub fn find_for_update(conn: &mut PgConnection, id: i64) -> QueryResult<Option<U
     app_user::table
         .find(id)
         .filter(app_user::deleted_at.is_null())
+        .filter(app_user::kind.eq(PERSON))
         .select(UserRow::as_select())
         .for_update()
         .first(conn)
@@ -35,6 +40,7 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
     app_user::table
         .filter(app_user::username.eq(username))
         .filter(app_user::deleted_at.is_null())
+        .filter(app_user::kind.eq(PERSON))
         .select(UserRow::as_select())
         .first(conn)
         .optional()
@@ -54,6 +60,7 @@ pub fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> QueryResult<Option<
 pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
     app_user::table
         .filter(app_user::deleted_at.is_null())
+        .filter(app_user::kind.eq(PERSON))
         .count()
         .get_result(conn)
 }
@@ -64,6 +71,7 @@ pub fn active_admin_ids_for_update(conn: &mut PgConnection) -> QueryResult<Vec<i
         .filter(app_user::role.eq(Role::Admin))
         .filter(app_user::is_active.eq(true))
         .filter(app_user::deleted_at.is_null())
+        .filter(app_user::kind.eq(PERSON))
         .order(app_user::id.asc())
         .select(app_user::id)
         .for_update()
@@ -107,6 +115,7 @@ pub struct UserFilter {
 pub fn list(conn: &mut PgConnection, f: &UserFilter, before: Option<i64>, limit: i64) -> QueryResult<Vec<UserRow>> {
     let mut q = app_user::table
         .filter(app_user::deleted_at.is_null())
+        .filter(app_user::kind.eq(PERSON))
         .select(UserRow::as_select())
         .into_boxed();
     if let Some(text) = &f.q {

@@ -59,6 +59,8 @@ pub struct Config {
     pub rate_login_ip: u64,
     /// API calls per minute per user.
     pub rate_api: u64,
+    /// API calls per minute per API key.
+    pub rate_api_key: u64,
     /// Namespace of this deployment's Redis keys.
     pub redis_prefix: String,
     /// Admins must enrol in TOTP before anything else (`REQUIRE_ADMIN_2FA`).
@@ -166,6 +168,7 @@ impl Config {
             rate_login: s.rate_limit_login,
             rate_login_ip: s.rate_limit_login_ip,
             rate_api: s.rate_limit_api,
+            rate_api_key: s.rate_limit_api_key,
             redis_prefix: s.redis_prefix,
             require_admin_2fa: s.require_admin_2fa,
             allow_registration: s.allow_registration,

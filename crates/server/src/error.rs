@@ -37,6 +37,8 @@ pub struct Extras {
     pub allow: Option<String>,
     /// `RateLimit-Limit`, `-Remaining`, `-Reset` of a 429.
     pub rate_limit: Option<(u64, u64, u64)>,
+    /// The scope an API key lacks.
+    pub scope: Option<&'static str>,
     /// What failed, for the log and the error tracker (never in the answer).
     pub cause: Option<String>,
 }
@@ -177,6 +179,7 @@ impl ApiError {
             bill_number: x.bill_number.clone(),
             locked_until: x.locked_until,
             accepted_formats: x.accepted_formats.clone(),
+            scope: x.scope.map(String::from),
         }
     }
 }

@@ -116,6 +116,7 @@ pub fn serve(
     };
     let doc = Arc::new(openapi::document());
     let routes = web::Data::new(app::KnownRoutes::from_document(&doc));
+    let scopes = web::Data::new(auth::api_key::KeyScopes::from_document(&doc));
     // Both builds' pages: their inline scripts are hashed into the CSP.
     let index = state.config.static_dir.as_ref().and_then(|d| {
         let read = |name: &str| std::fs::read_to_string(std::path::Path::new(d).join(name)).ok();
@@ -133,11 +134,14 @@ pub fn serve(
         let prefix = state.config.redis_prefix.clone();
         actix_web::rt::spawn(format_cache::follow(state.formats.clone(), url, prefix));
     }
-    let mut server =
-        HttpServer::new(move || app::build(state.clone(), doc.clone(), routes.clone()).app_data(security.clone()))
-            .workers(workers)
-            .shutdown_timeout(30)
-            .listen(listener)?;
+    let mut server = HttpServer::new(move || {
+        app::build(state.clone(), doc.clone(), routes.clone())
+            .app_data(security.clone())
+            .app_data(scopes.clone())
+    })
+    .workers(workers)
+    .shutdown_timeout(30)
+    .listen(listener)?;
     if let Some((certs, https)) = tls {
         server = server.listen_rustls_0_23(https, certs.server_config()?)?;
         #[cfg(unix)]

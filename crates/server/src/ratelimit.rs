@@ -63,10 +63,20 @@ impl Limiter {
 
     /// Counts one hit of `name` for `who`; `429 rate_limited` past `limit` per minute.
     pub async fn hit(&self, name: &str, who: &str, limit: u64) -> Result<(), ApiError> {
-        if limit == 0 {
-            return Ok(());
-        }
+        self.take(name, who, limit).await.map(|_| ())
+    }
+
+    /// Like [`Limiter::hit`], and tells where the caller stands (for `RateLimit-*` headers).
+    pub async fn take(&self, name: &str, who: &str, limit: u64) -> Result<Quota, ApiError> {
         let now = Utc::now().timestamp();
+        let reset = (WINDOW - now % WINDOW).max(1) as u64;
+        if limit == 0 {
+            return Ok(Quota {
+                limit,
+                remaining: 0,
+                reset,
+            });
+        }
         let window = now / WINDOW;
         let key = format!("{}:rl:{name}:{who}:{window}", self.prefix);
         let count = match self.count_redis(&key).await {
@@ -74,9 +84,12 @@ impl Limiter {
             None => self.count_local(&key, window),
         };
         if count <= limit {
-            return Ok(());
+            return Ok(Quota {
+                limit,
+                remaining: limit - count,
+                reset,
+            });
         }
-        let reset = (WINDOW - now % WINDOW).max(1) as u64;
         let mut err = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::RateLimited,
@@ -85,5 +98,33 @@ impl Limiter {
         err.retry_after = Some(reset);
         err.extras_mut().rate_limit = Some((limit, 0, reset));
         Err(err)
+    }
+}
+
+/// Where a caller stands in the current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    /// Requests allowed in the window (0: unlimited).
+    pub limit: u64,
+    /// Requests left.
+    pub remaining: u64,
+    /// Seconds until the window resets.
+    pub reset: u64,
+}
+
+impl Quota {
+    /// Adds `RateLimit-Limit`, `-Remaining` and `-Reset` unless the answer has them.
+    pub fn annotate(self, headers: &mut actix_web::http::header::HeaderMap) {
+        use actix_web::http::header::{HeaderName, HeaderValue};
+        if self.limit == 0 || headers.contains_key("ratelimit-limit") {
+            return;
+        }
+        for (name, value) in [
+            ("ratelimit-limit", self.limit),
+            ("ratelimit-remaining", self.remaining),
+            ("ratelimit-reset", self.reset),
+        ] {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        }
     }
 }

@@ -58,7 +58,14 @@ pub async fn headers(
     let conf = req.app_data::<web::Data<SecurityHeaders>>().cloned();
     let api = req.path().starts_with("/api/v1/");
     let mut res = next.call(req).await?;
+    // Where the caller stands against its rate limit, on every authenticated answer.
+    let quota = actix_web::HttpMessage::extensions(res.request())
+        .get::<crate::ratelimit::Quota>()
+        .copied();
     let h = res.headers_mut();
+    if let Some(quota) = quota {
+        quota.annotate(h);
+    }
     let set = |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: HeaderValue| {
         h.insert(HeaderName::from_static(name), value);
     };

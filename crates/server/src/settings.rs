@@ -141,6 +141,9 @@ pub struct Settings {
     /// API calls per minute per user
     #[arg(long, env = "RATE_LIMIT_API", default_value_t = 1200)]
     pub rate_limit_api: u64,
+    /// API calls per minute per API key (integrations)
+    #[arg(long, env = "RATE_LIMIT_API_KEY", default_value_t = 6000)]
+    pub rate_limit_api_key: u64,
     /// Registrations per minute per client IP
     #[arg(long, env = "RATE_LIMIT_REGISTER", default_value_t = 5)]
     pub rate_limit_register: u64,

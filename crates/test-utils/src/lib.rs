@@ -236,6 +236,27 @@ impl TestApp {
         (id, token)
     }
 
+    /// Creates a service account (as admin; a dispatcher gets `area`) and a key with
+    /// `scopes`; returns (account id, key id, key).
+    pub async fn service_key(
+        &self,
+        admin: &str,
+        name: &str,
+        role: &str,
+        area: Option<&str>,
+        scopes: &[&str],
+    ) -> (i64, i64, String) {
+        let body = json!({"name": name, "role": role, "dispatch_area": area, "description": "test integration"});
+        let r = self.post("/api/v1/service-accounts", admin, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "create {name}: {}", r.body);
+        let account = r.body["id"].as_i64().unwrap();
+        let path = format!("/api/v1/service-accounts/{account}/keys");
+        let r = self.post(&path, admin, json!({"name": "main", "scopes": scopes})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "key for {name}: {}", r.body);
+        let key = r.body["key"].as_str().unwrap().to_string();
+        (account, r.body["api_key"]["id"].as_i64().unwrap(), key)
+    }
+
     /// Tries to create a user; `(status, token)` with a token only when it worked.
     pub async fn user_unchecked(&self, admin: &str, username: &str, role: &str) -> (StatusCode, Option<String>) {
         let r = self

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use tracetrack_db::diesel::PgConnection;
 
+use super::api_key::{self, KeyAuth};
 use super::session_cache::Snapshot;
 use crate::error::{current_request_id, ApiError, ApiResult};
 use crate::state::AppState;
@@ -26,7 +27,10 @@ pub struct CurrentUser {
     pub username: String,
     pub role: Role,
     pub dispatch_area: Option<String>,
+    /// Nil for API-key callers.
     pub session_id: Uuid,
+    /// The key, when an integration calls.
+    pub api_key: Option<KeyAuth>,
 }
 
 impl CurrentUser {
@@ -76,18 +80,28 @@ pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("no state"))?
         .clone();
-    let token = bearer(&req).ok_or_else(|| {
-        ApiError::unauthorized(
-            ErrorCode::Unauthorized,
-            "Sign in first: send Authorization: Bearer <access token>.",
-        )
-    })?;
-    let user = session_user(&state, &token, req.path(), Touch::Yes).await?;
+    let (user, quota) = match api_key::presented(&req) {
+        Some(key) => api_key::authenticate(&state, &req, &key).await?,
+        None => {
+            let token = bearer(&req).ok_or_else(|| {
+                ApiError::unauthorized(
+                    ErrorCode::Unauthorized,
+                    "Sign in first: send Authorization: Bearer <access token> (or an API key).",
+                )
+            })?;
+            let user = session_user(&state, &token, req.path(), Touch::Yes).await?;
+            let quota = state
+                .limiter
+                .take("api", &user.id.to_string(), state.config.rate_api)
+                .await?;
+            (user, quota)
+        }
+    };
     tracing::Span::current().record("user_id", user.id);
-    state
-        .limiter
-        .hit("api", &user.id.to_string(), state.config.rate_api)
-        .await?;
+    req.extensions_mut().insert(quota);
+    if let Some(key) = &user.api_key {
+        api_key::check_scope(&req, key)?;
+    }
     req.extensions_mut().insert(user.clone());
     Ok(user)
 }
@@ -151,6 +165,7 @@ pub async fn session_user(state: &AppState, token: &str, path: &str, touch: Touc
         username: snapshot.username,
         dispatch_area: snapshot.dispatch_area,
         session_id,
+        api_key: None,
     })
 }
 
@@ -248,6 +263,8 @@ impl FromRequest for Ctx {
         Box::pin(async move {
             let (ip, station_id, idempotency_key) = request_meta(&req)?;
             let user = authenticate(req).await?;
+            // An integration's scans name its key unless it names a station.
+            let station_id = station_id.or_else(|| user.api_key.as_ref().map(|k| k.prefix.clone()));
             Ok(Ctx {
                 user,
                 ip,

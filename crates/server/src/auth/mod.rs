@@ -1,5 +1,6 @@
 //! Authentication: passwords, tokens, sessions and the request's user.
 
+pub mod api_key;
 pub mod extract;
 pub mod jwt;
 pub mod password;

@@ -1,6 +1,9 @@
 //! The OpenAPI document, generated from the handlers.
 
 mod common_responses;
+mod key_scopes;
+
+pub use key_scopes::KEY_SCOPES;
 
 use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,6 +46,7 @@ use utoipa_actix_web::AppExt;
         (name = "reports", description = "End-of-day report (admin)"),
         (name = "imports", description = "CSV and XLSX imports run as background jobs (admin)"),
         (name = "exports", description = "Bags, bills, scans and user activity as CSV or XLSX (admin)"),
+        (name = "integrations", description = "Service accounts and their API keys (admin)"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )
 )]
@@ -73,6 +77,7 @@ pub fn document() -> Document {
         .configure(crate::routes::documented)
         .split_for_parts();
     let mut doc = doc;
+    key_scopes::apply(&mut doc);
     common_responses::apply(&mut doc);
     doc
 }

@@ -9,6 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::auth::api_key;
 use crate::auth::extract::{authenticate, bearer, session_user, Touch, EVENT_STREAM_PATH};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
@@ -37,10 +38,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/stream")]
 async fn event_stream(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
-    let token = bearer(&req).unwrap_or_default();
+    let credential = match api_key::presented(&req) {
+        Some(key) => Credential::Key(key),
+        None => Credential::Token(bearer(&req).unwrap_or_default()),
+    };
     let user = authenticate(req).await?;
     let rx = state.live.subscribe().await;
-    let minutes = u64::try_from(state.config.access_token_minutes).unwrap_or(15).max(1);
+    // A key does not expire with a token: its stream is re-checked, not cut, every heartbeat.
+    let minutes = match credential {
+        Credential::Key(_) => KEY_STREAM_MINUTES,
+        Credential::Token(_) => u64::try_from(state.config.access_token_minutes).unwrap_or(15).max(1),
+    };
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
     let every = state.config.event_heartbeat;
     let mut heartbeat = tokio::time::interval_at(Instant::now() + every, every);
@@ -48,7 +56,7 @@ async fn event_stream(state: web::Data<AppState>, req: HttpRequest) -> ApiResult
     let hello = Bytes::from_static(b"retry: 3000\n: connected\n\n");
     let subscriber = Subscriber {
         state: state.get_ref().clone(),
-        token,
+        credential,
         user,
     };
     let events = stream::unfold((rx, heartbeat, subscriber), move |(mut rx, mut beat, sub)| async move {
@@ -81,10 +89,19 @@ async fn event_stream(state: web::Data<AppState>, req: HttpRequest) -> ApiResult
         .streaming(body))
 }
 
-/// One open stream: who it was opened for, and the token to check again.
+/// How long a stream opened with an API key lasts before the client reconnects.
+const KEY_STREAM_MINUTES: u64 = 12 * 60;
+
+/// What a stream was opened with, to check again.
+enum Credential {
+    Token(String),
+    Key(String),
+}
+
+/// One open stream: who it was opened for, and the credential to check again.
 struct Subscriber {
     state: AppState,
-    token: String,
+    credential: Credential,
     user: CurrentUser,
 }
 
@@ -92,7 +109,11 @@ impl Subscriber {
     /// Whether the session still stands with the same role and area. A database
     /// that cannot answer right now does not end the stream; an ended session does.
     async fn still_valid(&self) -> bool {
-        match session_user(&self.state, &self.token, EVENT_STREAM_PATH, Touch::No).await {
+        let now = match &self.credential {
+            Credential::Token(token) => session_user(&self.state, token, EVENT_STREAM_PATH, Touch::No).await,
+            Credential::Key(key) => api_key::resolve(&self.state, key, None).await,
+        };
+        match now {
             Ok(now) => now.role == self.user.role && now.dispatch_area == self.user.dispatch_area,
             Err(e) => e.status.is_server_error(),
         }

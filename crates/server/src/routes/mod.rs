@@ -17,6 +17,7 @@ pub mod promotions;
 pub mod reference;
 pub mod reports;
 pub mod scans;
+pub mod service_accounts;
 pub mod system;
 pub mod two_factor;
 pub mod users;
@@ -47,7 +48,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/reports").configure(reports::configure))
     .service(scope::scope("/exports").configure(exports::configure))
     .service(scope::scope("/imports").configure(imports::configure))
-    .service(scope::scope("/events").configure(events::configure));
+    .service(scope::scope("/events").configure(events::configure))
+    .service(scope::scope("/service-accounts").configure(service_accounts::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

@@ -12,6 +12,7 @@ use crate::error::ApiResult;
 #[derive(Debug, Clone)]
 pub struct Auditor {
     actor_id: Option<i64>,
+    api_key_id: Option<i64>,
     ip: Option<String>,
     request_id: String,
     anonymize: bool,
@@ -25,7 +26,9 @@ impl Auditor {
 
     /// For a signed-in caller.
     pub fn new(ctx: &Ctx, config: &Config) -> Auditor {
-        Auditor::anonymous(ctx.ip.clone(), ctx.request_id.clone(), config).actor(Some(ctx.user.id))
+        let mut auditor = Auditor::anonymous(ctx.ip.clone(), ctx.request_id.clone(), config).actor(Some(ctx.user.id));
+        auditor.api_key_id = ctx.user.api_key.as_ref().map(|k| k.id);
+        auditor
     }
 
     /// For a caller not signed in (login attempts).
@@ -34,6 +37,7 @@ impl Auditor {
         let ip = ip.map(|ip| if anonymize { anonymize_ip(&ip) } else { ip });
         Auditor {
             actor_id: None,
+            api_key_id: None,
             ip,
             request_id,
             anonymize,
@@ -68,6 +72,7 @@ impl Auditor {
                 after: clean(after),
                 ip: self.ip.clone(),
                 request_id: Some(self.request_id.clone()),
+                api_key_id: self.api_key_id,
             },
         )?;
         Ok(())

@@ -15,6 +15,7 @@ pub mod reports;
 pub mod scan;
 pub mod scan_request;
 pub mod seal;
+pub mod service_accounts;
 pub mod sessions;
 pub mod sign_in;
 pub mod stats;

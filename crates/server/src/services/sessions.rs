@@ -116,6 +116,7 @@ pub fn refresh(conn: &mut PgConnection, state: &AppState, token: &str) -> ApiRes
                 after: Some(serde_json::json!({"revoked": true})),
                 ip: None,
                 request_id: Some(crate::error::current_request_id()),
+                api_key_id: None,
             },
         )?;
         return Ok(match owner {

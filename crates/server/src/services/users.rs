@@ -138,7 +138,7 @@ pub fn end_sessions(c: &mut PgConnection, actor: &Actor, id: i64) -> ApiResult<(
 }
 
 /// Checks the area for a role: dispatchers may have one (it must exist and be active), others none.
-fn check_area(c: &mut PgConnection, role: Role, area: Option<String>) -> ApiResult<Option<String>> {
+pub fn check_area(c: &mut PgConnection, role: Role, area: Option<String>) -> ApiResult<Option<String>> {
     let Some(code) = area.map(|a| a.trim().to_lowercase()).filter(|a| !a.is_empty()) else {
         return Ok(None);
     };

@@ -198,5 +198,6 @@ pub fn audit_view(a: AuditRow) -> AuditEntry {
         after: a.after,
         ip: a.ip,
         request_id: a.request_id,
+        api_key_id: a.api_key_id,
     }
 }
