@@ -48,6 +48,16 @@ pub struct Config {
     pub idempotency_days: i64,
     pub anonymize_audit_logs: bool,
     pub report_timezone: chrono_tz::Tz,
+    /// Base of the EPCIS identifiers (`None`: from the request's host).
+    pub epcis_id_base: Option<String>,
+    /// Encrypts webhook secrets at rest (`None`: derived from the signing key).
+    pub webhook_secret_key: Option<String>,
+    /// Multiplies every delay of the webhook retry schedule.
+    pub webhook_retry_scale: f64,
+    /// Webhooks may reach private addresses.
+    pub webhook_allow_private: bool,
+    /// This instance delivers webhooks.
+    pub webhook_delivery: bool,
     pub static_dir: Option<String>,
     pub log_json: bool,
     pub metrics_token: Option<String>,
@@ -162,6 +172,11 @@ impl Config {
             idempotency_days: s.idempotency_days,
             anonymize_audit_logs: s.anonymize_audit_logs,
             report_timezone: s.report_timezone,
+            epcis_id_base: s.epcis_id_base,
+            webhook_secret_key: s.webhook_secret_key,
+            webhook_retry_scale: s.webhook_retry_scale,
+            webhook_allow_private: s.webhook_allow_private,
+            webhook_delivery: s.webhook_delivery,
             static_dir: s.static_dir,
             log_json: s.log_format.map_or(production, |f| f == LogFormat::Json),
             metrics_token: s.metrics_token,

@@ -219,6 +219,21 @@ pub struct Settings {
     /// Time zone of reports and of "today"
     #[arg(long, env = "REPORT_TIMEZONE", default_value = "Asia/Kolkata")]
     pub report_timezone: chrono_tz::Tz,
+    /// Base of the HTTP URIs that name bags, bills, stations and areas in the EPCIS export (unset: https://<Host of the request>/id)
+    #[arg(long, env = "EPCIS_ID_BASE")]
+    pub epcis_id_base: Option<String>,
+    /// Key (32+ bytes) that encrypts webhook secrets at rest (unset: derived from the token signing key kept in the database)
+    #[arg(long, env = "WEBHOOK_SECRET_KEY")]
+    pub webhook_secret_key: Option<String>,
+    /// Shrinks the webhook retry schedule (tests; 1.0 = now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h)
+    #[arg(long, env = "WEBHOOK_RETRY_SCALE", default_value_t = 1.0)]
+    pub webhook_retry_scale: f64,
+    /// Lets webhooks reach loopback, private, link-local and CGNAT addresses (tests and on-premise receivers)
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub webhook_allow_private: bool,
+    /// Whether this instance delivers webhooks (any number of instances may; each delivery goes out once)
+    #[arg(long, env = "WEBHOOK_DELIVERY", default_value_t = true, action = ArgAction::Set, value_parser = BoolishValueParser::new())]
+    pub webhook_delivery: bool,
     /// Largest import file, in bytes
     #[arg(long, env = "MAX_FILE_UPLOAD_SIZE", default_value_t = 104_857_600)]
     pub max_file_upload_size: usize,

@@ -76,6 +76,11 @@ pub fn edit(
     if let Some(reason) = reason {
         snapshot["reason"] = json!(reason);
     }
+    if action == "bill.complete" {
+        // What shipped: the EPCIS export and webhooks read it from here.
+        let parents: Vec<String> = bills::parents(c, id)?.into_iter().map(|p| p.qr_id).collect();
+        snapshot["parents"] = json!(parents);
+    }
     actor.audit.record(
         c,
         action,
