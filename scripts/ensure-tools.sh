@@ -27,6 +27,8 @@ if [ "$frontend_only" != "--frontend-only" ]; then
   command -v pg_ctlcluster >/dev/null || command -v postgres >/dev/null || apt_install postgresql
   command -v redis-server >/dev/null || apt_install redis-server
   command -v chromium >/dev/null || apt_install chromium
+  # jq: docs/integrations.md's curl steps use it, and tests/docs/integrations.sh runs them.
+  command -v jq >/dev/null || apt_install jq
   # diesel_cli for `diesel print-schema` (tests/api/schema_drift.rs); 2.3.14 is the newest 2.x, builds on 1.95.
   grep -qx ' *Version: 2.3.14' <<<"$(diesel --version 2>/dev/null)" || { log "cargo install diesel_cli 2.3.14 (about 4 min once)"; cargo install diesel_cli --version 2.3.14 --no-default-features --features postgres --locked; }
 fi
@@ -57,10 +59,12 @@ if [ "$frontend_only" != "--frontend-only" ]; then
     rm -rf "$venv" && python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
     "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
   fi
-  # check-jsonschema (its bundled compose-spec schema) for scripts/check-deploy.sh.
-  if [ "$("$venv/bin/check-jsonschema" --version 2>/dev/null)" != "check-jsonschema, version 0.39.0" ]; then
-    log "pip install check-jsonschema 0.39.0"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check check-jsonschema==0.39.0
+  # check-jsonschema (its bundled compose-spec schema) for scripts/check-deploy.sh, and
+  # GS1's EPCIS schema for tests/api/epcis.rs; rfc3986-validator turns on `format: uri`.
+  if [ "$("$venv/bin/check-jsonschema" --version 2>/dev/null)" != "check-jsonschema, version 0.39.0" ] ||
+    [ "$("$venv/bin/pip" show rfc3986-validator 2>/dev/null | sed -n 's/^Version: //p')" != "0.1.1" ]; then
+    log "pip install check-jsonschema 0.39.0 rfc3986-validator 0.1.1"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check check-jsonschema==0.39.0 rfc3986-validator==0.1.1
   fi
   # nginx, to check deploy/nginx.conf; the package must not start a daemon here.
   if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then

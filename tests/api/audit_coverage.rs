@@ -85,6 +85,17 @@ fn evidence() -> Vec<(&'static str, &'static str, Evidence)> {
             "/api/v1/service-accounts/{id}/keys/{key_id}",
             Audit("api_key.revoke"),
         ),
+        ("POST", "/api/v1/webhooks", Audit("webhook.create")),
+        ("PATCH", "/api/v1/webhooks/{id}", Audit("webhook.update")),
+        ("DELETE", "/api/v1/webhooks/{id}", Audit("webhook.delete")),
+        (
+            "POST",
+            "/api/v1/webhooks/{id}/rotate-secret",
+            Audit("webhook.rotate_secret"),
+        ),
+        ("POST", "/api/v1/webhooks/{id}/test", Audit("webhook.test")),
+        ("POST", "/api/v1/webhooks/{id}/replay", Audit("webhook.replay")),
+        ("POST", "/api/v1/webhooks/deliveries/{id}/retry", Audit("webhook.retry")),
         (
             "POST",
             "/api/v1/promotion-requests/{id}/approve",
@@ -138,7 +149,11 @@ async fn ok(app: &TestApp, method: Method, path: &str, token: Option<&str>, body
 
 #[actix_web::test]
 async fn one_scenario_performs_every_mutation_and_finds_its_evidence() {
-    let app = spawn_app_with(|c| c.allow_registration = true).await;
+    let app = spawn_app_with(|c| {
+        c.allow_registration = true;
+        c.webhook_allow_private = true;
+    })
+    .await;
     let a = app.admin_token().await;
     let t = Some(a.as_str());
     use Method as M;
@@ -411,6 +426,43 @@ async fn one_scenario_performs_every_mutation_and_finds_its_evidence() {
     )
     .await;
     ok(&app, M::DELETE, &format!("/api/v1/service-accounts/{sa}"), t, None).await;
+    let hook = ok(
+        &app,
+        M::POST,
+        "/api/v1/webhooks",
+        t,
+        Some(json!({"url": "http://127.0.0.1:9/hook"})),
+    )
+    .await;
+    let w = hook["endpoint"]["id"].as_i64().unwrap();
+    ok(
+        &app,
+        M::PATCH,
+        &format!("/api/v1/webhooks/{w}"),
+        t,
+        Some(json!({"enabled": false})),
+    )
+    .await;
+    ok(&app, M::POST, &format!("/api/v1/webhooks/{w}/rotate-secret"), t, None).await;
+    ok(&app, M::POST, &format!("/api/v1/webhooks/{w}/test"), t, None).await;
+    ok(
+        &app,
+        M::POST,
+        &format!("/api/v1/webhooks/{w}/replay?since=2020-01-01T00:00:00Z"),
+        t,
+        None,
+    )
+    .await;
+    let delivery = app.get(&format!("/api/v1/webhooks/{w}/deliveries"), &a).await.body["items"][0]["id"].clone();
+    ok(
+        &app,
+        M::POST,
+        &format!("/api/v1/webhooks/deliveries/{delivery}/retry"),
+        t,
+        None,
+    )
+    .await;
+    ok(&app, M::DELETE, &format!("/api/v1/webhooks/{w}"), t, None).await;
     // Promotion requests, decided both ways.
     for (name, approve) in [("climber", true), ("hopeful", false)] {
         let (_, token) = app.user(&a, name, "dispatcher", Some("akola")).await;

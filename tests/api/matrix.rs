@@ -233,6 +233,7 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
         ("POST", "/api/v1/reports/eod/send", Admin, None),
         ("GET", "/api/v1/exports/{kind}", Admin, None),
         ("GET", "/api/v1/events/stream", Anyone, None),
+        ("GET", "/api/v1/epcis/events", Anyone, None),
         ("POST", "/api/v1/imports", Admin, None),
         ("GET", "/api/v1/imports", Admin, None),
         ("GET", "/api/v1/imports/{id}", Admin, None),
@@ -259,6 +260,26 @@ fn table() -> Vec<(&'static str, &'static str, Who, Option<Value>)> {
             Some(json!({"name": "m", "scopes": ["bills:read"]})),
         ),
         ("DELETE", "/api/v1/service-accounts/{id}/keys/{key_id}", Admin, None),
+        ("GET", "/api/v1/webhooks", Admin, None),
+        (
+            "POST",
+            "/api/v1/webhooks",
+            Admin,
+            Some(json!({"url": "http://127.0.0.1:9/hook"})),
+        ),
+        ("GET", "/api/v1/webhooks/{id}", Admin, None),
+        (
+            "PATCH",
+            "/api/v1/webhooks/{id}",
+            Admin,
+            Some(json!({"description": "x"})),
+        ),
+        ("DELETE", "/api/v1/webhooks/{id}", Admin, None),
+        ("POST", "/api/v1/webhooks/{id}/rotate-secret", Admin, None),
+        ("POST", "/api/v1/webhooks/{id}/test", Admin, None),
+        ("GET", "/api/v1/webhooks/{id}/deliveries", Admin, None),
+        ("POST", "/api/v1/webhooks/{id}/replay", Admin, None),
+        ("POST", "/api/v1/webhooks/deliveries/{id}/retry", Admin, None),
     ]
 }
 

@@ -118,7 +118,8 @@ fn operation_ids_are_unique_and_problem_codes_are_listed() {
 const VERBS: &[&str] = &[
     "add", "approve", "change", "check", "complete", "create", "delete", "disable", "enable", "end", "export", "get",
     "list", "mark", "patch", "refresh", "register", "reject", "remove", "reopen", "request", "reset", "restore",
-    "revoke", "scan", "seal", "send", "start", "stream", "submit", "undo", "unlink", "unlock", "unseal",
+    "replay", "retry", "revoke", "rotate", "scan", "seal", "send", "start", "stream", "submit", "undo", "unlink",
+    "unlock", "unseal",
 ];
 
 #[test]

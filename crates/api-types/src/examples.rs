@@ -17,6 +17,7 @@ use crate::notifications::*;
 use crate::reports::*;
 use crate::scans::*;
 use crate::system::*;
+use crate::webhooks::*;
 use crate::{HealthStatus, Items, Page, Problem};
 
 /// The schema's example: utoipa 6 emits the `example` keyword for `schema(example = ...)`;
@@ -107,6 +108,8 @@ fn every_body_schema_has_an_example_that_round_trips() {
         CreateApiKeyRequest,
         CreateBagRequest,
         CreateServiceAccountRequest,
+        CreateWebhookRequest,
+        PatchWebhookRequest,
         PatchServiceAccountRequest,
         CreateFormatRequest,
         CreatePromotionRequest,
@@ -129,6 +132,9 @@ fn every_body_schema_has_an_example_that_round_trips() {
         ApiKey,
         CreatedApiKey,
         ServiceAccount,
+        Queued,
+        WebhookEndpoint,
+        WebhookWithSecret,
         BagDetail,
         LinkedChild,
         BagFormat,
@@ -211,8 +217,10 @@ fn every_list_item_has_an_example() {
         Page<ScanEvent>,
         Page<ServiceAccount>,
         Page<User>,
+        Page<WebhookDelivery>,
         Items<BagFormat>,
         Items<DispatchArea>,
+        Items<WebhookEndpoint>,
     );
 }
 

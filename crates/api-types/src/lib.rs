@@ -19,6 +19,7 @@ pub mod reports;
 pub mod scans;
 pub mod states;
 pub mod system;
+pub mod webhooks;
 
 pub use choices::{ExportFormat, NotificationLevel, ReportFormat};
 pub use error_code::ErrorCode;

@@ -6,12 +6,12 @@ use diesel::prelude::*;
 use crate::models::{AuditRow, NewAudit};
 use crate::schema::audit_log;
 
-/// Writes one audit row in the caller's transaction.
-pub fn record(conn: &mut PgConnection, row: &NewAudit) -> QueryResult<()> {
+/// Writes one audit row in the caller's transaction; when it happened (the transaction's time).
+pub fn record(conn: &mut PgConnection, row: &NewAudit) -> QueryResult<DateTime<Utc>> {
     diesel::insert_into(audit_log::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .returning(audit_log::occurred_at)
+        .get_result(conn)
 }
 
 /// Filters of `GET /audit-log`.

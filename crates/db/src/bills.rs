@@ -9,7 +9,12 @@ use tracetrack_api_types::BillStatus;
 use crate::models::{BagRow, BillRow, NewBill};
 use crate::schema::{bag, bill, bill_item};
 
-/// Finds a bill by id.
+/// The number of a bill.
+pub fn number_of(conn: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
+    bill::table.find(id).select(bill::bill_number).first(conn).optional()
+}
+
+/// A bill by id.
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<BillRow>> {
     bill::table.find(id).select(BillRow::as_select()).first(conn).optional()
 }

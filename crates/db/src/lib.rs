@@ -7,6 +7,7 @@ pub mod bags;
 pub mod bills;
 pub mod bulk;
 pub mod detail;
+pub mod epcis;
 pub mod exports;
 pub mod idempotency;
 pub mod imports;
@@ -23,6 +24,7 @@ pub mod seed;
 pub mod stats;
 pub mod users;
 pub mod visibility;
+pub mod webhooks;
 
 use diesel::pg::PgConnection;
 use diesel::{sql_query, RunQueryDsl};

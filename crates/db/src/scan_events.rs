@@ -9,9 +9,12 @@ use tracetrack_domain::visibility::Visibility;
 use crate::models::{NewScanEvent, ScanEventRow};
 use crate::schema::scan_event;
 
-/// Appends one event.
-pub fn insert(conn: &mut PgConnection, event: &NewScanEvent) -> QueryResult<usize> {
-    diesel::insert_into(scan_event::table).values(event).execute(conn)
+/// Appends one event; its id and when it was recorded.
+pub fn insert(conn: &mut PgConnection, event: &NewScanEvent) -> QueryResult<(i64, DateTime<Utc>)> {
+    diesel::insert_into(scan_event::table)
+        .values(event)
+        .returning((scan_event::id, scan_event::recorded_at))
+        .get_result(conn)
 }
 
 /// Filters of `GET /scans` and a bag's history.

@@ -358,6 +358,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_delivery (id) {
+        id -> Int8,
+        message_id -> Int8,
+        endpoint_id -> Int8,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        response_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoint (id) {
+        id -> Int8,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> Array<Nullable<Text>>,
+        dispatch_area -> Nullable<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_message (id) {
+        id -> Int8,
+        msg_id -> Text,
+        event_type -> Text,
+        occurred_at -> Timestamptz,
+        data -> Jsonb,
+        dispatch_area -> Nullable<Text>,
+        created_at -> Timestamptz,
+        fanned_out -> Bool,
+    }
+}
+
 diesel::joinable!(app_user -> dispatch_area (dispatch_area));
 diesel::joinable!(audit_log -> api_key (api_key_id));
 diesel::joinable!(audit_log -> app_user (actor_id));
@@ -377,6 +426,10 @@ diesel::joinable!(recovery_code -> app_user (user_id));
 diesel::joinable!(refresh_token -> user_session (session_id));
 diesel::joinable!(scan_event -> app_user (user_id));
 diesel::joinable!(user_session -> app_user (user_id));
+diesel::joinable!(webhook_delivery -> webhook_endpoint (endpoint_id));
+diesel::joinable!(webhook_delivery -> webhook_message (message_id));
+diesel::joinable!(webhook_endpoint -> app_user (created_by));
+diesel::joinable!(webhook_endpoint -> dispatch_area (dispatch_area));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_key,
@@ -407,4 +460,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stat_delta,
     stat_total,
     user_session,
+    webhook_delivery,
+    webhook_endpoint,
+    webhook_message,
 );

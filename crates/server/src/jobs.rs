@@ -12,6 +12,10 @@ const FOLD_SECONDS: u64 = 5;
 /// Folds per round of the rest of the upkeep (every 30 s).
 const FOLDS_PER_ROUND: u64 = 6;
 
+/// Webhook messages (and their delivery log) are kept this long: past the retry
+/// schedule (about 3.4 days), and a week of replay.
+const WEBHOOK_DAYS: i64 = 7;
+
 /// Runs forever on the actix runtime.
 pub async fn run(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(FOLD_SECONDS));
@@ -38,6 +42,7 @@ pub async fn run(state: AppState) {
                 let purged = if purge {
                     tracetrack_db::idempotency::purge(c, Utc::now() - chrono::Duration::days(days))?
                         + tracetrack_db::users::purge_sessions(c, Utc::now() - chrono::Duration::days(1))?
+                        + tracetrack_db::webhooks::purge(c, Utc::now() - chrono::Duration::days(WEBHOOK_DAYS))?
                 } else {
                     0
                 };
@@ -56,7 +61,9 @@ pub async fn run(state: AppState) {
             Err(e) => tracing::warn!(error = %e, "mail delivery failed"),
         }
         match result {
-            Ok((_, purged)) if purged > 0 => tracing::info!(purged, "forgot old idempotency keys and sessions"),
+            Ok((_, purged)) if purged > 0 => {
+                tracing::info!(purged, "forgot old idempotency keys, sessions and webhook messages")
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "upkeep failed"),
         }

@@ -24,7 +24,7 @@ pub mod settings;
 pub mod state;
 pub mod stats_cache;
 pub mod tls;
-pub mod webhook_signature;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -87,6 +87,10 @@ pub fn prepare(config: Config) -> anyhow::Result<AppState> {
         pool,
         dashboard_pool,
         jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
+        webhook_secrets: Arc::new(webhooks::secrets::SecretBox::new(
+            config.webhook_secret_key.as_deref(),
+            &secret,
+        )),
         config: Arc::new(config),
         formats: Arc::new(FormatCache::default()),
         started_at: Instant::now(),
@@ -130,6 +134,7 @@ pub fn serve(
     actix_web::rt::spawn(live::run(state.clone()));
     actix_web::rt::spawn(stats_cache::run(state.clone()));
     actix_web::rt::spawn(pool_monitor::run(state.clone()));
+    actix_web::rt::spawn(webhooks::deliver::run(state.clone()));
     if let Some(url) = state.config.redis_url.clone() {
         let prefix = state.config.redis_prefix.clone();
         actix_web::rt::spawn(format_cache::follow(state.formats.clone(), url, prefix));

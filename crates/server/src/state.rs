@@ -70,6 +70,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Sentry, when `SENTRY_DSN` is set.
     pub errors: Option<Arc<crate::error_tracker::ErrorTracker>>,
+    /// Encrypts webhook endpoint secrets at rest.
+    pub webhook_secrets: Arc<crate::webhooks::secrets::SecretBox>,
 }
 
 impl AppState {

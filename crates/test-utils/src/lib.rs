@@ -140,6 +140,19 @@ impl TestApp {
         start(self.config.clone(), None)
     }
 
+    /// Another instance on the same database, configured differently.
+    pub fn twin_with(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        tweak(&mut config);
+        start(config, None)
+    }
+
+    /// Stops serving requests at once (the database stays; background tasks spawned on
+    /// the test's runtime go on, so a test that needs them gone starts without them).
+    pub async fn stop_serving(&self) {
+        self.handle.stop(false).await;
+    }
+
     /// Sends a request; `token` adds the bearer header, `body` a JSON body.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         self.send(method, path, token, body, &[]).await

@@ -221,6 +221,8 @@ pub struct Ctx {
     pub request_id: String,
     pub station_id: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Where the request's changes are announced (webhooks).
+    pub outbox: crate::webhooks::outbox::Outbox,
 }
 
 /// Longest accepted `Idempotency-Key`.
@@ -262,6 +264,10 @@ impl FromRequest for Ctx {
         let req = req.clone();
         Box::pin(async move {
             let (ip, station_id, idempotency_key) = request_meta(&req)?;
+            let outbox = match req.app_data::<web::Data<AppState>>() {
+                Some(state) => crate::webhooks::outbox::Outbox::new(&state.config),
+                None => return Err(ApiError::internal("no state")),
+            };
             let user = authenticate(req).await?;
             // An integration's scans name its key unless it names a station.
             let station_id = station_id.or_else(|| user.api_key.as_ref().map(|k| k.prefix.clone()));
@@ -271,6 +277,7 @@ impl FromRequest for Ctx {
                 request_id: current_request_id(),
                 station_id,
                 idempotency_key,
+                outbox,
             })
         })
     }

@@ -47,6 +47,8 @@ use utoipa_actix_web::AppExt;
         (name = "imports", description = "CSV and XLSX imports run as background jobs (admin)"),
         (name = "exports", description = "Bags, bills, scans and user activity as CSV or XLSX (admin)"),
         (name = "integrations", description = "Service accounts and their API keys (admin)"),
+        (name = "webhooks", description = "Outgoing webhooks: endpoints, deliveries, retries, replays (admin)"),
+        (name = "epcis", description = "GS1 EPCIS 2.0 export of bag and bill events, for traceability partners"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )
 )]

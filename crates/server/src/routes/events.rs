@@ -28,7 +28,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// `EventSource`, `?access_token=`; the stream ends when that token would expire,
 /// and the client reconnects with a fresh one. The session is checked again at
 /// every heartbeat (15 s): after a logout, password change, deactivation, or a
-/// change of role or area the stream ends.
+/// change of role or area the stream ends. With an API key (scope `events:read`) the
+/// key is checked at every heartbeat and the stream lasts 12 hours.
 #[utoipa::path(
     operation_id = "stream_events",
     tag = "dashboard",

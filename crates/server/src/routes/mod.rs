@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bags;
 pub mod bills;
 pub mod common;
+pub mod epcis;
 pub mod events;
 pub mod exports;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod service_accounts;
 pub mod system;
 pub mod two_factor;
 pub mod users;
+pub mod webhooks;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -49,7 +51,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     .service(scope::scope("/exports").configure(exports::configure))
     .service(scope::scope("/imports").configure(imports::configure))
     .service(scope::scope("/events").configure(events::configure))
-    .service(scope::scope("/service-accounts").configure(service_accounts::configure));
+    .service(scope::scope("/epcis").configure(epcis::configure))
+    .service(scope::scope("/service-accounts").configure(service_accounts::configure))
+    .service(scope::scope("/webhooks").configure(webhooks::configure));
 }
 
 /// The documented routes: health at the root, the API under `/api/v1`.

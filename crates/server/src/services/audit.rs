@@ -7,12 +7,14 @@ use tracetrack_db::models::NewAudit;
 use crate::auth::Ctx;
 use crate::config::Config;
 use crate::error::ApiResult;
+use crate::webhooks::outbox::Outbox;
 
 /// Who, from where, for the audit rows of one request.
 #[derive(Debug, Clone)]
 pub struct Auditor {
     actor_id: Option<i64>,
     api_key_id: Option<i64>,
+    outbox: Outbox,
     ip: Option<String>,
     request_id: String,
     anonymize: bool,
@@ -38,6 +40,7 @@ impl Auditor {
         Auditor {
             actor_id: None,
             api_key_id: None,
+            outbox: Outbox::new(config),
             ip,
             request_id,
             anonymize,
@@ -61,7 +64,8 @@ impl Auditor {
         after: Option<Value>,
     ) -> ApiResult<()> {
         let clean = |v: Option<Value>| v.map(|v| if self.anonymize { mask_emails(v) } else { v });
-        tracetrack_db::audit::record(
+        let announced = Outbox::announces(action).then(|| (entity_id.clone(), after.clone()));
+        let at = tracetrack_db::audit::record(
             conn,
             &NewAudit {
                 actor_id: self.actor_id,
@@ -75,6 +79,11 @@ impl Auditor {
                 api_key_id: self.api_key_id,
             },
         )?;
+        // Integrators hear of some changes: in this same transaction.
+        if let Some((entity, after)) = announced {
+            let (actor, after) = (self.actor_id, after.as_ref());
+            self.outbox.audited(conn, action, entity.as_deref(), after, actor, at)?;
+        }
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ use tracetrack_db::models::NewScanEvent;
 
 use crate::auth::Ctx;
 use crate::error::{ApiError, ApiResult};
+use crate::webhooks::outbox::ScanFacts;
 use tracetrack_api_types::{ErrorCode, EventOutcome, ScanKind};
 
 /// What the event of a write records.
@@ -217,22 +218,40 @@ fn write(
         }
     }
     if let Some(kind) = w.kind {
-        tracetrack_db::scan_events::insert(
+        let bill_id = info.bill_id.or(w.bill_id);
+        let (id, recorded_at) = tracetrack_db::scan_events::insert(
             conn,
             &NewScanEvent {
                 occurred_at: w.occurred_at,
                 user_id: Some(ctx.user.id),
                 station_id: ctx.station_id.clone(),
                 kind,
-                qr_id: info.qr_id,
-                parent_qr_id: info.parent_qr_id,
-                bill_id: info.bill_id.or(w.bill_id),
+                qr_id: info.qr_id.clone(),
+                parent_qr_id: info.parent_qr_id.clone(),
+                bill_id,
                 outcome: info.outcome.to_string(),
                 idempotency_key: key.map(String::from),
-                dispatch_area: info.dispatch_area,
+                dispatch_area: info.dispatch_area.clone(),
                 refused,
             },
         )?;
+        // A change is announced to integrators in this same transaction.
+        if let (false, EventOutcome::Applied(outcome)) = (refused, info.outcome) {
+            let facts = ScanFacts {
+                id,
+                kind,
+                outcome,
+                qr_id: info.qr_id.as_deref(),
+                parent_qr_id: info.parent_qr_id.as_deref(),
+                bill_id,
+                dispatch_area: info.dispatch_area.as_deref(),
+                station_id: ctx.station_id.as_deref(),
+                user_id: ctx.user.id,
+                occurred_at: w.occurred_at,
+                recorded_at,
+            };
+            ctx.outbox.scan(conn, &facts)?;
+        }
     }
     Ok(Answer {
         status,

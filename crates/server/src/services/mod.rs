@@ -22,6 +22,7 @@ pub mod stats;
 pub mod two_factor;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use crate::auth::{Ctx, CurrentUser};
 use crate::config::Config;

@@ -2,7 +2,6 @@
 //! message is signed with HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>`,
 //! keyed by the base64 part of the endpoint's `whsec_` secret, and sent as
 //! `webhook-signature: v1,<base64>` (two entries while a secret is being rotated).
-//! The deliveries that use it come with the rest of the webhooks.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

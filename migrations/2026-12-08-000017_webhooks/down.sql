@@ -1,0 +1,3 @@
+DROP TABLE webhook_delivery;
+DROP TABLE webhook_message;
+DROP TABLE webhook_endpoint;
