@@ -34,6 +34,8 @@ scripts/audit.sh
 cargo build --bin tracetrack --bin drill --quiet
 step "deployment files: compose schema and variables, the config compose passes, nginx -t and a run"
 scripts/check-deploy.sh
+step "docs/integrations.md, its five steps run as written (curl, the Python receiver, EPCIS)"
+tests/docs/integrations.sh
 step "backup and restore drill (scripts/backup.sh, scripts/restore.sh)"
 tests/backup/run.sh
 step "fault drill: PostgreSQL restart, Redis killed, server SIGKILL under steady scanning"
