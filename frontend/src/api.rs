@@ -15,8 +15,9 @@ use crate::session::Session;
 /// Why a call failed.
 #[derive(Debug, Clone)]
 pub enum ApiError {
-    /// The server answered with a problem document.
-    Problem(Problem),
+    /// The server answered with a problem document (boxed: it is large, and most
+    /// results carry none).
+    Problem(Box<Problem>),
     /// No answer (network down, server unreachable).
     Network,
 }
@@ -53,7 +54,7 @@ impl Reply {
             serde_json::from_value(self.body).map_err(|_| ApiError::Network)
         } else {
             Err(serde_json::from_value(self.body)
-                .map(ApiError::Problem)
+                .map(|p| ApiError::Problem(Box::new(p)))
                 .unwrap_or(ApiError::Network))
         }
     }

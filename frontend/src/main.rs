@@ -20,7 +20,7 @@ use crate::i18n::T;
 #[cfg(feature = "office")]
 use crate::pages::admin::{
     AdminPage, AreasPage, AuditPage, EodPage, ExportsPage, FormatsPage, HealthPage, ImportDetailPage, ImportsPage,
-    PromotionsPage, UsersPage,
+    IntegrationsPage, PromotionsPage, UsersPage,
 };
 #[cfg(feature = "office")]
 use crate::pages::bills::{BillDetailPage, BillPrintPage, BillStationPage, BillsPage};
@@ -92,6 +92,7 @@ fn app_routes() -> impl IntoView {
         <Route path=path!("/admin/imports") view=ImportsPage/>
         <Route path=path!("/admin/imports/:id") view=ImportDetailPage/>
         <Route path=path!("/admin/exports") view=ExportsPage/>
+        <Route path=path!("/admin/integrations") view=IntegrationsPage/>
         <Route path=path!("/admin/eod") view=EodPage/>
         <Route path=path!("/admin/health") view=HealthPage/>
     </Routes>

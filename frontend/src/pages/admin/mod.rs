@@ -5,6 +5,7 @@ mod eod;
 mod exports;
 mod health;
 mod imports;
+mod integrations;
 mod lists;
 mod promotions;
 mod users;
@@ -14,6 +15,7 @@ pub use eod::EodPage;
 pub use exports::ExportsPage;
 pub use health::HealthPage;
 pub use imports::{ImportDetailPage, ImportsPage};
+pub use integrations::IntegrationsPage;
 pub use lists::{AreasPage, FormatsPage};
 pub use promotions::PromotionsPage;
 pub use users::UsersPage;
@@ -37,6 +39,7 @@ pub fn AdminPage() -> impl IntoView {
                 <li><a href="/admin/promotions">{T.promotions}</a></li>
                 <li><a href="/admin/imports">{T.imports}</a></li>
                 <li><a href="/admin/exports">{T.exports}</a></li>
+                <li><a href="/admin/integrations">{T.integrations}</a></li>
                 <li><a href="/admin/eod">{T.eod_report}</a></li>
                 <li><a href="/admin/health">{T.system_health}</a></li>
             </ul>
