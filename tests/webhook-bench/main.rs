@@ -2,7 +2,7 @@
 //! the messages of `--messages` parent scans sent at `--rate` per second by a running
 //! server (started with WEBHOOK_ALLOW_PRIVATE=true), and the time from each scan's
 //! answer (its commit is done by then) to the message's arrival is measured.
-//! `scripts/bench-webhooks.sh` runs it against a release server.
+//! `scripts/bench-integrations.sh` runs it against a release server.
 //!
 //! `cargo run --release -p tracetrack-tests --bin webhook-bench -- --base http://127.0.0.1:8080 --messages 1000 --rate 100`
 
