@@ -376,3 +376,111 @@ async fn rotation_signs_with_both_secrets_and_test_and_replay_resend() {
 fn urlencode(text: &str) -> String {
     text.replace('+', "%2B").replace(':', "%3A")
 }
+
+#[actix_web::test]
+async fn an_internal_address_is_refused_when_connecting_too() {
+    // Stored by an instance that allows private receivers, delivered by one that does not.
+    let open = spawn_app_with(|c| {
+        c.webhook_allow_private = true;
+        c.webhook_delivery = false;
+    })
+    .await;
+    let admin = open.admin_token().await;
+    let receiver = Receiver::start();
+    let (id, _) = endpoint(&open, &admin, &receiver.url, json!([])).await;
+    let strict = open.twin_with(|c| {
+        c.webhook_allow_private = false;
+        c.webhook_delivery = true;
+        c.webhook_retry_scale = 0.001;
+    });
+    open.scan_parent(&admin, "SB98001").await;
+    let path = format!("/api/v1/webhooks/{id}/deliveries");
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = open.get(&path, &admin).await.body["items"][0].clone();
+        if last["attempts"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        last["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("internal address"),
+        "{last}"
+    );
+    assert!(
+        receiver.settle(Duration::from_millis(300)).await.is_empty(),
+        "nothing reached 127.0.0.1"
+    );
+    drop(strict);
+}
+
+#[actix_web::test]
+async fn two_delivering_instances_send_each_message_once_in_order() {
+    let app = hooked_app().await;
+    let other = app.twin();
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start();
+    endpoint(&app, &admin, &receiver.url, json!(["bag.created"])).await;
+    for i in 0..40 {
+        let on = if i % 2 == 0 { &app } else { &other };
+        assert_eq!(
+            on.scan_parent(&admin, &format!("SB99{i:03}")).await.status,
+            StatusCode::CREATED
+        );
+    }
+    receiver.wait_for("40 messages", |got| got.len() >= 40).await;
+    let got = receiver.settle(Duration::from_millis(700)).await;
+    let bags: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["data"]["qr_id"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (0..40).map(|i| format!("SB99{i:03}")).collect();
+    assert_eq!(bags, expected, "each message once, in commit order");
+}
+
+#[actix_web::test]
+async fn deleting_a_bill_takes_its_parents_off_for_partners_too() {
+    let app = hooked_app().await;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start();
+    endpoint(
+        &app,
+        &admin,
+        &receiver.url,
+        json!(["bill.parent_added", "bill.parent_removed"]),
+    )
+    .await;
+    app.scan_parent(&admin, "SB99501").await;
+    let bill = app
+        .post("/api/v1/bills", &admin, json!({"bill_number": "WH-DEL", "capacity": 2}))
+        .await;
+    let id = bill.body["id"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/bills/{id}/parents"),
+        &admin,
+        json!({"qr_id": "SB99501"}),
+    )
+    .await;
+    let r = app
+        .call(Method::DELETE, &format!("/api/v1/bills/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let got = receiver.wait_for("added and removed", |got| got.len() >= 2).await;
+    assert_eq!(types(&got), ["bill.parent_added", "bill.parent_removed"]);
+    let removed = got[1].json();
+    assert_eq!(removed["data"]["qr_id"], "SB99501");
+    assert_eq!(removed["data"]["bill_number"], "WH-DEL");
+    let export = app.get("/api/v1/epcis/events?eventType=TransactionEvent", &admin).await;
+    let events = &export.body["epcisBody"]["queryResults"]["resultsBody"]["eventList"];
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["ADD", "DELETE"]);
+    assert_eq!(events[1]["eventID"], removed["data"]["epcis_event_id"]);
+}

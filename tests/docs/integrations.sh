@@ -15,7 +15,10 @@ DATABASE_URL="$server/$db" PORT=$port REDIS_URL= ADMIN_PASSWORD=docs-admin-passw
   WEBHOOK_ALLOW_PRIVATE=true EPCIS_ID_BASE=https://tt.example/id target/debug/tracetrack serve > "$work/server.log" 2>&1 &
 pid=$!
 cleanup() {
-  pkill -f "$work/receiver.py" 2>/dev/null || true
+  # The receiver the steps started in the background: the python whose directory is ours.
+  for p in $(pgrep -f receiver.py || true); do
+    [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" = "$work" ] && kill "$p" 2>/dev/null
+  done
   kill $pid 2>/dev/null; wait $pid 2>/dev/null
   psql "$server/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
   rm -rf "$work"

@@ -202,6 +202,9 @@ pub struct Claimed {
     pub delivery_id: i64,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub attempts: i32,
+    /// The claim's end, which also names it: an attempt is recorded only under it.
+    #[diesel(sql_type = Timestamptz)]
+    pub claim: DateTime<Utc>,
     #[diesel(sql_type = BigInt)]
     pub endpoint_id: i64,
     #[diesel(sql_type = Text)]
@@ -222,27 +225,79 @@ pub struct Claimed {
     pub data: serde_json::Value,
 }
 
-/// Claims up to `limit` due deliveries of enabled endpoints for `lease_secs` (another
-/// instance skips them meanwhile), oldest first.
-pub fn claim_due(conn: &mut PgConnection, limit: i64, lease_secs: f64) -> QueryResult<Vec<Claimed>> {
+/// Claims due deliveries of enabled endpoints for `lease_secs` (another instance skips
+/// them meanwhile): at most `per_endpoint` of each endpoint, oldest first, and none of
+/// an endpoint that has a delivery claimed right now (by any instance: one sender per
+/// endpoint keeps commit order) or is in `busy` (this instance's senders at work).
+pub fn claim_due(
+    conn: &mut PgConnection,
+    limit: i64,
+    per_endpoint: i64,
+    lease_secs: f64,
+    busy: &[i64],
+) -> QueryResult<Vec<Claimed>> {
+    // Claims are taken one instance at a time, so that each sees the others' claims and an
+    // endpoint never has two senders (the lock ends with this short transaction).
+    conn.transaction(|conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<BigInt, _>(CLAIM_LOCK)
+            .execute(conn)?;
+        claim(conn, limit, per_endpoint, lease_secs, busy)
+    })
+}
+
+/// Key of the advisory lock that serialises claims across instances.
+const CLAIM_LOCK: i64 = 0x7768_6b5f_636c_6d21;
+
+fn claim(
+    conn: &mut PgConnection,
+    limit: i64,
+    per_endpoint: i64,
+    lease_secs: f64,
+    busy: &[i64],
+) -> QueryResult<Vec<Claimed>> {
     diesel::sql_query(
-        "WITH due AS (
-             SELECT d.id FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.enabled
+        "WITH ranked AS (
+             SELECT d.id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank
+             FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.enabled
              WHERE d.status = 'pending' AND d.next_attempt_at <= now()
                AND (d.claimed_until IS NULL OR d.claimed_until < now())
+               AND d.endpoint_id <> ALL ($4)
+               AND NOT EXISTS (SELECT 1 FROM webhook_delivery x WHERE x.endpoint_id = d.endpoint_id
+                               AND x.status = 'pending' AND x.claimed_until >= now())
+         ), due AS (
+             SELECT d.id FROM webhook_delivery d JOIN ranked r ON r.id = d.id AND r.rank <= $2
+             WHERE d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < now())
              ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED
          ), taken AS (
-             UPDATE webhook_delivery d SET claimed_until = now() + make_interval(secs => $2)
-             FROM due WHERE d.id = due.id RETURNING d.id, d.attempts, d.endpoint_id, d.message_id
+             UPDATE webhook_delivery d SET claimed_until = clock_timestamp() + make_interval(secs => $3)
+             FROM due WHERE d.id = due.id RETURNING d.id, d.attempts, d.endpoint_id, d.message_id, d.claimed_until
          )
-         SELECT t.id AS delivery_id, t.attempts, t.endpoint_id, e.url, e.secret, e.previous_secret,
-                e.previous_secret_until, m.msg_id, m.event_type, m.occurred_at, m.data
+         SELECT t.id AS delivery_id, t.attempts, t.claimed_until AS claim, t.endpoint_id, e.url, e.secret,
+                e.previous_secret, e.previous_secret_until, m.msg_id, m.event_type, m.occurred_at, m.data
          FROM taken t JOIN webhook_endpoint e ON e.id = t.endpoint_id JOIN webhook_message m ON m.id = t.message_id
          ORDER BY t.endpoint_id, t.id",
     )
     .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(per_endpoint)
     .bind::<diesel::sql_types::Double, _>(lease_secs)
+    .bind::<diesel::sql_types::Array<BigInt>, _>(busy)
     .load(conn)
+}
+
+/// Gives claims back unused (the sender stopped early).
+pub fn release(conn: &mut PgConnection, claims: &[(i64, DateTime<Utc>)]) -> QueryResult<usize> {
+    let mut n = 0;
+    for (id, claim) in claims {
+        n += diesel::update(
+            webhook_delivery::table
+                .find(id)
+                .filter(webhook_delivery::claimed_until.eq(claim)),
+        )
+        .set(webhook_delivery::claimed_until.eq(None::<DateTime<Utc>>))
+        .execute(conn)?;
+    }
+    Ok(n)
 }
 
 /// How an attempt ended.
@@ -258,18 +313,22 @@ pub enum Outcome {
     },
 }
 
-/// Records an attempt of a claimed delivery and the endpoint's failure run; the start
-/// of that run after this attempt (`None` after a success).
+/// Records an attempt of a delivery still under this claim (`Ok(None)` when the claim
+/// ran out and another instance took the delivery), and the endpoint's failure run:
+/// its start after this attempt (`Some(None)` after a success).
 pub fn record_attempt(
     conn: &mut PgConnection,
     delivery: i64,
+    claim: DateTime<Utc>,
     endpoint: i64,
     outcome: &Outcome,
-) -> QueryResult<Option<DateTime<Utc>>> {
-    let d = webhook_delivery::table.find(delivery);
+) -> QueryResult<Option<Option<DateTime<Utc>>>> {
+    let d = webhook_delivery::table
+        .find(delivery)
+        .filter(webhook_delivery::claimed_until.eq(claim));
     match outcome {
         Outcome::Delivered { status } => {
-            diesel::update(d)
+            let recorded = diesel::update(d)
                 .set((
                     webhook_delivery::status.eq("succeeded"),
                     webhook_delivery::attempts.eq(webhook_delivery::attempts + 1),
@@ -280,14 +339,17 @@ pub fn record_attempt(
                     webhook_delivery::claimed_until.eq(None::<DateTime<Utc>>),
                 ))
                 .execute(conn)?;
+            if recorded == 0 {
+                return Ok(None);
+            }
             diesel::update(webhook_endpoint::table.find(endpoint))
                 .set(webhook_endpoint::failing_since.eq(None::<DateTime<Utc>>))
                 .execute(conn)?;
-            Ok(None)
+            Ok(Some(None))
         }
         Outcome::Failed { status, error, next } => {
             let state = if next.is_some() { "pending" } else { "failed" };
-            diesel::update(d)
+            let recorded = diesel::update(d)
                 .set((
                     webhook_delivery::status.eq(state),
                     webhook_delivery::attempts.eq(webhook_delivery::attempts + 1),
@@ -298,6 +360,9 @@ pub fn record_attempt(
                     webhook_delivery::claimed_until.eq(None::<DateTime<Utc>>),
                 ))
                 .execute(conn)?;
+            if recorded == 0 {
+                return Ok(None);
+            }
             diesel::update(webhook_endpoint::table.find(endpoint))
                 .set(
                     webhook_endpoint::failing_since.eq(diesel::dsl::sql::<Nullable<Timestamptz>>(
@@ -306,6 +371,7 @@ pub fn record_attempt(
                 )
                 .returning(webhook_endpoint::failing_since)
                 .get_result(conn)
+                .map(Some)
         }
     }
 }
@@ -319,7 +385,25 @@ pub fn disable(conn: &mut PgConnection, id: i64, reason: &str) -> QueryResult<bo
             webhook_endpoint::updated_at.eq(now),
         ))
         .execute(conn)?;
+    if n == 1 {
+        abandon_pending(conn, id)?;
+    }
     Ok(n == 1)
+}
+
+/// Marks a disabled endpoint's waiting deliveries failed: after it is enabled again, a
+/// replay sends what it missed, once.
+pub fn abandon_pending(conn: &mut PgConnection, endpoint: i64) -> QueryResult<usize> {
+    diesel::update(
+        webhook_delivery::table
+            .filter(webhook_delivery::endpoint_id.eq(endpoint))
+            .filter(webhook_delivery::status.eq("pending")),
+    )
+    .set((
+        webhook_delivery::status.eq("failed"),
+        webhook_delivery::last_error.eq("the endpoint was disabled"),
+    ))
+    .execute(conn)
 }
 
 /// A delivery as listed, with its message's id and type.
@@ -376,11 +460,11 @@ pub fn deliveries(
 
 /// Puts a delivery back in the queue for an attempt now; its endpoint (`None`: no such delivery).
 pub fn retry(conn: &mut PgConnection, delivery: i64) -> QueryResult<Option<i64>> {
+    // A delivery in flight keeps its claim: the retry is its next attempt, not a second sender.
     diesel::update(webhook_delivery::table.find(delivery))
         .set((
             webhook_delivery::status.eq("pending"),
             webhook_delivery::next_attempt_at.eq(now),
-            webhook_delivery::claimed_until.eq(None::<DateTime<Utc>>),
         ))
         .returning(webhook_delivery::endpoint_id)
         .get_result(conn)

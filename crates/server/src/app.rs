@@ -273,8 +273,17 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             "idempotency-key",
             "x-station-id",
             "x-request-id",
+            "x-api-key",
         ])
-        .expose_headers(["x-request-id", "idempotent-replayed", "retry-after"])
+        .expose_headers([
+            "x-request-id",
+            "idempotent-replayed",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "link",
+        ])
         .max_age(3600);
     for origin in origins {
         cors = if origin == "*" {

@@ -134,6 +134,9 @@ impl Config {
             (None, None) => None,
             _ => bail!("TLS_CERT_PATH and TLS_KEY_PATH go together"),
         };
+        if !(s.webhook_retry_scale.is_finite() && s.webhook_retry_scale > 0.0 && s.webhook_retry_scale <= 100.0) {
+            bail!("WEBHOOK_RETRY_SCALE must be a number above 0 and at most 100");
+        }
         let cfg = Config {
             production,
             database_url: s

@@ -53,6 +53,11 @@ impl Auditor {
         self
     }
 
+    /// Where this request's changes are announced.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
     /// Writes one row.
     pub fn record(
         &self,

@@ -10,7 +10,8 @@ use tracetrack_db::models::{BagRow, BillRow, NewBill};
 use tracetrack_db::notifications::{self, Note};
 
 use serde_json::json;
-use tracetrack_api_types::{BillStatus, ParentStatus, ScanOutcome};
+use tracetrack_api_types::{BillStatus, ParentStatus, ScanKind, ScanOutcome};
+use tracetrack_db::models::NewScanEvent;
 use tracetrack_domain::bill::{self, BillFacts, BillRefusal, MAX_BILL_CAPACITY, MIN_BILL_CAPACITY};
 use tracetrack_domain::parent::{derive_status, weight_g};
 use tracetrack_domain::FormatSet;
@@ -21,6 +22,7 @@ use super::views::bill_view;
 use crate::error::{ApiError, ApiResult};
 use crate::input::clean_text;
 use crate::services::Actor;
+use crate::webhooks::outbox::ScanFacts;
 use tracetrack_api_types::ErrorCode;
 
 /// A checked new bill.
@@ -109,7 +111,7 @@ pub fn edit(
 /// Deletes a bill; its parents go back to what they were before billing.
 pub fn delete(c: &mut PgConnection, actor: &Actor, id: i64) -> ApiResult<()> {
     let bill = lock_bill(c, id)?;
-    let freed = free_parents(c, id)?;
+    let freed = free_parents(c, actor, id)?;
     bills::delete(c, id)?;
     let after = json!({"deleted": true, "parents_freed": freed});
     actor.audit.record(
@@ -273,12 +275,42 @@ pub fn remove_parent(c: &mut PgConnection, bill_id: i64, raw_qr: &str) -> ApiRes
     Ok((StatusCode::OK, to_json(&bill_view(&bill))?, info))
 }
 
-/// Frees every parent of a bill before it is deleted.
-pub fn free_parents(c: &mut PgConnection, bill_id: i64) -> ApiResult<usize> {
+/// Frees every parent of a bill before it is deleted. Each leaves the bill as a
+/// removal would: a `bill_remove` scan event, so the EPCIS export and the webhooks
+/// tell partners the parent is off the bill.
+pub fn free_parents(c: &mut PgConnection, actor: &Actor, bill_id: i64) -> ApiResult<usize> {
     let parents = bills::parents_for_update(c, bill_id)?;
     for p in &parents {
         bills::delete_item(c, bill_id, p.id)?;
         tracetrack_db::bags::set_status(c, p.id, status_off_bill(p))?;
+        let event = NewScanEvent {
+            occurred_at: None,
+            user_id: Some(actor.id()),
+            station_id: None,
+            kind: ScanKind::BillRemove,
+            qr_id: Some(p.qr_id.clone()),
+            parent_qr_id: None,
+            bill_id: Some(bill_id),
+            outcome: ScanOutcome::Removed.to_string(),
+            idempotency_key: None,
+            dispatch_area: p.dispatch_area.clone(),
+            refused: false,
+        };
+        let (id, recorded_at) = tracetrack_db::scan_events::insert(c, &event)?;
+        let facts = ScanFacts {
+            id,
+            kind: ScanKind::BillRemove,
+            outcome: ScanOutcome::Removed,
+            qr_id: Some(&p.qr_id),
+            parent_qr_id: None,
+            bill_id: Some(bill_id),
+            dispatch_area: p.dispatch_area.as_deref(),
+            station_id: None,
+            user_id: actor.id(),
+            occurred_at: None,
+            recorded_at,
+        };
+        actor.audit.outbox().scan(c, &facts)?;
     }
     Ok(parents.len())
 }

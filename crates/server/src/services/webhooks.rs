@@ -141,6 +141,9 @@ pub fn update(
         _ => {}
     }
     let saved = db::save_endpoint(c, &row)?;
+    if before.enabled && !saved.enabled {
+        db::abandon_pending(c, id)?;
+    }
     actor.audit.record(
         c,
         "webhook.update",

@@ -4,11 +4,11 @@
 //! attempt. Per endpoint, claimed deliveries go out one after another in commit order;
 //! endpoints are served side by side.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::future::join_all;
 use tracetrack_api_types::NotificationLevel;
 use tracetrack_db::notifications::{notify_admins, Note};
 use tracetrack_db::webhooks::{self, Claimed, Outcome};
@@ -17,12 +17,13 @@ use super::{body, guard, signature};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-/// Pause between rounds when there is nothing to do.
+/// Pause between rounds.
 const POLL: Duration = Duration::from_millis(200);
-/// Messages fanned out per statement, deliveries claimed per round.
+/// Messages fanned out per statement, deliveries claimed per round and per endpoint.
 const FAN_OUT: i64 = 500;
 const CLAIM: i64 = 200;
-/// How long a claim holds (longer than the 15 s timeout of an attempt).
+const PER_ENDPOINT: i64 = 5;
+/// How long a claim holds: longer than `PER_ENDPOINT` attempts of 15 s each.
 const LEASE_SECS: f64 = 120.0;
 /// Seconds before attempts 2 to 10; after the 10th fails the delivery is dead.
 pub const SCHEDULE: [u64; 9] = [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
@@ -30,6 +31,9 @@ pub const SCHEDULE: [u64; 9] = [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72
 const DISABLE_AFTER: Duration = Duration::from_secs(5 * 24 * 3600);
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: u64 = 86_400;
+
+/// Endpoints this instance is sending to right now.
+type Busy = Arc<Mutex<HashSet<i64>>>;
 
 /// Runs until the process ends.
 pub async fn run(state: AppState) {
@@ -43,41 +47,67 @@ pub async fn run(state: AppState) {
             return;
         }
     };
+    let busy: Busy = Arc::default();
     loop {
-        match round(&state, &client).await {
-            Ok(0) => tokio::time::sleep(POLL).await,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "webhooks: a delivery round failed; retrying");
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
+        if let Err(e) = round(&state, &client, &busy).await {
+            tracing::warn!(error = %e, "webhooks: a delivery round failed; retrying");
+            tokio::time::sleep(Duration::from_secs(2)).await;
         }
+        tokio::time::sleep(POLL).await;
     }
 }
 
-/// One round; the deliveries attempted.
-async fn round(state: &AppState, client: &reqwest::Client) -> ApiResult<usize> {
+/// One round: fan out new messages, claim what is due, and start a sender per
+/// endpoint (a slow receiver holds up only its own endpoint).
+async fn round(state: &AppState, client: &reqwest::Client, busy: &Busy) -> ApiResult<()> {
     loop {
         let taken = state.db(|c| Ok(webhooks::fan_out(c, FAN_OUT)?)).await?;
         if taken < FAN_OUT as usize {
             break;
         }
     }
-    let claimed = state.db(|c| Ok(webhooks::claim_due(c, CLAIM, LEASE_SECS)?)).await?;
-    let count = claimed.len();
+    let skip: Vec<i64> = lock(busy).iter().copied().collect();
+    let claimed = state
+        .db(move |c| Ok(webhooks::claim_due(c, CLAIM, PER_ENDPOINT, LEASE_SECS, &skip)?))
+        .await?;
     let mut per_endpoint: BTreeMap<i64, Vec<Claimed>> = BTreeMap::new();
     for delivery in claimed {
         per_endpoint.entry(delivery.endpoint_id).or_default().push(delivery);
     }
-    join_all(per_endpoint.into_values().map(|queue| async move {
-        for delivery in queue {
-            if let Err(e) = attempt(state, client, delivery).await {
-                tracing::warn!(error = %e, "webhooks: an attempt could not be recorded; it is retried after its claim ends");
+    for (endpoint, queue) in per_endpoint {
+        lock(busy).insert(endpoint);
+        let (state, client, busy) = (state.clone(), client.clone(), busy.clone());
+        actix_web::rt::spawn(async move {
+            send_in_order(&state, &client, queue).await;
+            lock(&busy).remove(&endpoint);
+        });
+    }
+    Ok(())
+}
+
+fn lock(busy: &Busy) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+    busy.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Sends one endpoint's claimed deliveries in order; stops (giving the rest back)
+/// when the endpoint is disabled on the way.
+async fn send_in_order(state: &AppState, client: &reqwest::Client, queue: Vec<Claimed>) {
+    let mut rest = queue.into_iter();
+    while let Some(delivery) = rest.next() {
+        match attempt(state, client, delivery).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let claims: Vec<(i64, DateTime<Utc>)> = rest.map(|d| (d.delivery_id, d.claim)).collect();
+                if let Err(e) = state.db(move |c| Ok(webhooks::release(c, &claims)?)).await {
+                    tracing::warn!(error = %e, "webhooks: claims could not be given back; they run out");
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "webhooks: an attempt could not be recorded; it is retried after its claim ends")
             }
         }
-    }))
-    .await;
-    Ok(count)
+    }
 }
 
 /// The signing keys of an endpoint now: its secret, and the previous one during a rotation.
@@ -94,14 +124,17 @@ fn keys(state: &AppState, d: &Claimed, now: DateTime<Utc>) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Sends one delivery and records what happened.
-async fn attempt(state: &AppState, client: &reqwest::Client, d: Claimed) -> ApiResult<()> {
+/// Sends one delivery and records what happened; whether the endpoint is still enabled.
+async fn attempt(state: &AppState, client: &reqwest::Client, d: Claimed) -> ApiResult<bool> {
     let now = Utc::now();
     let made = d.attempts + 1;
     let scale = state.config.webhook_retry_scale;
     let keys = keys(state, &d, now);
-    let (outcome, gone) = if keys.is_empty() {
-        let error = "the endpoint's secret cannot be decrypted (was WEBHOOK_SECRET_KEY changed?)".to_string();
+    let config = &state.config;
+    // An address in the URL itself never reaches the resolver: check it here, every time
+    // (the endpoint may have been stored by an instance that allows private addresses).
+    let refused = guard::check_url(&d.url, config.production, config.webhook_allow_private).err();
+    let failed = |error: String| {
         let next = next_attempt(made, None, scale, now);
         (
             Outcome::Failed {
@@ -111,6 +144,11 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: Claimed) -> ApiR
             },
             false,
         )
+    };
+    let (outcome, gone) = if let Some(why) = refused {
+        failed(format!("refused: the URL {why}"))
+    } else if keys.is_empty() {
+        failed("the endpoint's secret cannot be decrypted (was WEBHOOK_SECRET_KEY changed?)".to_string())
     } else {
         let body = body(&d.event_type, d.occurred_at, &d.data);
         let timestamp = now.timestamp();
@@ -128,11 +166,18 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: Claimed) -> ApiR
             .await;
         judge(sent, made, scale, now)
     };
-    let (delivery, endpoint) = (d.delivery_id, d.endpoint_id);
+    let (delivery, claim, endpoint) = (d.delivery_id, d.claim, d.endpoint_id);
     let url = d.url.clone();
-    let failing_since = state
-        .db(move |c| Ok(webhooks::record_attempt(c, delivery, endpoint, &outcome)?))
+    let recorded = state
+        .db(move |c| Ok(webhooks::record_attempt(c, delivery, claim, endpoint, &outcome)?))
         .await?;
+    let Some(failing_since) = recorded else {
+        tracing::warn!(
+            delivery,
+            "webhooks: the claim ran out during the attempt; another instance owns it now"
+        );
+        return Ok(true);
+    };
     let reason = if gone {
         Some("the receiver answered 410 Gone".to_string())
     } else {
@@ -140,10 +185,13 @@ async fn attempt(state: &AppState, client: &reqwest::Client, d: Claimed) -> ApiR
             .filter(|since| (now - *since).to_std().is_ok_and(|d| d >= DISABLE_AFTER.mul_f64(scale)))
             .map(|since| format!("every attempt failed since {}", since.format("%Y-%m-%d %H:%M UTC")))
     };
-    if let Some(reason) = reason {
-        disable(state, endpoint, &url, reason).await?;
+    match reason {
+        Some(reason) => {
+            disable(state, endpoint, &url, reason).await?;
+            Ok(false)
+        }
+        None => Ok(true),
     }
-    Ok(())
 }
 
 /// What an answer (or its absence) means; and whether the receiver said 410 Gone.
@@ -183,6 +231,8 @@ fn judge(sent: reqwest::Result<reqwest::Response>, made: i32, scale: f64, now: D
             (Outcome::Failed { status, error, next }, gone)
         }
         Err(e) => {
+            // Without the URL: its query may hold a receiver's token.
+            let e = e.without_url();
             let mut error = e.to_string();
             let mut source = std::error::Error::source(&e);
             while let Some(cause) = source {

@@ -33,18 +33,23 @@ fn internal_v4(ip: Ipv4Addr) -> bool {
         || a == 0
         || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64.0.0/10
         || (a == 198 && (b == 18 || b == 19)) // benchmarking 198.18.0.0/15
+        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments 192.0.0.0/24
         || a >= 240 // reserved
 }
 
 fn internal_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let s = ip.segments();
+    let embedded_v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-        || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-        || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
-        || first == 0x0064 && ip.segments()[1] == 0xff9b // NAT64 onto any IPv4
+        || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+        || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+        || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed inside)
+        || s[0] == 0x2001 && s[1] == 0x0db8 // documentation
+        || s[0] == 0x0064 && (s[1] == 0xff9b) // NAT64 64:ff9b::/96 and 64:ff9b:1::/48 onto any IPv4
+        || s[0..6] == [0; 6] && internal_v4(embedded_v4(s[6], s[7])) // IPv4-compatible ::a.b.c.d
+        || s[0] == 0x2002 && internal_v4(embedded_v4(s[1], s[2])) // 6to4 of an internal IPv4
 }
 
 /// Why a URL may not receive webhooks.
@@ -120,6 +125,8 @@ pub fn client(allow_private: bool) -> reqwest::Result<reqwest::Client> {
         .connect_timeout(std::time::Duration::from_secs(10))
         .user_agent(concat!("TraceTrack-Webhooks/", env!("CARGO_PKG_VERSION")))
         .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        // A proxy would resolve and connect in our place, past the guard.
+        .no_proxy()
         .build()
 }
 
@@ -147,10 +154,24 @@ mod tests {
             "64:ff9b::a9fe:a9fe",
             "ff02::1",
             "::",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "fec0::1",
+            "64:ff9b:1::1",
+            "2002:0a00:0001::1",
+            "2002:a9fe:a9fe::1",
+            "192.0.0.8",
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip} is internal");
         }
-        for ip in ["8.8.8.8", "100.128.0.1", "172.32.0.1", "2606:4700::1111", "1.1.1.1"] {
+        for ip in [
+            "8.8.8.8",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2606:4700::1111",
+            "1.1.1.1",
+            "2002:0808:0808::1",
+        ] {
             assert!(!is_internal(ip.parse().unwrap()), "{ip} is public");
         }
     }

@@ -11,6 +11,9 @@ use tracetrack_domain::epcis::{self, Fact, Source};
 
 use crate::config::Config;
 
+/// A `bill.completed` message lists the parents up to this many (`GET /bills/{id}` has them all).
+const MAX_LISTED_PARENTS: usize = 100;
+
 /// Where a request's changes are announced.
 #[derive(Debug, Clone)]
 pub struct Outbox {
@@ -209,6 +212,12 @@ impl Outbox {
             };
             if let Some(id) = self.epcis_id(fact, at, at, None, None) {
                 data.insert("epcis_event_id".into(), id.into());
+            }
+            // Thin messages (< 20 kB): a long list of parents is left to the API.
+            let count = data.get("parents").and_then(Value::as_array).map_or(0, Vec::len);
+            data.insert("parent_count".into(), count.into());
+            if count > MAX_LISTED_PARENTS {
+                data.remove("parents");
             }
         }
         let area = after.get("dispatch_area").and_then(Value::as_str);

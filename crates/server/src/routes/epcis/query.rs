@@ -160,7 +160,11 @@ pub(super) fn position(token: &str) -> ApiResult<Position> {
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(bad)?;
     let mut parts = text.split('.');
-    let micros = parts.next().and_then(|p| p.parse::<i64>().ok());
+    // 1970 to the end of 9999: a forged time outside PostgreSQL's range is refused here.
+    let micros = parts
+        .next()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|m| (0..=253_402_300_799_999_999).contains(m));
     let origin = parts
         .next()
         .and_then(|p| p.parse::<i16>().ok())
@@ -267,6 +271,9 @@ mod tests {
         assert_eq!(position(&token(&p)).unwrap(), p);
         assert!(position("nope!").is_err());
         assert!(position(&URL_SAFE_NO_PAD.encode("1.2.3")).is_err());
+        // A time PostgreSQL cannot hold is refused before the query (it would be a 500).
+        assert!(position(&URL_SAFE_NO_PAD.encode("-8000000000000000000.0.1")).is_err());
+        assert!(position(&URL_SAFE_NO_PAD.encode("9000000000000000000.0.1")).is_err());
         assert!(per_page(Some("0")).is_err() && per_page(Some("1001")).is_err() && per_page(Some("x")).is_err());
         assert_eq!(per_page(None).unwrap(), 100);
     }
