@@ -281,7 +281,11 @@ async fn walk(app: &TestApp, token: &str, query: &str) -> (Vec<String>, Vec<Stri
             .strip_prefix('<')
             .and_then(|l| l.strip_suffix(">; rel=\"next\""))
             .unwrap_or_else(|| panic!("Link {link}"));
-        path = url.strip_prefix(&app.base).expect("a link to this server").to_string();
+        assert!(
+            url.starts_with("/api/v1/epcis/events?"),
+            "a reference relative to this server: {url}"
+        );
+        path = url.to_string();
         links.push(link);
         assert!(links.len() < 20, "the pages do not end");
     }

@@ -171,7 +171,7 @@ async fn list_epcis_events(
         .insert_header(("GS1-EPCIS-Version", "2.0.0"))
         .insert_header(("GS1-CBV-Version", "2.0.0"));
     if let (true, Some(last)) = (more, rows.last()) {
-        res.insert_header((header::LINK, next_link(&req, &host, &token(&last.position()))));
+        res.insert_header((header::LINK, next_link(&req, &token(&last.position()))));
     }
     Ok(res.json(query_document(events, Utc::now())))
 }
@@ -201,8 +201,9 @@ fn host(req: &HttpRequest) -> ApiResult<String> {
     Ok(host)
 }
 
-/// `<this URL with the same filters and nextPageToken>; rel="next"`.
-fn next_link(req: &HttpRequest, host: &str, token: &str) -> String {
+/// `<this path with the same filters and nextPageToken>; rel="next"`: a reference
+/// relative to the request (RFC 8288), so no forwarded scheme or host is trusted.
+fn next_link(req: &HttpRequest, token: &str) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         if k != "nextPageToken" {
@@ -210,6 +211,5 @@ fn next_link(req: &HttpRequest, host: &str, token: &str) -> String {
         }
     }
     query.append_pair("nextPageToken", token);
-    let scheme = req.connection_info().scheme().to_string();
-    format!("<{scheme}://{host}{}?{}>; rel=\"next\"", req.path(), query.finish())
+    format!("<{}?{}>; rel=\"next\"", req.path(), query.finish())
 }

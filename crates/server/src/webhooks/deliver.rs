@@ -207,15 +207,7 @@ fn judge(sent: reqwest::Result<reqwest::Response>, made: i32, scale: f64, now: D
             let status = res.status();
             let gone = status == reqwest::StatusCode::GONE;
             let retry_after = matches!(status.as_u16(), 429 | 503)
-                .then(|| {
-                    res.headers()
-                        .get("retry-after")?
-                        .to_str()
-                        .ok()?
-                        .trim()
-                        .parse::<u64>()
-                        .ok()
-                })
+                .then(|| retry_after(res.headers().get("retry-after")?.to_str().ok()?, now))
                 .flatten();
             let next = if gone {
                 None
@@ -248,6 +240,18 @@ fn judge(sent: reqwest::Result<reqwest::Response>, made: i32, scale: f64, now: D
                 },
                 false,
             )
+        }
+    }
+}
+
+/// Seconds a `Retry-After` asks for: a number, or an HTTP date.
+fn retry_after(value: &str, now: DateTime<Utc>) -> Option<u64> {
+    let value = value.trim();
+    match value.parse::<u64>() {
+        Ok(secs) => Some(secs),
+        Err(_) => {
+            let at = DateTime::parse_from_rfc2822(value).ok()?;
+            Some(u64::try_from((at.to_utc() - now).num_seconds()).unwrap_or(0))
         }
     }
 }
@@ -316,6 +320,15 @@ mod tests {
         assert_eq!(next_attempt(10, None, 1.0, now), None, "ten attempts, then dead");
         let scaled = next_attempt(2, None, 0.001, now).unwrap() - now;
         assert!(scaled.num_milliseconds() <= 330);
+        assert_eq!(retry_after(" 120 ", now), Some(120));
+        let date = (now + chrono::Duration::seconds(90))
+            .to_rfc2822()
+            .replace("+0000", "GMT");
+        assert!(
+            retry_after(&date, now).is_some_and(|s| (89..=90).contains(&s)),
+            "{date}"
+        );
+        assert_eq!(retry_after("soon", now), None);
         let honoured = next_attempt(1, Some(120), 1.0, now).unwrap() - now;
         assert!(honoured.num_seconds() >= 119, "Retry-After wins over a shorter step");
     }
