@@ -103,8 +103,10 @@ await suite('station-faults', [
     const droppedBatches = [];
     await page.route(/\/api\/v1\/scans\/(child|batch)$/, async (route) => {
       if (!failing) return route.continue();
-      if (route.request().url().endsWith('/batch')) droppedBatches.push(route.request().postDataJSON().events.length);
+      const batch = route.request().url().endsWith('/batch') ? route.request().postDataJSON().events.length : null;
       await dropAnswer(route);
+      // Counted once the server has answered (and so committed), not when the request left.
+      if (batch !== null) droppedBatches.push(batch);
     });
     const parent = parentId();
     const kids = childIds(6, 'X' + tag());
