@@ -18,7 +18,8 @@ mkdir -p artifacts
 psql "$server/postgres" -qc "CREATE DATABASE $db"
 DATABASE_URL="$server/$db" REDIS_URL= target/release/tracetrack migrate > /dev/null
 DATABASE_URL="$server/$db" REDIS_URL= target/release/tracetrack seed --bags "${BAGS:-300000}" > /dev/null
-DATABASE_URL="$server/$db" PORT=$port REDIS_URL= ADMIN_PASSWORD=bench-admin-password RUST_LOG=warn \
+# The seed's users: seed-200 is an admin (password seed-floor-password).
+DATABASE_URL="$server/$db" PORT=$port REDIS_URL= RUST_LOG=warn \
   WEBHOOK_ALLOW_PRIVATE=true RATE_LIMIT_API=0 EPCIS_ID_BASE=https://tt.example/id \
   target/release/tracetrack serve > artifacts/bench-integrations-server.log 2>&1 &
 pid=$!
@@ -26,11 +27,11 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; psql "$server/postgres" -qc 
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 60); do curl -sf "$base/health" >/dev/null && break; sleep 0.5; done
 
-ADMIN_PASSWORD=bench-admin-password target/release/webhook-bench --base "$base" \
+ADMIN_USER=seed-200 ADMIN_PASSWORD=seed-floor-password target/release/webhook-bench --base "$base" \
   --messages "${MESSAGES:-1000}" --rate "${RATE:-100}"
 
 token=$(curl -sf "$base/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"username":"admin","password":"bench-admin-password"}' | jq -r .access_token)
+  -d '{"username":"seed-200","password":"seed-floor-password"}' | jq -r .access_token)
 url="$base/api/v1/epcis/events?perPage=1000"
 events=0 pages=0 bytes=0
 start=$(date +%s%N)

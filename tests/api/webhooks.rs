@@ -484,3 +484,45 @@ async fn deleting_a_bill_takes_its_parents_off_for_partners_too() {
     assert_eq!(actions, ["ADD", "DELETE"]);
     assert_eq!(events[1]["eventID"], removed["data"]["epcis_event_id"]);
 }
+
+#[actix_web::test]
+async fn an_endpoint_that_only_fails_for_five_days_is_disabled() {
+    // At this scale five days last 4.3 s (and every retry step a moment).
+    let app = spawn_app_with(|c| {
+        c.webhook_allow_private = true;
+        c.webhook_retry_scale = 0.00001;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start();
+    receiver.script(&[(500, None); 400]);
+    let (id, _) = endpoint(&app, &admin, &receiver.url, json!([])).await;
+    let path = format!("/api/v1/webhooks/{id}");
+    let started = std::time::Instant::now();
+    let mut disabled = Value::Null;
+    for i in 0..40 {
+        app.scan_parent(&admin, &format!("SB97{i:03}")).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        disabled = app.get(&path, &admin).await.body;
+        if disabled["enabled"] == false {
+            break;
+        }
+    }
+    assert_eq!(disabled["enabled"], false, "{disabled}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(4),
+        "not before the five (scaled) days"
+    );
+    assert!(disabled["disabled_reason"]
+        .as_str()
+        .unwrap()
+        .contains("every attempt failed since"));
+    let notes = app.get("/api/v1/notifications", &admin).await;
+    assert!(notes.body.to_string().contains("Webhook endpoint disabled"));
+    let pending = app.get(&format!("{path}/deliveries?status=pending"), &admin).await;
+    assert_eq!(
+        pending.body["items"],
+        json!([]),
+        "its waiting deliveries are failed, for a replay later"
+    );
+}

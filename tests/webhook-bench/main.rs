@@ -34,6 +34,7 @@ async fn main() {
     let mut base = "http://127.0.0.1:8080".to_string();
     let mut messages = 1000usize;
     let mut rate = 100.0f64;
+    let user = std::env::var("ADMIN_USER").unwrap_or_else(|_| "admin".into());
     let password = std::env::var("ADMIN_PASSWORD").unwrap_or_default();
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -59,7 +60,7 @@ async fn main() {
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": password}))
+        .json(&json!({"username": user, "password": password}))
         .send()
         .await
         .unwrap()
@@ -90,7 +91,8 @@ async fn main() {
         tokio::time::sleep_until(at.into()).await;
         let (client, base, token, answered) = (client.clone(), base.clone(), token.clone(), answered.clone());
         sends.push(actix_web::rt::spawn(async move {
-            let qr = format!("SB{}", 10_000_000 + (run as usize % 1000) * 10_000 + i);
+            // The seed's parent format (SB + 7 digits), above the seeded numbers.
+            let qr = format!("SB{}", 8_000_000 + (run as usize % 90) * 10_000 + i);
             let res = client
                 .post(format!("{base}/api/v1/scans/parent"))
                 .bearer_auth(&token)

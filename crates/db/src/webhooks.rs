@@ -225,16 +225,18 @@ pub struct Claimed {
     pub data: serde_json::Value,
 }
 
-/// Claims due deliveries of enabled endpoints for `lease_secs` (another instance skips
-/// them meanwhile): at most `per_endpoint` of each endpoint, oldest first, and none of
-/// an endpoint that has a delivery claimed right now (by any instance: one sender per
-/// endpoint keeps commit order) or is in `busy` (this instance's senders at work).
+/// Claims due deliveries of enabled endpoints (of `only`, when given) for `lease_secs`
+/// (another instance skips them meanwhile): at most `per_endpoint` of each endpoint,
+/// oldest first, and none of an endpoint that has a delivery claimed right now (by any
+/// instance: one sender per endpoint keeps commit order) or is in `busy` (this
+/// instance's senders at work).
 pub fn claim_due(
     conn: &mut PgConnection,
     limit: i64,
     per_endpoint: i64,
     lease_secs: f64,
     busy: &[i64],
+    only: Option<i64>,
 ) -> QueryResult<Vec<Claimed>> {
     // Claims are taken one instance at a time, so that each sees the others' claims and an
     // endpoint never has two senders (the lock ends with this short transaction).
@@ -242,7 +244,7 @@ pub fn claim_due(
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<BigInt, _>(CLAIM_LOCK)
             .execute(conn)?;
-        claim(conn, limit, per_endpoint, lease_secs, busy)
+        claim(conn, limit, per_endpoint, lease_secs, busy, only)
     })
 }
 
@@ -255,6 +257,7 @@ fn claim(
     per_endpoint: i64,
     lease_secs: f64,
     busy: &[i64],
+    only: Option<i64>,
 ) -> QueryResult<Vec<Claimed>> {
     diesel::sql_query(
         "WITH ranked AS (
@@ -262,7 +265,7 @@ fn claim(
              FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.enabled
              WHERE d.status = 'pending' AND d.next_attempt_at <= now()
                AND (d.claimed_until IS NULL OR d.claimed_until < now())
-               AND d.endpoint_id <> ALL ($4)
+               AND d.endpoint_id <> ALL ($4) AND ($5::int8 IS NULL OR d.endpoint_id = $5)
                AND NOT EXISTS (SELECT 1 FROM webhook_delivery x WHERE x.endpoint_id = d.endpoint_id
                                AND x.status = 'pending' AND x.claimed_until >= now())
          ), due AS (
@@ -282,6 +285,7 @@ fn claim(
     .bind::<BigInt, _>(per_endpoint)
     .bind::<diesel::sql_types::Double, _>(lease_secs)
     .bind::<diesel::sql_types::Array<BigInt>, _>(busy)
+    .bind::<Nullable<BigInt>, _>(only)
     .load(conn)
 }
 

@@ -18,7 +18,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// Pause between rounds.
-const POLL: Duration = Duration::from_millis(200);
+const POLL: Duration = Duration::from_millis(100);
 /// Messages fanned out per statement, deliveries claimed per round and per endpoint.
 const FAN_OUT: i64 = 500;
 const CLAIM: i64 = 200;
@@ -68,7 +68,7 @@ async fn round(state: &AppState, client: &reqwest::Client, busy: &Busy) -> ApiRe
     }
     let skip: Vec<i64> = lock(busy).iter().copied().collect();
     let claimed = state
-        .db(move |c| Ok(webhooks::claim_due(c, CLAIM, PER_ENDPOINT, LEASE_SECS, &skip)?))
+        .db(move |c| Ok(webhooks::claim_due(c, CLAIM, PER_ENDPOINT, LEASE_SECS, &skip, None)?))
         .await?;
     let mut per_endpoint: BTreeMap<i64, Vec<Claimed>> = BTreeMap::new();
     for delivery in claimed {
@@ -89,23 +89,44 @@ fn lock(busy: &Busy) -> std::sync::MutexGuard<'_, HashSet<i64>> {
     busy.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Sends one endpoint's claimed deliveries in order; stops (giving the rest back)
-/// when the endpoint is disabled on the way.
-async fn send_in_order(state: &AppState, client: &reqwest::Client, queue: Vec<Claimed>) {
-    let mut rest = queue.into_iter();
-    while let Some(delivery) = rest.next() {
-        match attempt(state, client, delivery).await {
-            Ok(true) => {}
-            Ok(false) => {
-                let claims: Vec<(i64, DateTime<Utc>)> = rest.map(|d| (d.delivery_id, d.claim)).collect();
-                if let Err(e) = state.db(move |c| Ok(webhooks::release(c, &claims)?)).await {
-                    tracing::warn!(error = %e, "webhooks: claims could not be given back; they run out");
+/// Sends one endpoint's claimed deliveries in order, then claims its next ones (new
+/// messages fanned out first) until nothing is due: a busy endpoint is served without
+/// waiting for rounds. Stops, giving claims back, when the endpoint is disabled.
+async fn send_in_order(state: &AppState, client: &reqwest::Client, mut queue: Vec<Claimed>) {
+    let endpoint = queue.first().map(|d| d.endpoint_id);
+    while !queue.is_empty() {
+        let mut rest = std::mem::take(&mut queue).into_iter();
+        while let Some(delivery) = rest.next() {
+            match attempt(state, client, delivery).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let claims: Vec<(i64, DateTime<Utc>)> = rest.map(|d| (d.delivery_id, d.claim)).collect();
+                    if let Err(e) = state.db(move |c| Ok(webhooks::release(c, &claims)?)).await {
+                        tracing::warn!(error = %e, "webhooks: claims could not be given back; they run out");
+                    }
+                    return;
                 }
-                return;
+                Err(e) => {
+                    tracing::warn!(error = %e, "webhooks: an attempt could not be recorded; it is retried after its claim ends")
+                }
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "webhooks: an attempt could not be recorded; it is retried after its claim ends")
-            }
+        }
+        let next = state
+            .db(move |c| {
+                webhooks::fan_out(c, FAN_OUT)?;
+                Ok(webhooks::claim_due(
+                    c,
+                    PER_ENDPOINT,
+                    PER_ENDPOINT,
+                    LEASE_SECS,
+                    &[],
+                    endpoint,
+                )?)
+            })
+            .await;
+        match next {
+            Ok(more) => queue = more,
+            Err(e) => tracing::warn!(error = %e, "webhooks: could not claim more; the next round will"),
         }
     }
 }
