@@ -53,4 +53,10 @@ expect '^ObjectEvent ADD commissioning ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0$'
 expect '^AggregationEvent ADD packing ni:///sha-256;'
 expect '^ObjectEvent OBSERVE - ni:///sha-256;'
 if grep -q REFUSED "$work/out.txt"; then echo "the receiver refused a signature" >&2; exit 1; fi
+# The documented receiver really checks: a forged signature is refused.
+curl -s -o /dev/null -X POST "http://127.0.0.1:$RECEIVER_PORT/hooks" -H 'Content-Type: application/json' \
+  -H 'webhook-id: msg_forged' -H "webhook-timestamp: $(date +%s)" -H 'webhook-signature: v1,AAAA' \
+  -d '{"type": "bag.sealed"}' || true
+for _ in $(seq 1 20); do grep -q "REFUSED msg_forged" "$work/receiver.log" && break; sleep 0.1; done
+grep -q "REFUSED msg_forged" "$work/receiver.log" || { echo "the documented receiver accepted a forged signature" >&2; exit 1; }
 echo "docs/integrations.md: all five steps ran as written"
