@@ -526,3 +526,65 @@ async fn an_endpoint_that_only_fails_for_five_days_is_disabled() {
         "its waiting deliveries are failed, for a replay later"
     );
 }
+
+#[actix_web::test]
+async fn a_parent_registered_without_a_scan_is_commissioned_in_the_export_and_the_message() {
+    let app = hooked_app().await;
+    let admin = app.admin_token().await;
+    let receiver = Receiver::start();
+    endpoint(&app, &admin, &receiver.url, json!(["bag.created"])).await;
+    app.scan_parent(&admin, "SB99602").await;
+    let r = app.post("/api/v1/bags", &admin, json!({"qr_id": "SB99601"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        app.post("/api/v1/bags", &admin, json!({"qr_id": "K99601"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let got = receiver.wait_for("three bags", |got| got.len() >= 3).await;
+    let registered = got
+        .iter()
+        .map(Received::json)
+        .find(|m| m["data"]["qr_id"] == "SB99601")
+        .unwrap();
+    let event_id = registered["data"]["epcis_event_id"].clone();
+    assert!(event_id.is_string(), "{registered}");
+    let child = got
+        .iter()
+        .map(Received::json)
+        .find(|m| m["data"]["qr_id"] == "K99601")
+        .unwrap();
+    assert!(
+        child["data"].get("epcis_event_id").is_none(),
+        "a child is not commissioned"
+    );
+    // One event per page: the scan and the registration both come, once, in record order.
+    let mut path = "/api/v1/epcis/events?perPage=1&EQ_bizStep=commissioning".to_string();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let page = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let link = page.headers().get("link").map(|l| l.to_str().unwrap().to_string());
+        let body: Value = page.json().await.unwrap();
+        for e in body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+            .as_array()
+            .unwrap()
+        {
+            seen.push((e["epcList"][0].as_str().unwrap().to_string(), e["eventID"].clone()));
+        }
+        let Some(link) = link else { break };
+        path = link.trim_start_matches('<').split('>').next().unwrap().to_string();
+    }
+    let bags: Vec<&str> = seen.iter().map(|(bag, _)| bag.as_str()).collect();
+    assert_eq!(
+        bags,
+        ["https://tt.test/id/bag/SB99602", "https://tt.test/id/bag/SB99601"]
+    );
+    assert_eq!(seen[1].1, event_id, "the message and the export name the same event");
+}

@@ -53,14 +53,14 @@ pub fn list(conn: &mut PgConnection, f: &AuditFilter, before: Option<i64>, limit
 }
 
 /// Retention (docs/domain.md §7): snapshots cleared after `clear_days`, rows deleted after
-/// `delete_days`, except role changes, deletions and bill completions (shipping records,
-/// which the EPCIS export reads), which are kept whole.
+/// `delete_days`, except role changes, deletions, bill completions and bag registrations
+/// (shipping and commissioning records, which the EPCIS export reads), which are kept whole.
 /// Returns (rows cleared, rows deleted).
 pub fn apply_retention(conn: &mut PgConnection, clear_days: i32, delete_days: i32) -> QueryResult<(usize, usize)> {
     use diesel::sql_types::Integer;
     // Kept: deletions, user updates whose role changed, and approved promotions
     // (the other way a role changes).
-    const KEPT: &str = "(action LIKE '%.delete' OR action = 'promotion.approve' OR action = 'bill.complete' \
+    const KEPT: &str = "(action LIKE '%.delete' OR action IN ('promotion.approve', 'bill.complete', 'bag.create') \
          OR (action = 'user.update' AND before->>'role' IS DISTINCT FROM after->>'role'))";
     let cleared = diesel::sql_query(format!(
         "UPDATE audit_log SET before = NULL, after = NULL

@@ -1,6 +1,7 @@
 //! The facts of the EPCIS 2.0 export (`GET /epcis/events`): accepted scans that
-//! changed something (`scan_event`) and bill completions (`audit_log`,
-//! `bill.complete`), one page at a time in record-time order.
+//! changed something (`scan_event`), bill completions (`audit_log`, `bill.complete`)
+//! and parents registered without a scan (`audit_log`, `bag.create` of a parent), one
+//! page at a time in record-time order.
 //!
 //! Keyset paging on (record time, origin, id): a scan and a completion recorded at
 //! the same instant are ordered scan first, then by their own ids. Each source is
@@ -22,6 +23,8 @@ use crate::visibility::area_binds;
 
 /// The audit action whose rows are bill completions.
 pub const BILL_COMPLETE: &str = "bill.complete";
+/// The audit action whose rows (of a parent) are registrations: `POST /bags`.
+pub const BAG_CREATE: &str = "bag.create";
 
 /// The scans that are EPCIS events: the kind with the outcome that changed
 /// something. `existing`, `already_linked`, `unchanged`, `already_on_bill` and
@@ -44,6 +47,8 @@ pub enum Origin {
     Scan = 0,
     /// A `bill.complete` row of `audit_log`.
     BillCompletion = 1,
+    /// A `bag.create` row of `audit_log` (a parent registered without a scan).
+    Registration = 2,
 }
 
 impl Origin {
@@ -52,6 +57,7 @@ impl Origin {
         match code {
             0 => Some(Origin::Scan),
             1 => Some(Origin::BillCompletion),
+            2 => Some(Origin::Registration),
             _ => None,
         }
     }
@@ -185,8 +191,9 @@ static EVENT_SCAN_SQL: LazyLock<String> = LazyLock::new(|| {
 /// Binds: `$1` after-time, `$2` last scan id at that time, `$3` last completion id
 /// at that time, `$4` recorded from, `$5`/`$6` happened from/before, `$7` scan kinds,
 /// `$8` completions, `$9` parent, `$10` bag, `$11` sees all areas, `$12` area,
-/// `$13` viewer, `$14` limit. A NULL bind turns its condition off; the statement is
-/// planned with the values (never cached), so the rest uses the indexes.
+/// `$13` viewer, `$14` limit, `$15` last registration id at the after-time. A NULL bind
+/// turns its condition off; the statement is planned with the values (never cached), so
+/// the rest uses the indexes.
 const PAGE_SQL: &str = "
 SELECT * FROM (
   (SELECT 0::int2 AS origin, se.id, se.kind, COALESCE(se.occurred_at, se.recorded_at) AS event_time,
@@ -218,6 +225,19 @@ SELECT * FROM (
       AND ($10::text IS NULL OR a.after->'parents' @> jsonb_build_array($10::text))
     ORDER BY a.occurred_at, a.id
     LIMIT $14)
+  UNION ALL
+  (SELECT 2::int2, r.id, 'parent', r.occurred_at, r.occurred_at, r.entity_id, NULL, NULL, NULL, NULL,
+          r.after->>'dispatch_area'
+     FROM audit_log r
+    WHERE r.action = '{BAG_CREATE}' AND r.after->>'role' = 'parent' AND 'parent' = ANY($7) AND $9::text IS NULL
+      AND ($1::timestamptz IS NULL OR (r.occurred_at >= $1 AND (r.occurred_at, r.id) > ($1, $15)))
+      AND ($4::timestamptz IS NULL OR r.occurred_at >= $4)
+      AND ($5::timestamptz IS NULL OR r.occurred_at >= $5)
+      AND ($6::timestamptz IS NULL OR r.occurred_at < $6)
+      AND ($10::text IS NULL OR r.entity_id = $10)
+      AND ($11 OR r.after->>'dispatch_area' IS NULL OR r.after->>'dispatch_area' = $12 OR r.actor_id = $13)
+    ORDER BY r.occurred_at, r.id
+    LIMIT $14)
 ) f
 ORDER BY f.record_time, f.origin, f.id
 LIMIT $14";
@@ -226,6 +246,7 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
     PAGE_SQL
         .replace("{EVENT_SCANS}", &EVENT_SCAN_SQL)
         .replace("{BILL_COMPLETE}", BILL_COMPLETE)
+        .replace("{BAG_CREATE}", BAG_CREATE)
         .replace("{BILL_NUMBER(se.bill_id)}", &bill_number("se.bill_id"))
         .replace(
             "{BILL_NUMBER(a.entity_id::bigint)}",
@@ -254,12 +275,13 @@ pub fn facts(
     limit: i64,
 ) -> QueryResult<Vec<FactRow>> {
     let (all, area) = area_binds(&f.visibility);
-    // Past `after` at its own time: scans with a higher id, or (after a completion)
-    // none; completions with a higher id, or (after a scan) all of them.
-    let (scan_id, completion_id) = match after.map(|p| (p.origin, p.id)) {
-        Some((Origin::Scan, id)) => (id, -1),
-        Some((Origin::BillCompletion, id)) => (i64::MAX, id),
-        None => (0, 0),
+    // Past `after` at its own time, in origin order: of its own origin the higher ids,
+    // of the origins after it all, of those before it none.
+    let (scan_id, completion_id, registration_id) = match after.map(|p| (p.origin, p.id)) {
+        Some((Origin::Scan, id)) => (id, -1, -1),
+        Some((Origin::BillCompletion, id)) => (i64::MAX, id, -1),
+        Some((Origin::Registration, id)) => (i64::MAX, i64::MAX, id),
+        None => (0, 0, 0),
     };
     let kinds: Vec<String> = f.scan_kinds.iter().map(|k| k.as_str().to_string()).collect();
     sql_query(PAGE.as_str())
@@ -277,6 +299,7 @@ pub fn facts(
         .bind::<Nullable<Text>, _>(area)
         .bind::<BigInt, _>(f.viewer)
         .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(registration_id)
         .load(conn)
 }
 
@@ -293,5 +316,6 @@ mod tests {
         }
         assert!(!PAGE.contains('{'), "a placeholder is left: {}", *PAGE);
         assert!(PAGE.contains(&format!("a.action = '{BILL_COMPLETE}'")));
+        assert!(PAGE.contains(&format!("r.action = '{BAG_CREATE}'")));
     }
 }

@@ -198,6 +198,14 @@ impl Outbox {
             data.insert(id_key.to_string(), id);
         }
         data.insert("user_id".into(), actor_id.into());
+        let area = after.get("dispatch_area").and_then(Value::as_str);
+        // A parent registered without a scan is commissioned all the same (the export has it).
+        if event_type == T::BagCreated && after.get("role").and_then(Value::as_str) == Some("parent") {
+            let bag = entity_id.unwrap_or_default().to_string();
+            if let Some(id) = self.epcis_id(Fact::Commissioned { bag }, at, at, None, area) {
+                data.insert("epcis_event_id".into(), id.into());
+            }
+        }
         if event_type == T::BillCompleted {
             let number = after.get("bill_number").and_then(Value::as_str).unwrap_or_default();
             let parents = after.get("parents").and_then(Value::as_array).map(|list| {
@@ -220,7 +228,6 @@ impl Outbox {
                 data.remove("parents");
             }
         }
-        let area = after.get("dispatch_area").and_then(Value::as_str);
         super::enqueue(conn, event_type, at, &Value::Object(data), area).map(|_| ())
     }
 }

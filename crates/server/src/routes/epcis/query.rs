@@ -270,7 +270,7 @@ mod tests {
         };
         assert_eq!(position(&token(&p)).unwrap(), p);
         assert!(position("nope!").is_err());
-        assert!(position(&URL_SAFE_NO_PAD.encode("1.2.3")).is_err());
+        assert!(position(&URL_SAFE_NO_PAD.encode("1.9.3")).is_err(), "no origin 9");
         // A time PostgreSQL cannot hold is refused before the query (it would be a 500).
         assert!(position(&URL_SAFE_NO_PAD.encode("-8000000000000000000.0.1")).is_err());
         assert!(position(&URL_SAFE_NO_PAD.encode("9000000000000000000.0.1")).is_err());
