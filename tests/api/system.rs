@@ -23,8 +23,19 @@ async fn admins_see_the_pool_database_redis_and_slow_work() {
     assert_eq!(h["errors_last_hour"], 0);
     let slow = h["slow_queries"].as_array().unwrap();
     assert!(!slow.is_empty() && slow[0]["request_id"].as_str().is_some_and(|id| id.len() == 36));
-
+    // Slow work names its route by template (ids left out), and before routing its path.
     let admin = app.admin_token().await;
+    app.get("/api/v1/bags/SB00001", &admin).await;
+    let h = health(&app).await;
+    let routes: Vec<&str> = h["slow_queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["route"].as_str())
+        .collect();
+    assert!(routes.contains(&"GET /api/v1/bags/{qr_id}"), "{routes:?}");
+    assert!(routes.contains(&"POST /api/v1/auth/login"), "{routes:?}");
+
     let (_, biller) = app.user(&admin, "bob-biller", "biller", None).await;
     assert_eq!(
         app.get("/api/v1/system/health", &biller).await.status,

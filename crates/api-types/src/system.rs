@@ -27,6 +27,9 @@ pub struct SlowQuery {
     pub ms: u64,
     /// The request, to find its log line.
     pub request_id: String,
+    /// What the request was: method and route template, e.g. `GET /api/v1/bags/{qr_id}`.
+    #[serde(default)]
+    pub route: Option<String>,
 }
 
 /// How this instance is doing.
@@ -37,7 +40,7 @@ pub struct SlowQuery {
     "pool": {"max": 8, "open": 5, "idle": 3, "in_use": 2}, "memory_rss_bytes": 61865984, "errors_last_hour": 0,
     "slow_query_ms": 100,
     "slow_queries": [{"at": "2026-12-03T10:42:18Z", "ms": 342,
-            "request_id": "c728d1b5-9d64-42fd-9f91-301fe41ef82a"}]})))]
+            "request_id": "c728d1b5-9d64-42fd-9f91-301fe41ef82a", "route": "GET /api/v1/bags/{qr_id}"}]})))]
 pub struct SystemHealth {
     /// Server version.
     pub version: String,

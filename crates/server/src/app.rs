@@ -96,22 +96,26 @@ async fn request_id(
         .map(String::from)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let route = std::cell::RefCell::new(format!("{} {}", req.method(), req.path()));
     let mut res = REQUEST_ID
-        .scope(id.clone(), async move {
-            let res = next.call(req).await?;
-            let foreign = res
-                .response()
-                .error()
-                .filter(|e| e.as_error::<ApiError>().is_none())
-                .map(|e| e.to_string());
-            Ok::<_, actix_web::Error>(match foreign {
-                Some(message) => {
-                    let problem = foreign_error(res.status(), message).error_response();
-                    res.into_response(problem).map_into_right_body()
-                }
-                None => res.map_into_left_body(),
-            })
-        })
+        .scope(
+            id.clone(),
+            crate::error::ROUTE.scope(route, async move {
+                let res = next.call(req).await?;
+                let foreign = res
+                    .response()
+                    .error()
+                    .filter(|e| e.as_error::<ApiError>().is_none())
+                    .map(|e| e.to_string());
+                Ok::<_, actix_web::Error>(match foreign {
+                    Some(message) => {
+                        let problem = foreign_error(res.status(), message).error_response();
+                        res.into_response(problem).map_into_right_body()
+                    }
+                    None => res.map_into_left_body(),
+                })
+            }),
+        )
         .await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);

@@ -10,9 +10,27 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
+tokio::task_local! {
+    /// What the request being served is: `METHOD /route/{template}` once routed (set by
+    /// the authentication extractor), `METHOD /path` before.
+    pub static ROUTE: std::cell::RefCell<String>;
+}
+
 /// The current request id, or empty outside a request.
 pub fn current_request_id() -> String {
     REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// The current request's route (`None` outside a request).
+pub fn current_route() -> Option<String> {
+    ROUTE.try_with(|r| r.borrow().clone()).ok()
+}
+
+/// Names the current request's route by its template (ids left out).
+pub fn name_route(method: &str, pattern: Option<String>) {
+    if let Some(pattern) = pattern {
+        let _ = ROUTE.try_with(|r| *r.borrow_mut() = format!("{method} {pattern}"));
+    }
 }
 
 /// An error answer.

@@ -52,18 +52,23 @@ impl Monitor {
     }
 
     /// Records one piece of database work (a request's pooled-connection use) if slow.
-    pub fn database_work(&self, took: Duration, request_id: String) {
+    pub fn database_work(&self, took: Duration, request_id: String, route: Option<String>) {
         let ms = took.as_millis() as u64;
         if ms < self.slow_ms {
             return;
         }
-        tracing::warn!(ms, request_id, "slow database work");
+        tracing::warn!(ms, request_id, route, "slow database work");
         let mut slow = self.slow.lock().unwrap_or_else(|e| e.into_inner());
         if slow.len() == MAX_SLOW {
             slow.pop_front();
         }
         let at: DateTime<Utc> = Utc::now();
-        slow.push_back(SlowQuery { at, ms, request_id });
+        slow.push_back(SlowQuery {
+            at,
+            ms,
+            request_id,
+            route,
+        });
     }
 
     /// The recent slow work, newest first.
@@ -89,9 +94,9 @@ mod tests {
         m.server_error();
         m.server_error();
         assert_eq!(m.errors_last_hour(), 2);
-        m.database_work(Duration::from_millis(1), "fast".into());
+        m.database_work(Duration::from_millis(1), "fast".into(), None);
         for i in 0..60 {
-            m.database_work(Duration::from_millis(10 + i), format!("r{i}"));
+            m.database_work(Duration::from_millis(10 + i), format!("r{i}"), Some("GET /x".into()));
         }
         let slow = m.slow();
         assert_eq!(slow.len(), MAX_SLOW);

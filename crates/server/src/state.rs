@@ -127,8 +127,11 @@ impl AppState {
             f(&mut conn)
         })
         .await?;
-        self.monitor
-            .database_work(started.elapsed(), crate::error::current_request_id());
+        self.monitor.database_work(
+            started.elapsed(),
+            crate::error::current_request_id(),
+            crate::error::current_route(),
+        );
         result
     }
 

@@ -76,6 +76,7 @@ pub async fn authenticate(req: HttpRequest) -> ApiResult<CurrentUser> {
     if let Some(user) = req.extensions().get::<CurrentUser>() {
         return Ok(user.clone());
     }
+    crate::error::name_route(req.method().as_str(), req.match_pattern());
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("no state"))?

@@ -208,9 +208,11 @@ async fn batch(state: web::Data<AppState>, ctx: Ctx, body: Json<BatchEnvelope>) 
         events.into_iter().map(|e| run.apply(&st, &ctx, e)).collect()
     })
     .await?;
-    state
-        .monitor
-        .database_work(started.elapsed(), crate::error::current_request_id());
+    state.monitor.database_work(
+        started.elapsed(),
+        crate::error::current_request_id(),
+        crate::error::current_route(),
+    );
     Ok(web::Json(BatchResponse { results }))
 }
 

@@ -47,7 +47,13 @@ fn HealthView() -> impl IntoView {
             <h2>{format!("{} (≥ {} ms)", T.health_slow, h.slow_query_ms)}</h2>
             <ul class="list">
                 {h.slow_queries.into_iter().take(20).map(|q| view! {
-                    <li>{format!("{} · {} ms · {}", crate::time::stamp(&q.at), q.ms, q.request_id)}</li>
+                    <li>{format!(
+                        "{} · {} ms · {} · {}",
+                        crate::time::stamp(&q.at),
+                        q.ms,
+                        q.route.as_deref().unwrap_or("?"),
+                        q.request_id
+                    )}</li>
                 }).collect_view()}
             </ul>
         })}
