@@ -64,8 +64,22 @@ async fn each_scope_has_its_own_snapshot_and_it_is_refreshed_after_its_age() {
 /// Closes the app's database to new connections and ends the open ones (`shut`), or
 /// opens it again.
 fn database_reachable(app: &TestApp, open: bool) {
-    let name = app.config.database_url.rsplit('/').next().unwrap().to_string();
-    let mut conn = PgConnection::establish(&format!("{}/postgres", server_url())).expect("admin connection");
+    let name = app
+        .config
+        .database_url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut conn = PgConnection::establish(&format!(
+        "{}/postgres{}",
+        server_url(),
+        tracetrack_test_utils::DB_OPTIONS
+    ))
+    .expect("admin connection");
     sql_query(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {open}"))
         .execute(&mut conn)
         .expect("alter database");

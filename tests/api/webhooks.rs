@@ -15,6 +15,7 @@ use super::webhook_receiver::{Received, Receiver};
 
 async fn hooked_app() -> TestApp {
     spawn_app_with(|c| {
+        c.webhook_delivery = true;
         c.webhook_allow_private = true;
         c.webhook_retry_scale = 0.001;
         c.epcis_id_base = Some("https://tt.test/id".into());
@@ -489,6 +490,7 @@ async fn deleting_a_bill_takes_its_parents_off_for_partners_too() {
 async fn an_endpoint_that_only_fails_for_five_days_is_disabled() {
     // At this scale five days last 4.3 s (and every retry step a moment).
     let app = spawn_app_with(|c| {
+        c.webhook_delivery = true;
         c.webhook_allow_private = true;
         c.webhook_retry_scale = 0.00001;
     })

@@ -282,6 +282,8 @@ impl Config {
         config.port = 0;
         config.pool_size = 8;
         config.stats_max_age = Duration::ZERO;
+        // Webhook tests turn delivery on; the rest need no worker polling the database.
+        config.webhook_delivery = false;
         config
     }
 }

@@ -9,6 +9,12 @@ pub fn server_url() -> String {
     std::env::var("TEST_DATABASE_SERVER").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// Appended to every test connection: no TLS to the local server. libpq's OpenSSL state is
+/// torn down when the test binary exits while pools of still-running apps hold TLS
+/// connections, which crashed the binary after every test had passed (SIGSEGV in
+/// libcrypto, seen in CI).
+pub const OPTIONS: &str = "?sslmode=disable";
+
 /// CREATE DATABASE … TEMPLATE refuses concurrent use of the template; serialise in-process.
 static CREATE: Mutex<()> = Mutex::new(());
 
@@ -18,7 +24,8 @@ fn template_name() -> String {
 }
 
 fn admin() -> PgConnection {
-    PgConnection::establish(&format!("{}/postgres", server_url())).expect("connect to PostgreSQL (is it running?)")
+    PgConnection::establish(&format!("{}/postgres{OPTIONS}", server_url()))
+        .expect("connect to PostgreSQL (is it running?)")
 }
 
 fn exists(conn: &mut PgConnection, name: &str) -> bool {
@@ -53,7 +60,8 @@ fn ensure_template(conn: &mut PgConnection) -> String {
             .execute(conn)
             .expect("create template");
         {
-            let mut t = PgConnection::establish(&format!("{}/{building}", server_url())).expect("connect template");
+            let mut t =
+                PgConnection::establish(&format!("{}/{building}{OPTIONS}", server_url())).expect("connect template");
             tracetrack_db::run_migrations(&mut t).expect("migrate template");
         }
         sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
@@ -83,7 +91,7 @@ impl TestDatabase {
             .execute(&mut conn)
             .expect("clone template");
         TestDatabase {
-            url: format!("{}/{name}", server_url()),
+            url: format!("{}/{name}{OPTIONS}", server_url()),
             name,
         }
     }
@@ -91,7 +99,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", server_url())) {
+        if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres{OPTIONS}", server_url())) {
             let _ = sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
         }
     }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use tracetrack_db::PgPool;
 use tracetrack_server::config::Config;
 
-pub use db::{server_url, TestDatabase};
+pub use db::{server_url, TestDatabase, OPTIONS as DB_OPTIONS};
 
 /// Password of the bootstrap admin in tests.
 pub const ADMIN_PASSWORD: &str = "test-admin-password-1";
