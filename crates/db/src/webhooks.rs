@@ -244,50 +244,39 @@ pub fn claim_due(
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<BigInt, _>(CLAIM_LOCK)
             .execute(conn)?;
-        claim(conn, limit, per_endpoint, lease_secs, busy, only)
+        diesel::sql_query(
+            "WITH ranked AS (
+                 SELECT d.id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank
+                 FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.enabled
+                 WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+                   AND (d.claimed_until IS NULL OR d.claimed_until < now())
+                   AND d.endpoint_id <> ALL ($4) AND ($5::int8 IS NULL OR d.endpoint_id = $5)
+                   AND NOT EXISTS (SELECT 1 FROM webhook_delivery x WHERE x.endpoint_id = d.endpoint_id
+                                   AND x.status = 'pending' AND x.claimed_until >= now())
+             ), due AS (
+                 SELECT d.id FROM webhook_delivery d JOIN ranked r ON r.id = d.id AND r.rank <= $2
+                 WHERE d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < now())
+                 ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED
+             ), taken AS (
+                 UPDATE webhook_delivery d SET claimed_until = clock_timestamp() + make_interval(secs => $3)
+                 FROM due WHERE d.id = due.id RETURNING d.id, d.attempts, d.endpoint_id, d.message_id, d.claimed_until
+             )
+             SELECT t.id AS delivery_id, t.attempts, t.claimed_until AS claim, t.endpoint_id, e.url, e.secret,
+                    e.previous_secret, e.previous_secret_until, m.msg_id, m.event_type, m.occurred_at, m.data
+             FROM taken t JOIN webhook_endpoint e ON e.id = t.endpoint_id JOIN webhook_message m ON m.id = t.message_id
+             ORDER BY t.endpoint_id, t.id",
+        )
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(per_endpoint)
+        .bind::<diesel::sql_types::Double, _>(lease_secs)
+        .bind::<diesel::sql_types::Array<BigInt>, _>(busy)
+        .bind::<Nullable<BigInt>, _>(only)
+        .load(conn)
     })
 }
 
 /// Key of the advisory lock that serialises claims across instances.
 const CLAIM_LOCK: i64 = 0x7768_6b5f_636c_6d21;
-
-fn claim(
-    conn: &mut PgConnection,
-    limit: i64,
-    per_endpoint: i64,
-    lease_secs: f64,
-    busy: &[i64],
-    only: Option<i64>,
-) -> QueryResult<Vec<Claimed>> {
-    diesel::sql_query(
-        "WITH ranked AS (
-             SELECT d.id, row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank
-             FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.enabled
-             WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-               AND (d.claimed_until IS NULL OR d.claimed_until < now())
-               AND d.endpoint_id <> ALL ($4) AND ($5::int8 IS NULL OR d.endpoint_id = $5)
-               AND NOT EXISTS (SELECT 1 FROM webhook_delivery x WHERE x.endpoint_id = d.endpoint_id
-                               AND x.status = 'pending' AND x.claimed_until >= now())
-         ), due AS (
-             SELECT d.id FROM webhook_delivery d JOIN ranked r ON r.id = d.id AND r.rank <= $2
-             WHERE d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until < now())
-             ORDER BY d.next_attempt_at, d.id LIMIT $1 FOR UPDATE OF d SKIP LOCKED
-         ), taken AS (
-             UPDATE webhook_delivery d SET claimed_until = clock_timestamp() + make_interval(secs => $3)
-             FROM due WHERE d.id = due.id RETURNING d.id, d.attempts, d.endpoint_id, d.message_id, d.claimed_until
-         )
-         SELECT t.id AS delivery_id, t.attempts, t.claimed_until AS claim, t.endpoint_id, e.url, e.secret,
-                e.previous_secret, e.previous_secret_until, m.msg_id, m.event_type, m.occurred_at, m.data
-         FROM taken t JOIN webhook_endpoint e ON e.id = t.endpoint_id JOIN webhook_message m ON m.id = t.message_id
-         ORDER BY t.endpoint_id, t.id",
-    )
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(per_endpoint)
-    .bind::<diesel::sql_types::Double, _>(lease_secs)
-    .bind::<diesel::sql_types::Array<BigInt>, _>(busy)
-    .bind::<Nullable<BigInt>, _>(only)
-    .load(conn)
-}
 
 /// Gives claims back unused (the sender stopped early).
 pub fn release(conn: &mut PgConnection, claims: &[(i64, DateTime<Utc>)]) -> QueryResult<usize> {
